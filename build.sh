@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# mosix build driver: dependencies, tools, tests, demo (and later debs,
+# kernel, netboot). Run as root on Debian 12. See ./build.sh --help.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OUT=${MOSIX_OUT:-$ROOT/out}
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+# Debian packages the build, the tests and the demo need. Keep in one list:
+# CI on a fresh machine installs exactly these.
+DEPS=(
+	build-essential pkg-config       # compiler, make
+	libcmocka-dev                    # unit tests
+	clang libclang-rt-14-dev         # libFuzzer targets
+	perl                             # prove runs the TAP tests
+	iproute2 util-linux iputils-ping # the namespace cluster harness
+	mandoc shellcheck                # man page and script lint
+)
+
+usage() {
+	cat <<'USAGE'
+usage: ./build.sh [COMMAND]
+
+  (none)   deps, tools, then a short demo on a namespace cluster
+  deps     install missing build dependencies with apt-get
+  tools    build the commands and daemons into out/bin (and the
+           ASan/UBSan build the tests use into out/asan)
+  check    build everything and run every test tier; prints a summary
+  demo     start a small namespace cluster on this machine and show it
+  clean    remove out/
+  --help   this text
+
+Environment: MOSIX_OUT (default ./out), V=1 for full compiler commands.
+USAGE
+}
+
+# Run a named step; a failure stops the script and names the step.
+step() {
+	local name=$1
+	shift
+	printf '==> %s\n' "$name"
+	local rc=0
+	"$@" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		printf 'build.sh: step "%s" failed (exit %d)\n' "$name" "$rc" >&2
+		exit "$rc"
+	fi
+}
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "build.sh: '$1' needs root (apt-get, namespaces); run it with sudo" >&2
+		exit 1
+	fi
+}
+
+do_deps() {
+	local missing=() p
+	for p in "${DEPS[@]}"; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+			missing+=("$p")
+		fi
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	need_root deps
+	echo "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	# stale package lists on a fresh machine are the usual reason to fail
+	if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+}
+
+do_tools() {
+	make -C "$ROOT/tools" -j"$JOBS" --no-print-directory O="$OUT"
+	make -C "$ROOT/tools" -j"$JOBS" --no-print-directory O="$OUT/asan" SAN=1
+}
+
+do_test_build() {
+	make -C "$ROOT/tests" -j"$JOBS" --no-print-directory O="$OUT/asan" all fuzz
+}
+
+do_check() {
+	need_root check
+	MOSIX_OUT=$OUT "$ROOT/tests/run"
+}
+
+do_demo() {
+	need_root demo
+	MOSIX_OUT=$OUT "$ROOT/tests/harness/demo"
+}
+
+do_clean() {
+	rm -rf "$OUT"
+}
+
+cmd=${1:-all}
+case $cmd in
+-h | --help | help) usage ;;
+deps) step deps do_deps ;;
+tools)
+	step deps do_deps
+	step tools do_tools
+	;;
+check)
+	step deps do_deps
+	step tools do_tools
+	step test-build do_test_build
+	step check do_check
+	;;
+demo)
+	step deps do_deps
+	step tools do_tools
+	step demo do_demo
+	;;
+clean) step clean do_clean ;;
+all)
+	step deps do_deps
+	step tools do_tools
+	step demo do_demo
+	;;
+*)
+	echo "build.sh: unknown command '$cmd'" >&2
+	usage >&2
+	exit 2
+	;;
+esac
