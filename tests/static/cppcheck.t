@@ -8,6 +8,6 @@ if out=$(cppcheck --quiet --enable=warning,style,performance,portability \
 	"$root/tools" "$root/tests" 2>&1); then
 	echo "ok 1 - cppcheck is clean"
 else
-	printf '%s\n' "$out" | sed 's/^/# /'
+	printf '%s\n' "$out" | sed 's/^/# /' >&2
 	echo "not ok 1 - cppcheck found problems"
 fi

@@ -27,7 +27,7 @@ for p in "${pages[@]}"; do
 	if out=$(mandoc -T lint -W warning "$p" 2>&1); then
 		echo "ok $n - mandoc lint $(basename "$p")"
 	else
-		printf '%s\n' "$out" | sed 's/^/# /'
+		printf '%s\n' "$out" | sed 's/^/# /' >&2
 		echo "not ok $n - mandoc lint $(basename "$p")"
 	fi
 done

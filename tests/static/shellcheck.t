@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck over every shell script in the tree (by shebang).
+# Lint every shell script in the tree (by shebang).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
@@ -13,7 +13,7 @@ for s in "${scripts[@]}"; do
 	if out=$(shellcheck -x -P "$(dirname "$s")" "$s" 2>&1); then
 		echo "ok $n - shellcheck $s"
 	else
-		printf '%s\n' "$out" | sed 's/^/# /'
+		printf '%s\n' "$out" | sed 's/^/# /' >&2
 		echo "not ok $n - shellcheck $s"
 	fi
 done
