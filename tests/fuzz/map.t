@@ -14,6 +14,6 @@ cp "$(dirname "$0")"/corpus/map/* "$work/corpus/"
 if "$fuzzer" -runs="$runs" -seed=1 -max_len=4096 "$work/corpus" >"$work/log" 2>&1; then
 	echo "ok 1 - fuzz_map: $runs runs without a crash or a broken round trip"
 else
-	sed 's/^/# /' "$work/log" | tail -40
+	sed "s/^/# /" "$work/log" | tail -40 >&2
 	echo "not ok 1 - fuzz_map crashed (see above)"
 fi

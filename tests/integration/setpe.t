@@ -7,7 +7,7 @@ bin=${MOSIX_BIN:-${MOSIX_OUT:-$(dirname "$0")/../../out}/bin}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-plan 14
+plan 17
 
 printf '# comment\n1 10.0.0.1 10 # ten\n11 10.0.0.11 5\n20 fd00::1 3\n3 192.168.1.1 alias\n' >"$work/good.map"
 "$bin/setpe" -c -f "$work/good.map" >"$work/out" 2>"$work/err"
@@ -47,3 +47,13 @@ is "$?" 1 "setpe -r without an active map fails"
 like "$(cat "$work/err")" "no active map: cannot open '$work/run/mosix.map'" "and says where it looked"
 printf '2 10.9.9.9 1\n' >"$work/run/mosix.map"
 is "$(MOSIX_RUN_DIR=$work/run "$bin/setpe" -r)" "2 10.9.9.9 1" "setpe -r reads \$MOSIX_RUN_DIR/mosix.map"
+
+# mosix.conf beside the default map is checked too, with FILE:LINE errors
+printf 'mode = sometimes\ninfo_port = 5650\ncolour = blue\n' >"$work/etc/mosix.conf"
+MOSIX_CONFIG_DIR=$work/etc "$bin/setpe" -c 2>"$work/err"
+is "$?" 1 "setpe -c fails on a bad mosix.conf"
+is "$(cat "$work/err")" "$work/etc/mosix.conf:1: mode: 'sometimes' is not one of single|server|half-duplex|adaptive
+$work/etc/mosix.conf:3: unknown key 'colour'" "and names each bad line"
+cp "${MOSIX_ROOT:-$(dirname "$0")/../..}/config/mosix.conf" "$work/etc/mosix.conf"
+MOSIX_CONFIG_DIR=$work/etc "$bin/setpe" -c
+is "$?" 0 "the shipped config/mosix.conf passes setpe -c"

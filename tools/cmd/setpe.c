@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "lib/conf.h"
 #include "lib/map.h"
 #include "lib/paths.h"
 
@@ -16,8 +18,9 @@ static const char usage[] =
 	"                                         in canonical form\n"
 	"       setpe --help\n"
 	"\n"
-	"  -c        check FILE (default $MOSIX_CONFIG_DIR/mosix.map): exit 0 if\n"
-	"            valid, 1 with every error on stderr if not\n"
+	"  -c        check FILE (default $MOSIX_CONFIG_DIR/mosix.map, and then\n"
+	"            $MOSIX_CONFIG_DIR/mosix.conf if it exists): exit 0 if valid,\n"
+	"            1 with every error on stderr if not\n"
 	"  -r        print the map the daemons use ($MOSIX_RUN_DIR/mosix.map),\n"
 	"            or FILE with -f\n"
 	"  -f FILE   the map to read ('-' is standard input)\n"
@@ -108,6 +111,31 @@ static void print_diag(struct diag *d)
 		fprintf(stderr, "setpe: out of memory: some errors were not shown\n");
 }
 
+/*
+ * The daemons read mosix.conf at start; a typo found then would stop a
+ * node. Checking it with the map catches it before anything runs.
+ */
+static int check_conf(struct diag *d)
+{
+	struct conf c;
+	char *path = paths_config("mosix.conf");
+	int r = 0;
+
+	if (!path)
+		return -ENOMEM;
+	/* no file: every key has its default */
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		goto out_free_path;
+	conf_init(&c);
+	r = conf_load(&c, path, d);
+	if (r == 0)
+		r = conf_check(&c, d);
+	conf_release(&c);
+out_free_path:
+	free(path);
+	return r;
+}
+
 static void report(const struct mosix_map *m, const char *file, const struct opts *o)
 {
 	char buf[ADDR_STRLEN];
@@ -186,8 +214,15 @@ int main(int argc, char **argv)
 		r = map_write(&m, stdout);
 		if (r < 0)
 			fprintf(stderr, "setpe: cannot write the map: %s\n", strerror(-r));
-	} else if (o.verbose) {
-		report(&m, file, &o);
+	} else {
+		struct diag cd = DIAG_INIT;
+
+		if (!o.file)
+			r = check_conf(&cd);
+		print_diag(&cd);
+		diag_release(&cd);
+		if (r == 0 && o.verbose)
+			report(&m, file, &o);
 	}
 	ret = r < 0 ? 1 : 0;
 	map_release(&m);
