@@ -28,6 +28,7 @@ usage: ./build.sh [COMMAND]
            ASan/UBSan build the tests use into out/asan)
   check    build everything and run every test tier; prints a summary
   demo     start a small namespace cluster on this machine and show it
+  bench    run the benchmarks in bench/ and print their figures
   clean    remove out/
   --help   this text
 
@@ -92,6 +93,10 @@ do_demo() {
 	MOSIX_OUT=$OUT "$ROOT/tests/harness/demo"
 }
 
+do_bench() {
+	MOSIX_OUT=$OUT "$ROOT/bench/run"
+}
+
 do_clean() {
 	rm -rf "$OUT"
 }
@@ -114,6 +119,11 @@ demo)
 	step deps do_deps
 	step tools do_tools
 	step demo do_demo
+	;;
+bench)
+	step deps do_deps
+	step tools do_tools
+	step bench do_bench
 	;;
 clean) step clean do_clean ;;
 all)
