@@ -12,6 +12,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 DEPS=(
 	build-essential pkg-config       # compiler, make
 	libcmocka-dev                    # unit tests
+	libsodium-dev                    # cluster key, authenticated messages
 	clang libclang-rt-14-dev         # libFuzzer targets
 	perl                             # prove runs the TAP tests
 	iproute2 util-linux iputils-ping # the namespace cluster harness

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,7 +15,7 @@ const struct conf_key conf_keys[] = {
 	{ "mig_port", CONF_UINT, 1, 65535, NULL, "5651" },
 	{ "info_interval_ms", CONF_UINT, 50, 60000, NULL, "1000" },
 	{ "info_fanout", CONF_UINT, 1, 16, NULL, "2" },
-	{ "info_window", CONF_UINT, 1, 64, NULL, "16" },
+	{ "info_window", CONF_UINT, 1, 22, NULL, "16" },
 	{ "info_dead_after_s", CONF_UINT, 1, 3600, NULL, "10" },
 	{ "decay_slow", CONF_UINT, 1, 1000, NULL, "975" },
 	{ "decay_fast", CONF_UINT, 1, 1000, NULL, "926" },
@@ -82,7 +83,10 @@ static int add_entry(struct conf *c, const char *key, const char *value,
 		free(v);
 		return -ENOMEM;
 	}
-	c->e[c->n++] = (struct conf_entry){ k, v, line };
+	e = &c->e[c->n++];
+	e->key = k;
+	e->value = v;
+	e->line = line;
 	return 0;
 }
 
