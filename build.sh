@@ -17,6 +17,8 @@ DEPS=(
 	perl                             # prove runs the TAP tests
 	iproute2 util-linux iputils-ping # the namespace cluster harness
 	mandoc shellcheck                # man page and script lint
+	libncurses-dev                   # mtop
+	tmux python3                     # mtop driven in a terminal; JSON checks
 )
 
 usage() {
@@ -91,7 +93,7 @@ do_check() {
 
 do_demo() {
 	need_root demo
-	MOSIX_OUT=$OUT "$ROOT/tests/harness/demo"
+	MOSIX_OUT=$OUT "$ROOT/tests/demo"
 }
 
 do_bench() {
