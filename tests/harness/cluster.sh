@@ -795,7 +795,9 @@ _cluster_node() {
 		mount -n --move "$d/.sys" /sys || _fail "/sys"
 	while IFS= read -r p; do
 		[[ $p == /tmp/?* && $p != "$state" && $p != "$state"/* && -d $p ]] || continue
-		mkdir -p "$d/tmp$p" && mount -n --rbind "$p" "$d/tmp$p" || _fail "share '$p'"
+		# $d/tmp becomes the node's /tmp: /tmp/x goes to $d/tmp/x
+		mkdir -p "$d/tmp${p#/tmp}" && mount -n --rbind "$p" "$d/tmp${p#/tmp}" ||
+			_fail "share '$p'"
 	done <"$state/share"
 	mount -n --rbind "$d/tmp" /tmp || _fail "bind /tmp"
 	# No duplicate address detection, not even for link-local addresses:
