@@ -174,7 +174,7 @@ static bool is_dotted_digits(const char *s)
 	return true;
 }
 
-/* Numeric address, or a host name resolved now (first answer wins). */
+/* Numeric address, or a host name resolved now (IPv4 first). */
 static int parse_address(const char *file, uint32_t line, const char *text,
 			 unsigned flags, struct mosix_addr *ret, struct diag *d)
 {
@@ -206,7 +206,19 @@ static int parse_address(const char *file, uint32_t line, const char *text,
 			 r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
 		return -EINVAL;
 	}
-	r = addr_from_sockaddr(res->ai_addr, ret);
+	/*
+	 * The resolver's order depends on each node's gai.conf and addresses,
+	 * and every node must read the same map: take IPv4 if there is one.
+	 */
+	const struct addrinfo *pick = res;
+
+	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET) {
+			pick = ai;
+			break;
+		}
+	}
+	r = addr_from_sockaddr(pick->ai_addr, ret);
 	freeaddrinfo(res);
 	if (r < 0)
 		diag_add(d, file, line, "host name '%s' has no IPv4 or IPv6 address", text);

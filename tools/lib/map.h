@@ -10,7 +10,9 @@
  *   NODE-ID  ADDRESS ALIAS    another address of an existing node (a gateway
  *                             with a leg in two networks)
  *
- * ADDRESS is IPv4, IPv6 or a host name, resolved once when the line is read.
+ * ADDRESS is IPv4, IPv6 or a host name, resolved once when the line is read
+ * (its IPv4 address if it has one, else its first IPv6 address, so that
+ * every node reads the same map whatever its resolver prefers).
  * '#' starts a comment anywhere; blank lines are ignored. Ids are 1..65535.
  *
  * Life cycle: map_init(), then any number of map_parse()/map_load_file()/
