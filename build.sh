@@ -16,7 +16,8 @@ DEPS=(
 	clang libclang-rt-14-dev         # libFuzzer targets
 	perl                             # prove runs the TAP tests
 	iproute2 util-linux iputils-ping # the namespace cluster harness
-	mandoc shellcheck                # man page and script lint
+	procps                           # ps, pgrep in the tests
+	mandoc shellcheck cppcheck       # man page, script and C lint
 	libncurses-dev                   # mtop
 	tmux python3                     # mtop driven in a terminal; JSON checks
 )
