@@ -14,12 +14,17 @@
  *                           read gives a consistent view of 1000 nodes.
  *   nodes/<id>/{cpus,load,speed,mem,rmem,tmem,status,util}
  *                           the MOSIX tree: one decimal number per file,
- *                           memory in 4 KiB pages, for scripts and for
- *                           MOSIX users' habits; written from the same data
- *   admin/{block,stay,lstay,quiet,speed,decay,mode,version}
- *                           this node's policy flags, "0" or "1" (speed a
- *                           number, decay "INTERVAL_MS SLOW FAST", mode a
- *                           word, version the daemon's version)
+ *                           memory in 4 KiB pages, status 1 (up) or 0
+ *                           (down), for scripts and for MOSIX users'
+ *                           habits; written from the same data, each file
+ *                           replaced atomically when its value changes
+ *   admin/{block,stay,lstay,quiet,off,speed,decay,mode,version}
+ *                           this node's policy flags, "0" or "1" (off: left
+ *                           the cluster with setpe -off; speed a number,
+ *                           decay "INTERVAL_MS SLOW FAST", mode a word,
+ *                           version the daemon's version)
+ *   admin/stats             mosix-infod's counters, the "stats" reply of
+ *                           ctl.h, one "key=value" per line
  *   infod.sock              the control socket (ctl.h)
  *   mosix.map               the active map, installed by setpe -w
  *
@@ -69,6 +74,29 @@ int cluster_state_read(const char *run_dir, struct cluster_state *ret,
 
 /* Write the snapshot and the nodes/ tree atomically into @run_dir. */
 int cluster_state_write(const char *run_dir, const struct cluster_state *s);
+
+/*
+ * The same, but the nodes/ tree is only touched where @s differs from
+ * @prev, the state written last (NULL: write everything and remove the
+ * directories of nodes @s does not list). A daemon writes every interval,
+ * and most files do not change.
+ */
+int cluster_state_update(const char *run_dir, const struct cluster_state *s,
+			 const struct cluster_state *prev);
+
+/* Replace @dir/@name by @text atomically (temporary file and rename). */
+int state_write_file(const char *dir, const char *name, const char *text);
+
+/* The pool modes of mosix.conf, as carried in GV_MODE_MASK. */
+enum pool_mode {
+	POOL_SINGLE = 0,
+	POOL_SERVER = 1,
+	POOL_HALF_DUPLEX = 2,
+	POOL_ADAPTIVE = 3,
+};
+
+/* "single", "server", "half-duplex", "adaptive"; NULL for other values. */
+const char *state_mode_name(unsigned mode);
 
 /* The entry of node @id, or NULL. */
 const struct node_state *cluster_state_find(const struct cluster_state *s,
