@@ -1,23 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * setpe: check, show and (with the daemons) install the cluster map.
+ * setpe: check, show and install the cluster map; join and leave the
+ * cluster through mosix-infod's control socket.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/conf.h"
+#include "lib/ctl.h"
 #include "lib/map.h"
 #include "lib/paths.h"
 
+/* how long mosix-infod may take to answer one request */
+#define CTL_TIMEOUT_MS 5000
+
 static const char usage[] =
-	"usage: setpe -c [-f FILE] [-p ID] [-v]   check a map\n"
+	"usage: setpe -w [-f FILE] [-p ID] [-v]   install a map and join the cluster\n"
+	"       setpe -c [-f FILE] [-p ID] [-v]   check a map\n"
 	"       setpe -r [-f FILE]                print the active (or given) map\n"
 	"                                         in canonical form\n"
+	"       setpe -off                        leave the cluster\n"
 	"       setpe --help\n"
 	"\n"
+	"  -w        check FILE (default $MOSIX_CONFIG_DIR/mosix.map) and\n"
+	"            $MOSIX_CONFIG_DIR/mosix.conf, install FILE as the active map\n"
+	"            ($MOSIX_RUN_DIR/mosix.map) and have mosix-infod reload it and\n"
+	"            join; if mosix-infod does not run, it uses the map when it starts\n"
+	"  -W        the same as -w (MOSIX's other spelling); with -c, -w and -W\n"
+	"            only check\n"
+	"  -off      have mosix-infod leave the cluster (the map stays installed)\n"
 	"  -c        check FILE (default $MOSIX_CONFIG_DIR/mosix.map, and then\n"
 	"            $MOSIX_CONFIG_DIR/mosix.conf if it exists): exit 0 if valid,\n"
 	"            1 with every error on stderr if not\n"
@@ -25,11 +41,13 @@ static const char usage[] =
 	"            or FILE with -f\n"
 	"  -f FILE   the map to read ('-' is standard input)\n"
 	"  -p ID     this node's id, instead of finding it from local addresses\n"
-	"  -v        with -c: also say how many nodes and which one is this node\n"
+	"            (with -w: kept in $MOSIX_RUN_DIR/self-id for mosix-infod)\n"
+	"  -v        with -c or -w: also say how many nodes and which one is this node\n"
 	"\n"
-	"Exit status: 0 success, 1 invalid map, 2 usage error.\n";
+	"Exit status: 0 success, 1 invalid map or failure (with a message),\n"
+	"2 usage error.\n";
 
-enum action { ACT_NONE, ACT_CHECK, ACT_READ };
+enum action { ACT_NONE, ACT_CHECK, ACT_READ, ACT_WRITE, ACT_OFF };
 
 struct opts {
 	enum action act;
@@ -49,6 +67,12 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int set_action(struct opts *o, enum action act, const char *arg)
 {
+	/* MOSIX: "setpe -w -c" only checks the table */
+	if ((o->act == ACT_CHECK && act == ACT_WRITE) ||
+	    (o->act == ACT_WRITE && act == ACT_CHECK)) {
+		o->act = ACT_CHECK;
+		return 0;
+	}
 	if (o->act != ACT_NONE && o->act != act)
 		return usage_error("'%s' conflicts with an earlier action", arg);
 	o->act = act;
@@ -87,10 +111,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return usage_error("invalid node id '%s' (ids are 1..65535)",
 						   argv[i]);
 			o->self = (uint32_t)id;
-		} else if (strcmp(a, "-w") == 0 || strcmp(a, "-W") == 0 ||
-			   strcmp(a, "-off") == 0) {
-			return usage_error("'%s' joins or leaves the cluster, which needs "
-					   "mosix-infod; this build has no daemons yet", a);
+		} else if (strcmp(a, "-w") == 0 || strcmp(a, "-W") == 0) {
+			r = set_action(o, ACT_WRITE, a);
+		} else if (strcmp(a, "-off") == 0) {
+			r = set_action(o, ACT_OFF, a);
 		} else {
 			return usage_error("unknown option '%s'", a);
 		}
@@ -98,7 +122,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return r;
 	}
 	if (o->act == ACT_NONE)
-		return usage_error("%s", "no action given (-c or -r)");
+		return usage_error("%s", "no action given (-w, -c, -r or -off)");
+	if (o->act == ACT_OFF && (o->file || o->self || o->verbose))
+		return usage_error("%s", "-off takes no other option");
 	return 0;
 }
 
@@ -164,6 +190,231 @@ static void report(const struct mosix_map *m, const char *file, const struct opt
 	}
 }
 
+/* Why a control request failed, as the end of a message. */
+static const char *ctl_why(int r, const char *reply, char *buf, size_t size)
+{
+	if (r == -ETIMEDOUT)
+		snprintf(buf, size, "mosix-infod did not answer within %d s",
+			 CTL_TIMEOUT_MS / 1000);
+	else if (r == -EACCES || r == -EPERM)
+		snprintf(buf, size, "%s (only root may change the cluster)",
+			 *reply ? reply : strerror(-r));
+	else
+		snprintf(buf, size, "%s", *reply ? reply : strerror(-r));
+	return buf;
+}
+
+static bool daemon_absent(int r)
+{
+	return r == -ENOENT || r == -ECONNREFUSED;
+}
+
+/*
+ * This node's id for the map being installed: -p, checked against the
+ * map, or the node whose address is on a local interface. Reports why
+ * when there is none.
+ */
+static int find_self(const struct mosix_map *m, const char *file,
+		     const struct opts *o, uint32_t *ret_id)
+{
+	int r;
+
+	if (o->self) {
+		if (!map_has_id(m, o->self)) {
+			fprintf(stderr, "setpe: node %u (given with -p) is not in '%s'\n",
+				o->self, file);
+			return -ENOENT;
+		}
+		*ret_id = o->self;
+		return 0;
+	}
+	r = map_find_self(m, ret_id);
+	if (r == -ENOENT)
+		fprintf(stderr, "setpe: this node is not in '%s': none of its addresses "
+			"is listed; give its id with -p\n", file);
+	else if (r == -ENOTUNIQ)
+		fprintf(stderr, "setpe: this node is ambiguous in '%s': local addresses "
+			"of several nodes are listed; give its id with -p\n", file);
+	else if (r < 0)
+		fprintf(stderr, "setpe: cannot find this node's id: %s\n", strerror(-r));
+	return r;
+}
+
+/* mkdir -p, the last directory with @mode. */
+static int make_dirs(const char *dir, mode_t mode)
+{
+	char *p = strdup(dir);
+	int r = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; ; s++) {
+		bool last = *s == '\0';
+
+		if (*s != '/' && !last)
+			continue;
+		*s = '\0';
+		if (mkdir(p, last ? mode : 0755) < 0 && errno != EEXIST) {
+			r = -errno;
+			break;
+		}
+		if (last)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return r;
+}
+
+typedef int (*fill_fn)(FILE *f, const void *arg);
+
+static int fill_map(FILE *f, const void *arg)
+{
+	return map_write(arg, f);
+}
+
+static int fill_id(FILE *f, const void *arg)
+{
+	return fprintf(f, "%u\n", *(const uint32_t *)arg) < 0 ? -EIO : 0;
+}
+
+/*
+ * Replace @path by what @fill writes, mode 0644: a reader (mosix-infod on
+ * reload, setpe -r) sees the old file or the new one, never a part.
+ */
+static int install_file(const char *path, fill_fn fill, const void *arg)
+{
+	char *tmp;
+	FILE *f;
+	int fd, r;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out_free_tmp;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		close(fd);
+		goto out_unlink;
+	}
+	r = fchmod(fd, 0644) < 0 ? -errno : fill(f, arg);
+	if (r == 0 && (fflush(f) != 0 || fsync(fd) < 0))
+		r = -errno;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+out_unlink:
+	if (r < 0)
+		unlink(tmp);
+out_free_tmp:
+	free(tmp);
+	return r;
+}
+
+/*
+ * setpe -w: everything is checked before anything is changed; then the
+ * self-id and the map are installed, and only then is the daemon told,
+ * so that it rereads a complete configuration.
+ */
+static int do_write(const struct mosix_map *m, const char *file, const struct opts *o)
+{
+	const char *run = paths_run_dir();
+	struct diag cd = DIAG_INIT;
+	char reply[CTL_MAX_MSG + 1], why[CTL_MAX_MSG + 64];
+	char *map_path = NULL, *id_path = NULL;
+	uint32_t self;
+	int r, ret = 1;
+
+	if (find_self(m, file, o, &self) < 0)
+		return 1;
+	/* mosix-infod rereads mosix.conf with the map */
+	r = check_conf(&cd);
+	print_diag(&cd);
+	diag_release(&cd);
+	if (r < 0)
+		return 1;
+
+	map_path = paths_run("mosix.map");
+	id_path = paths_run("self-id");
+	if (!map_path || !id_path) {
+		fprintf(stderr, "setpe: out of memory\n");
+		goto out_free;
+	}
+	r = make_dirs(run, 0755);
+	if (r < 0) {
+		fprintf(stderr, "setpe: cannot create '%s': %s\n", run, strerror(-r));
+		goto out_free;
+	}
+	if (o->self) {
+		r = install_file(id_path, fill_id, &self);
+	} else {
+		/* found from the addresses: an id given earlier no longer holds */
+		r = unlink(id_path) < 0 && errno != ENOENT ? -errno : 0;
+	}
+	if (r < 0) {
+		fprintf(stderr, "setpe: cannot write '%s': %s\n", id_path, strerror(-r));
+		goto out_free;
+	}
+	r = install_file(map_path, fill_map, m);
+	if (r < 0) {
+		fprintf(stderr, "setpe: cannot install '%s': %s\n", map_path, strerror(-r));
+		goto out_free;
+	}
+	if (o->verbose)
+		report(m, file, o);
+
+	r = ctl_request(run, "reload", CTL_TIMEOUT_MS, reply, sizeof(reply));
+	if (daemon_absent(r)) {
+		printf("setpe: map installed as '%s'; mosix-infod is not running: "
+		       "it will use the map when it starts\n", map_path);
+		ret = 0;
+		goto out_free;
+	}
+	if (r == 0)
+		r = ctl_request(run, "join", CTL_TIMEOUT_MS, reply, sizeof(reply));
+	if (r < 0) {
+		fprintf(stderr, "setpe: map installed as '%s', but mosix-infod did not "
+			"join the cluster: %s\n", map_path,
+			ctl_why(r, reply, why, sizeof(why)));
+		goto out_free;
+	}
+	if (o->verbose)
+		printf("this node joined the cluster\n");
+	ret = 0;
+out_free:
+	free(map_path);
+	free(id_path);
+	return ret;
+}
+
+/* setpe -off */
+static int do_off(void)
+{
+	const char *run = paths_run_dir();
+	char reply[CTL_MAX_MSG + 1];
+	int r;
+
+	r = ctl_request(run, "leave", CTL_TIMEOUT_MS, reply, sizeof(reply));
+	if (daemon_absent(r)) {
+		fprintf(stderr, "setpe: cannot leave the cluster: mosix-infod is not "
+			"running (no '%s/%s')\n", run, CTL_SOCKET);
+		return 1;
+	}
+	if (r < 0) {
+		char why[CTL_MAX_MSG + 64];
+
+		fprintf(stderr, "setpe: cannot leave the cluster: %s\n",
+			ctl_why(r, reply, why, sizeof(why)));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -180,6 +431,8 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
+	if (o.act == ACT_OFF)
+		return do_off();
 
 	file = o.file;
 	if (!file) {
@@ -210,7 +463,11 @@ int main(int argc, char **argv)
 	if (r < 0)
 		goto out_release_diag;
 
-	if (o.act == ACT_READ) {
+	if (o.act == ACT_WRITE) {
+		ret = do_write(&m, file, &o);
+		map_release(&m);
+		goto out_release_diag;
+	} else if (o.act == ACT_READ) {
 		r = map_write(&m, stdout);
 		if (r < 0)
 			fprintf(stderr, "setpe: cannot write the map: %s\n", strerror(-r));

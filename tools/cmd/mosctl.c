@@ -1,0 +1,751 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mosctl: the MOSIX administration verbs. Questions about nodes are
+ * answered from mosix-infod's snapshot ($MOSIX_RUN_DIR/cluster) and the
+ * active map; changes of this node's policy go to mosix-infod over its
+ * control socket (ctl.h), which checks that the caller may make them.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "lib/addr.h"
+#include "lib/ctl.h"
+#include "lib/diag.h"
+#include "lib/key.h"
+#include "lib/map.h"
+#include "lib/nodefmt.h"
+#include "lib/paths.h"
+#include "lib/state.h"
+
+#define CTL_TIMEOUT_MS 5000
+/* the decay intervals mosix-infod takes */
+#define DECAY_MIN_MS 10u
+#define DECAY_MAX_MS 60000u
+/* most addresses one host name may give, for lookups */
+#define MAX_HOST_ADDRS 16
+
+static const char usage[] =
+	"usage: mosctl COMMAND [ARG...]\n"
+	"\n"
+	"About the nodes (NODE: an id, address or host name; default this node):\n"
+	"  status [--json] [NODE]   every node (or one): id, address, state, load,\n"
+	"                           cpus, speed, utilisation, memory, guests, age\n"
+	"                           of the information, flags\n"
+	"  whois [NODE]             an id's address, or an address's or host's id,\n"
+	"                           from the active map; alone: this node's id\n"
+	"  getload [NODE]           load (1.00 = one fully busy reference CPU)\n"
+	"  getspeed [NODE]          speed (10000 = the reference CPU)\n"
+	"  getmem [NODE]            memory free for guest processes, in bytes\n"
+	"  getfree [NODE]           raw free memory, in bytes\n"
+	"  getutil [NODE]           CPU utilisation, in percent\n"
+	"  isup [NODE]              print 'up' (exit 0) or 'down' (exit 1)\n"
+	"\n"
+	"This node's policy (root; mosix-infod must run):\n"
+	"  block | noblock          refuse | accept guest processes\n"
+	"  stay | nostay            keep local processes | let them migrate\n"
+	"                           automatically\n"
+	"  lstay | nolstay          keep local processes, even from manual\n"
+	"                           migration | let them go\n"
+	"  quiet | noquiet          stop | resume telling other nodes about this one\n"
+	"  setspeed N               set this node's speed (10000 = reference CPU)\n"
+	"  setdecay INTERVAL SLOW FAST\n"
+	"                           every INTERVAL seconds (0.01..60, or as\n"
+	"                           INTERVALms) keep\n"
+	"                           SLOW/1000 of slow-decaying and FAST/1000 of\n"
+	"                           fast-decaying process statistics\n"
+	"\n"
+	"Other:\n"
+	"  genkey                   create the cluster key $MOSIX_CONFIG_DIR/secret\n"
+	"                           (never replaces one)\n"
+	"  expel | bring            send guests away | bring own processes home\n"
+	"                           (need process migration: not in this build)\n"
+	"  --help                   this text\n"
+	"\n"
+	"Exit status: 0 success, 1 failure (with a message), 2 usage error.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mosctl: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'mosctl --help'.\n");
+	return 2;
+}
+
+static void print_diag(struct diag *d)
+{
+	diag_sort(d);
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", d->msg[i].text);
+	diag_release(d);
+}
+
+static uint64_t realtime_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+/* A node id: 0 and the id, -EINVAL when @s is no number, -ERANGE out of range. */
+static int parse_id(const char *s, uint32_t *ret)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > MAP_MAX_ID)
+			return -ERANGE;
+	}
+	if (v == 0)
+		return -ERANGE;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * The addresses of @name: itself when numeric, else what the resolver
+ * says. Returns how many (at most @max), or -ENOENT (reported).
+ */
+static int resolve(const char *name, struct mosix_addr *ret, int max)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM };
+	struct addrinfo *res, *ai;
+	int n = 0, r;
+
+	if (addr_parse(name, &ret[0]) == 0)
+		return 1;
+	r = getaddrinfo(name, NULL, &hints, &res);
+	if (r) {
+		fprintf(stderr, "mosctl: cannot resolve '%s': %s\n", name, gai_strerror(r));
+		return -ENOENT;
+	}
+	for (ai = res; ai && n < max; ai = ai->ai_next)
+		if (addr_from_sockaddr(ai->ai_addr, &ret[n]) == 0)
+			n++;
+	freeaddrinfo(res);
+	if (!n) {
+		fprintf(stderr, "mosctl: '%s' has no IPv4 or IPv6 address\n", name);
+		return -ENOENT;
+	}
+	return n;
+}
+
+/* The active map, $MOSIX_RUN_DIR/mosix.map; reports why when there is none. */
+static int load_active_map(struct mosix_map *m, char **ret_path)
+{
+	struct diag d = DIAG_INIT;
+	char *path = paths_run("mosix.map");
+	int r;
+
+	if (!path) {
+		fprintf(stderr, "mosctl: out of memory\n");
+		return -ENOMEM;
+	}
+	if (access(path, F_OK) < 0) {
+		r = -errno;
+		fprintf(stderr, "mosctl: no active map: cannot open '%s': %s "
+			"(install one with setpe -w)\n", path, strerror(errno));
+		free(path);
+		return r;
+	}
+	r = map_load(m, path, 0, &d);
+	print_diag(&d);
+	if (r < 0) {
+		free(path);
+		return r;
+	}
+	*ret_path = path;
+	return 0;
+}
+
+/* Read the snapshot; reports why when there is none. */
+static int load_state(struct cluster_state *s)
+{
+	struct diag d = DIAG_INIT;
+	const char *run = paths_run_dir();
+	int r;
+
+	cluster_state_init(s);
+	r = cluster_state_read(run, s, &d);
+	print_diag(&d);
+	if (r == -ENOENT)
+		fprintf(stderr, "mosctl: mosix-infod is not running: no '%s/%s'\n", run,
+			STATE_FILE);
+	else if (r < 0)
+		fprintf(stderr, "mosctl: cannot read '%s/%s': %s\n", run, STATE_FILE,
+			strerror(-r));
+	return r;
+}
+
+/*
+ * The id NODE names: a number, or an address or host name found among the
+ * snapshot's nodes or, for aliases, in the active map. NULL: this node.
+ * Returns 0, 1 (failure, reported) or 2 (usage, reported).
+ */
+static int node_arg(const char *arg, const struct cluster_state *s, uint32_t *ret)
+{
+	struct mosix_addr a[MAX_HOST_ADDRS];
+	struct mosix_map m;
+	char *path = NULL;
+	int n, r;
+
+	if (!arg) {
+		if (!s->self) {
+			fprintf(stderr, "mosctl: mosix-infod does not know which node this "
+				"is (see setpe -w and -p)\n");
+			return 1;
+		}
+		*ret = s->self;
+		return 0;
+	}
+	r = parse_id(arg, ret);
+	if (r == 0)
+		return 0;
+	if (r == -ERANGE)
+		return usage_error("invalid node id '%s' (ids are 1..65535)", arg);
+	n = resolve(arg, a, MAX_HOST_ADDRS);
+	if (n < 0)
+		return 1;
+	for (int i = 0; i < n; i++)
+		for (size_t k = 0; k < s->n; k++)
+			if (addr_cmp(&a[i], &s->node[k].addr) == 0) {
+				*ret = s->node[k].id;
+				return 0;
+			}
+	/* an alias is only in the map; without one, the snapshot is all we have */
+	*ret = 0;
+	path = paths_run("mosix.map");
+	if (path && map_load(&m, path, 0, NULL) == 0) {
+		for (int i = 0; i < n && !*ret; i++)
+			*ret = map_id_of(&m, &a[i]);
+		map_release(&m);
+	}
+	free(path);
+	if (*ret)
+		return 0;
+	fprintf(stderr, "mosctl: '%s' is not a node of the cluster\n", arg);
+	return 1;
+}
+
+/* Why there is no entry for node @id in the snapshot. */
+static void explain_missing(uint32_t id)
+{
+	struct mosix_map m;
+	char *path = paths_run("mosix.map");
+	bool mapped = false;
+
+	if (path && map_load(&m, path, 0, NULL) == 0) {
+		mapped = map_has_id(&m, id);
+		map_release(&m);
+	}
+	if (mapped)
+		fprintf(stderr, "mosctl: node %u: no information (never heard from)\n", id);
+	else
+		fprintf(stderr, "mosctl: node %u is not in the cluster map%s%s%s\n", id,
+			path ? " '" : "", path ? path : "", path ? "'" : "");
+	free(path);
+}
+
+static void json_node(const struct cluster_state *s, const struct node_state *n,
+		      uint64_t now, bool comma)
+{
+	static const struct {
+		uint16_t bit;
+		const char *name;
+	} flags[] = {
+		{ GV_BLOCKED, "blocked" }, { GV_STAY, "stay" }, { GV_LSTAY, "lstay" },
+		{ GV_QUIET, "quiet" }, { GV_SWAPPING, "swapping" }, { GV_OFF, "off" },
+	};
+	char addr[ADDR_STRLEN];
+	const char *sep = "";
+
+	printf("    {\"id\": %" PRIu32 ", \"address\": \"%s\", \"self\": %s, "
+	       "\"up\": %s, \"state\": \"%s\", \"age_ms\": %" PRIu64 ",\n",
+	       n->id, addr_format(&n->addr, addr), n->id == s->self ? "true" : "false",
+	       n->up ? "true" : "false", nodefmt_state(n), nodefmt_age_now(s, n, now));
+	printf("     \"cpus\": %u, \"speed\": %" PRIu32 ", \"load\": %" PRIu32
+	       ".%02" PRIu32 ", \"util_percent\": %" PRIu32 ".%" PRIu32 ",\n",
+	       (unsigned)n->v.cpus, n->v.speed, n->v.load / 100, n->v.load % 100,
+	       n->v.util / 10, n->v.util % 10);
+	printf("     \"tmem_bytes\": %" PRIu64 ", \"mem_bytes\": %" PRIu64
+	       ", \"rmem_bytes\": %" PRIu64 ",\n",
+	       n->v.tmem * NODEFMT_PAGE, n->v.mem * NODEFMT_PAGE, n->v.rmem * NODEFMT_PAGE);
+	printf("     \"guests\": %u, \"local\": %" PRIu32 ", \"flags\": [",
+	       (unsigned)n->v.guests, n->v.local);
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (n->v.flags & flags[i].bit) {
+			printf("%s\"%s\"", sep, flags[i].name);
+			sep = ", ";
+		}
+	}
+	printf("]}%s\n", comma ? "," : "");
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	struct cluster_state s;
+	const struct node_state *one = NULL;
+	const char *node = NULL;
+	bool json = false;
+	uint64_t now;
+	int ret = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (argv[i][0] == '-')
+			return usage_error("unknown option '%s' of status", argv[i]);
+		else if (!node)
+			node = argv[i];
+		else
+			return usage_error("status takes one NODE at most, not also '%s'", argv[i]);
+	}
+	if (load_state(&s) < 0)
+		return 1;
+	if (node) {
+		uint32_t id = 0;
+
+		ret = node_arg(node, &s, &id);
+		if (ret)
+			goto out_release;
+		one = cluster_state_find(&s, id);
+		if (!one) {
+			explain_missing(id);
+			ret = 1;
+			goto out_release;
+		}
+	}
+	now = realtime_ms();
+	if (json) {
+		printf("{\n  \"self\": %" PRIu32 ",\n  \"time_ms\": %" PRIu64 ",\n"
+		       "  \"nodes\": [\n", s.self, s.now_ms);
+		for (size_t i = 0; i < s.n; i++) {
+			const struct node_state *n = &s.node[i];
+
+			if (one && n != one)
+				continue;
+			json_node(&s, n, now, !one && i + 1 < s.n);
+		}
+		printf("  ]\n}\n");
+	} else {
+		int w = nodefmt_addr_width(&s);
+		char row[256], flags[64];
+
+		printf("%s FLAGS\n", nodefmt_header(w, row, sizeof(row)));
+		for (size_t i = 0; i < s.n; i++) {
+			const struct node_state *n = &s.node[i];
+
+			if (one && n != one)
+				continue;
+			printf("%s %s\n",
+			       nodefmt_row(n, n->id == s.self, nodefmt_age_now(&s, n, now), w,
+					   row, sizeof(row)),
+			       nodefmt_flags(n->v.flags, false, flags, sizeof(flags)));
+		}
+	}
+	ret = fflush(stdout) == 0 ? 0 : 1;
+out_release:
+	cluster_state_release(&s);
+	return ret;
+}
+
+enum figure { FIG_LOAD, FIG_SPEED, FIG_MEM, FIG_FREE, FIG_UTIL, FIG_UP };
+
+static int cmd_get(enum figure fig, int argc, char **argv)
+{
+	struct cluster_state s;
+	const struct node_state *n;
+	char age[NODEFMT_FIELD];
+	uint32_t id = 0;
+	int ret;
+
+	if (argc > 2)
+		return usage_error("'%s' takes one NODE at most", argv[0]);
+	if (load_state(&s) < 0)
+		return 1;
+	ret = node_arg(argc > 1 ? argv[1] : NULL, &s, &id);
+	if (ret)
+		goto out_release;
+	ret = 1;
+	n = cluster_state_find(&s, id);
+	if (fig == FIG_UP) {
+		/* a node that left the cluster takes no part: down */
+		bool up = n && n->up && !(n->v.flags & GV_OFF);
+
+		if (!n)
+			explain_missing(id);
+		printf("%s\n", up ? "up" : "down");
+		ret = up ? 0 : 1;
+		goto out_release;
+	}
+	if (!n) {
+		explain_missing(id);
+		goto out_release;
+	}
+	if (!n->up) {
+		fprintf(stderr, "mosctl: node %u is down (last heard from %s ago)\n", id,
+			nodefmt_age(nodefmt_age_now(&s, n, realtime_ms()), age, sizeof(age)));
+		goto out_release;
+	}
+	switch (fig) {
+	case FIG_LOAD:
+		printf("%" PRIu32 ".%02" PRIu32 "\n", n->v.load / 100, n->v.load % 100);
+		break;
+	case FIG_SPEED:
+		printf("%" PRIu32 "\n", n->v.speed);
+		break;
+	case FIG_MEM:
+		printf("%" PRIu64 "\n", n->v.mem * NODEFMT_PAGE);
+		break;
+	case FIG_FREE:
+		printf("%" PRIu64 "\n", n->v.rmem * NODEFMT_PAGE);
+		break;
+	case FIG_UTIL:
+		printf("%" PRIu32 ".%" PRIu32 "\n", n->v.util / 10, n->v.util % 10);
+		break;
+	case FIG_UP:
+		break;
+	}
+	ret = 0;
+out_release:
+	cluster_state_release(&s);
+	return ret;
+}
+
+/* This node's id without mosix-infod: setpe -p's choice, or the addresses. */
+static int self_from_map(const struct mosix_map *m, const char *map_path,
+			 uint32_t *ret)
+{
+	char *path = paths_run("self-id");
+	FILE *f;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	free(path);
+	if (f) {
+		char line[32];
+		bool got = fgets(line, sizeof(line), f);
+
+		fclose(f);
+		if (got) {
+			line[strcspn(line, "\n")] = '\0';
+			if (parse_id(line, ret) == 0)
+				return 0;
+		}
+	}
+	r = map_find_self(m, ret);
+	if (r == -ENOENT)
+		fprintf(stderr, "mosctl: this node is not in '%s': none of its addresses "
+			"is listed (see setpe -p)\n", map_path);
+	else if (r == -ENOTUNIQ)
+		fprintf(stderr, "mosctl: this node is ambiguous in '%s': addresses of "
+			"several nodes are local (see setpe -p)\n", map_path);
+	else if (r < 0)
+		fprintf(stderr, "mosctl: cannot find this node's id: %s\n", strerror(-r));
+	return r;
+}
+
+static int cmd_whois(int argc, char **argv)
+{
+	struct mosix_addr a[MAX_HOST_ADDRS];
+	char buf[ADDR_STRLEN];
+	struct mosix_map m;
+	char *path = NULL;
+	uint32_t id = 0;
+	int n, ret = 1;
+
+	if (argc > 2)
+		return usage_error("%s", "whois takes one NODE at most");
+	if (argc > 1) {
+		int r = parse_id(argv[1], &id);
+
+		if (r == -ERANGE)
+			return usage_error("invalid node id '%s' (ids are 1..65535)", argv[1]);
+	}
+	if (load_active_map(&m, &path) < 0)
+		return 1;
+	if (argc == 1) {
+		struct cluster_state s;
+
+		/* mosix-infod's view first: it is what the cluster knows */
+		cluster_state_init(&s);
+		if (cluster_state_read(paths_run_dir(), &s, NULL) == 0 && s.self)
+			id = s.self;
+		cluster_state_release(&s);
+		if (id || self_from_map(&m, path, &id) == 0) {
+			printf("%u\n", id);
+			ret = 0;
+		}
+	} else if (id) {
+		if (map_addr_of(&m, id, &a[0]) == 0) {
+			printf("%s\n", addr_format(&a[0], buf));
+			ret = 0;
+		} else {
+			fprintf(stderr, "mosctl: node %u is not in the active map '%s'\n",
+				id, path);
+		}
+	} else {
+		n = resolve(argv[1], a, MAX_HOST_ADDRS);
+		for (int i = 0; i < n && !id; i++)
+			id = map_id_of(&m, &a[i]);
+		if (id) {
+			printf("%u\n", id);
+			ret = 0;
+		} else if (n > 0) {
+			fprintf(stderr, "mosctl: '%s' is not in the active map '%s'\n",
+				argv[1], path);
+		}
+	}
+	map_release(&m);
+	free(path);
+	return ret;
+}
+
+/* Send @request to this node's mosix-infod; @verb names it in messages. */
+static int send_ctl(const char *verb, const char *request)
+{
+	const char *run = paths_run_dir();
+	char reply[CTL_MAX_MSG + 1];
+	int r;
+
+	r = ctl_request(run, request, CTL_TIMEOUT_MS, reply, sizeof(reply));
+	if (r == 0)
+		return 0;
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		fprintf(stderr, "mosctl: %s: mosix-infod is not running (no '%s/%s')\n",
+			verb, run, CTL_SOCKET);
+	else if (r == -ETIMEDOUT)
+		fprintf(stderr, "mosctl: %s: mosix-infod did not answer within %d s\n",
+			verb, CTL_TIMEOUT_MS / 1000);
+	else if (r == -EACCES || r == -EPERM)
+		fprintf(stderr, "mosctl: %s: %s (only root may change this node's policy)\n",
+			verb, *reply ? reply : strerror(-r));
+	else
+		fprintf(stderr, "mosctl: %s: %s\n", verb, *reply ? reply : strerror(-r));
+	return 1;
+}
+
+/* A decimal within [min, max]; -EINVAL otherwise. */
+static int parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > max)
+			return -EINVAL;
+	}
+	if (v < min)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+/* "2", "0.5" (seconds, up to 3 decimals) or "500ms", into milliseconds. */
+static int parse_interval(const char *s, uint32_t *ret_ms)
+{
+	size_t len = strlen(s);
+	uint64_t ms = 0;
+	int decimals = -1;
+
+	if (len > 2 && strcmp(s + len - 2, "ms") == 0) {
+		char num[16];
+
+		if (len - 2 >= sizeof(num))
+			return -EINVAL;
+		memcpy(num, s, len - 2);
+		num[len - 2] = '\0';
+		return parse_uint(num, DECAY_MIN_MS, DECAY_MAX_MS, ret_ms);
+	}
+	if (!*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.' && decimals < 0) {
+			decimals = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || decimals >= 3)
+			return -EINVAL;
+		ms = ms * 10 + (uint64_t)(*p - '0');
+		if (decimals >= 0)
+			decimals++;
+		if (ms > (uint64_t)DECAY_MAX_MS * 1000)
+			return -EINVAL;
+	}
+	for (int d = decimals < 0 ? 0 : decimals; d < 3; d++)
+		ms *= 10;
+	if (ms < DECAY_MIN_MS || ms > DECAY_MAX_MS)
+		return -EINVAL;
+	*ret_ms = (uint32_t)ms;
+	return 0;
+}
+
+static int cmd_setspeed(int argc, char **argv)
+{
+	char req[64];
+	uint32_t speed;
+
+	if (argc != 2)
+		return usage_error("%s", "usage: mosctl setspeed N");
+	if (parse_uint(argv[1], 1, 1000000, &speed) < 0)
+		return usage_error("invalid speed '%s' (1..1000000; 10000 is the "
+				   "reference CPU)", argv[1]);
+	snprintf(req, sizeof(req), "setspeed %" PRIu32, speed);
+	return send_ctl("setspeed", req);
+}
+
+static int cmd_setdecay(int argc, char **argv)
+{
+	uint32_t ms, slow, fast;
+	char req[96];
+
+	if (argc != 4)
+		return usage_error("%s", "usage: mosctl setdecay INTERVAL SLOW FAST");
+	if (parse_interval(argv[1], &ms) < 0)
+		return usage_error("invalid interval '%s' (seconds, as 2 or 0.5, or "
+				   "milliseconds as 500ms; 0.01 to 60 seconds)", argv[1]);
+	if (parse_uint(argv[2], 1, 1000, &slow) < 0)
+		return usage_error("invalid SLOW '%s' (per mille kept, 1..1000)", argv[2]);
+	if (parse_uint(argv[3], 1, 1000, &fast) < 0)
+		return usage_error("invalid FAST '%s' (per mille kept, 1..1000)", argv[3]);
+	snprintf(req, sizeof(req), "setdecay %" PRIu32 " %" PRIu32 " %" PRIu32, ms,
+		 slow, fast);
+	return send_ctl("setdecay", req);
+}
+
+static int cmd_genkey(int argc, char **argv)
+{
+	const char *dir = paths_config_dir();
+	struct diag d = DIAG_INIT;
+	char *path;
+	int r;
+
+	(void)argv;
+	if (argc != 1)
+		return usage_error("%s", "genkey takes no argument (it never replaces a key)");
+	path = paths_config("secret");
+	if (!path) {
+		fprintf(stderr, "mosctl: out of memory\n");
+		return 1;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "mosctl: cannot create '%s': %s\n", dir, strerror(errno));
+		free(path);
+		return 1;
+	}
+	r = key_generate(path, &d);
+	if (r == -EEXIST) {
+		diag_release(&d);
+		fprintf(stderr, "mosctl: the cluster key '%s' already exists; genkey never "
+			"replaces it (remove it first to make a new one, then copy the new "
+			"one to every node)\n", path);
+	} else {
+		print_diag(&d);
+	}
+	if (r == 0)
+		printf("mosctl: new cluster key '%s' (mode 0600): copy it to every node\n",
+		       path);
+	free(path);
+	return r < 0 ? 1 : 0;
+}
+
+struct command {
+	const char *name;
+	/* the control request of a policy verb; NULL for the others */
+	const char *request;
+	enum {
+		C_POLICY, C_STATUS, C_WHOIS, C_GET, C_SETSPEED, C_SETDECAY, C_GENKEY,
+		C_NEEDS_MIGRATION,
+	} kind;
+	enum figure fig;
+};
+
+static const struct command commands[] = {
+	{ "block", "block", C_POLICY, 0 },
+	{ "noblock", "noblock", C_POLICY, 0 },
+	{ "-block", "noblock", C_POLICY, 0 },
+	{ "stay", "stay", C_POLICY, 0 },
+	{ "nostay", "nostay", C_POLICY, 0 },
+	{ "-stay", "nostay", C_POLICY, 0 },
+	{ "lstay", "lstay", C_POLICY, 0 },
+	{ "nolstay", "nolstay", C_POLICY, 0 },
+	{ "-lstay", "nolstay", C_POLICY, 0 },
+	{ "quiet", "quiet", C_POLICY, 0 },
+	{ "noquiet", "noquiet", C_POLICY, 0 },
+	{ "-quiet", "noquiet", C_POLICY, 0 },
+	{ "status", NULL, C_STATUS, 0 },
+	{ "whois", NULL, C_WHOIS, 0 },
+	{ "getload", NULL, C_GET, FIG_LOAD },
+	{ "getspeed", NULL, C_GET, FIG_SPEED },
+	{ "getmem", NULL, C_GET, FIG_MEM },
+	{ "getfree", NULL, C_GET, FIG_FREE },
+	{ "getutil", NULL, C_GET, FIG_UTIL },
+	{ "isup", NULL, C_GET, FIG_UP },
+	{ "setspeed", NULL, C_SETSPEED, 0 },
+	{ "setdecay", NULL, C_SETDECAY, 0 },
+	{ "genkey", NULL, C_GENKEY, 0 },
+	{ "expel", NULL, C_NEEDS_MIGRATION, 0 },
+	{ "bring", NULL, C_NEEDS_MIGRATION, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	const struct command *c = NULL;
+
+	if (argc < 2)
+		return usage_error("%s", "no command given");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			c = &commands[i];
+	if (!c)
+		return usage_error("unknown command '%s'", argv[1]);
+	argc--;
+	argv++;
+
+	switch (c->kind) {
+	case C_POLICY:
+		if (argc != 1)
+			return usage_error("'%s' takes no argument", c->name);
+		return send_ctl(c->name, c->request);
+	case C_STATUS:
+		return cmd_status(argc, argv);
+	case C_WHOIS:
+		return cmd_whois(argc, argv);
+	case C_GET:
+		return cmd_get(c->fig, argc, argv);
+	case C_SETSPEED:
+		return cmd_setspeed(argc, argv);
+	case C_SETDECAY:
+		return cmd_setdecay(argc, argv);
+	case C_GENKEY:
+		return cmd_genkey(argc, argv);
+	case C_NEEDS_MIGRATION:
+		fprintf(stderr, "mosctl: %s needs process migration, which this build "
+			"does not have yet\n", c->name);
+		return 1;
+	}
+	return 1;
+}
