@@ -19,6 +19,12 @@
  *   reload                       reread mosix.map and mosix.conf (as SIGHUP)
  *   join | leave                 setpe -w / setpe -off
  *   ping                         "ok VERSION SELF-ID"
+ *   stats                        "ok KEY=VALUE ..." (space-separated): rx_ok
+ *                                malformed unknown_sender bad_key replay tx
+ *                                tx_errors rx_bytes tx_bytes known up
+ *                                dead_after_ms; also in $RUN/admin/stats
+ *
+ * ping and stats only read (root or group mosix); the others need root.
  */
 
 #include <stddef.h>
