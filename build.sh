@@ -20,6 +20,11 @@ DEPS=(
 	mandoc shellcheck cppcheck       # man page, script and C lint
 	libncurses-dev                   # mtop
 	tmux python3                     # mtop driven in a terminal; JSON checks
+	dpkg-dev debhelper               # ./build.sh debs: the packages
+	apt-utils gnupg                  # the signed apt repository
+	lintian piuparts debootstrap     # packaging tier: package checks, chroots
+	debian-archive-keyring           # debootstrap of the test chroots
+	systemd-container man-db         # boot test (nspawn), man --warnings
 )
 
 usage() {
@@ -33,6 +38,9 @@ usage: ./build.sh [COMMAND]
   check    build everything and run every test tier; prints a summary
   demo     start a small namespace cluster on this machine and show it
   bench    run the benchmarks in bench/ and print their figures
+  debs     build the Debian packages into out/debs and a signed apt
+           repository into out/repo; its key is kept in MOSIX_REPO_KEY_DIR
+           (default ~/.local/share/mosix/repo-key; docs/PACKAGING.md)
   clean    remove out/
   --help   this text
 
@@ -101,6 +109,41 @@ do_bench() {
 	MOSIX_OUT=$OUT "$ROOT/bench/run"
 }
 
+# The packages, built by dpkg-buildpackage from a copy of the source files
+# (out/ and .git left out) at a fixed path, so two builds give the same
+# bytes; then the signed repository (debian/mkrepo). The signing key lives
+# outside out/ (MOSIX_REPO_KEY_DIR) so that `clean` does not change the key
+# that machines using the repository trust.
+do_debs() {
+	local build=$OUT/debs-build src rc=0
+	src=$build/mosix
+	rm -rf "$build"
+	mkdir -p "$src"
+	(
+		cd "$ROOT"
+		if git rev-parse --git-dir >/dev/null 2>&1; then
+			git ls-files -z --cached --others --exclude-standard |
+				while IFS= read -r -d '' f; do
+					[ -f "$f" ] && printf '%s\0' "$f"
+				done
+		else
+			find . \( -path ./out -o -path ./.git \) -prune -o -type f -printf '%P\0'
+		fi
+	) | tar -C "$ROOT" --null -T - -cf - | tar -C "$src" -xf - || return 1
+	echo "building $(dpkg-parsechangelog -l "$src/debian/changelog" -S Version) (log: $build/build.log)"
+	(cd "$src" && nice -n 10 dpkg-buildpackage -b -us -uc -j"$JOBS") >"$build/build.log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		tail -n 40 "$build/build.log" >&2
+		return "$rc"
+	fi
+	rm -rf "$OUT/debs"
+	mkdir -p "$OUT/debs"
+	cp "$build"/*.deb "$build"/*.buildinfo "$build"/*.changes "$OUT/debs/" || return 1
+	ls "$OUT/debs"
+	"$ROOT/debian/mkrepo" "$OUT/debs" "$OUT/repo" \
+		"${MOSIX_REPO_KEY_DIR:-${HOME:-/root}/.local/share/mosix/repo-key}"
+}
+
 do_clean() {
 	rm -rf "$OUT"
 }
@@ -128,6 +171,10 @@ bench)
 	step deps do_deps
 	step tools do_tools
 	step bench do_bench
+	;;
+debs)
+	step deps do_deps
+	step debs do_debs
 	;;
 clean) step clean do_clean ;;
 all)
