@@ -564,10 +564,24 @@ static int parse_state(const char *path, char *buf, size_t len,
 	return 0;
 }
 
+int cluster_state_parse(const char *name, char *buf, size_t len,
+			struct cluster_state *ret, struct diag *d)
+{
+	struct cluster_state s;
+	int r;
+
+	cluster_state_init(&s);
+	r = parse_state(name, buf, len, &s, d);
+	if (r < 0)
+		cluster_state_release(&s);
+	else
+		*ret = s;
+	return r;
+}
+
 int cluster_state_read(const char *run_dir, struct cluster_state *ret,
 		       struct diag *d)
 {
-	struct cluster_state s;
 	char *path, *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -577,12 +591,7 @@ int cluster_state_read(const char *run_dir, struct cluster_state *ret,
 	r = read_bounded(path, &buf, &len, d);
 	if (r < 0)
 		goto out_free_path;
-	cluster_state_init(&s);
-	r = parse_state(path, buf, len, &s, d);
-	if (r < 0)
-		cluster_state_release(&s);
-	else
-		*ret = s;
+	r = cluster_state_parse(path, buf, len, ret, d);
 	free(buf);
 out_free_path:
 	free(path);

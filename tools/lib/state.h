@@ -72,6 +72,14 @@ void cluster_state_release(struct cluster_state *s);
 int cluster_state_read(const char *run_dir, struct cluster_state *ret,
 		       struct diag *d);
 
+/*
+ * Parse snapshot text (@buf is modified; @name is used in messages): what
+ * cluster_state_read() does after reading the file. 0, -EINVAL,
+ * -EPROTONOSUPPORT or -ENOMEM; @ret is untouched on failure.
+ */
+int cluster_state_parse(const char *name, char *buf, size_t len,
+			struct cluster_state *ret, struct diag *d);
+
 /* Write the snapshot and the nodes/ tree atomically into @run_dir. */
 int cluster_state_write(const char *run_dir, const struct cluster_state *s);
 
