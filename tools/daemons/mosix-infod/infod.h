@@ -29,7 +29,8 @@
 #include "peers.h"
 #include "rx.h"
 
-#define INFOD_VERSION "0.1.0"
+/* from debian/changelog, through tools/Makefile */
+#define INFOD_VERSION MOSIX_VERSION
 
 /* the policy flags an admin sets; the rest of the flags are measured */
 #define INFOD_POLICY (GV_BLOCKED | GV_STAY | GV_LSTAY | GV_QUIET | GV_OFF)
