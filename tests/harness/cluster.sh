@@ -303,7 +303,7 @@ _cluster_node_batch() {
 # Everything cluster_up does once the state directory exists.
 _cluster_create() {
 	local state=$1 n=$2 topo=$3 cpuset=$4 i fd what pid p spid sstart me
-	local deadline=$((SECONDS + _CLUSTER_UP_TIMEOUT)) up=0
+	local deadline=$((SECONDS + _CLUSTER_UP_TIMEOUT)) up=0 line partial=
 	local -a share=("$_CLUSTER_REPO" "${MOSIX_OUT:-$_CLUSTER_REPO/out}") extra
 
 	echo "$n" >"$state/nodes"
@@ -336,7 +336,10 @@ _cluster_create() {
 
 	read -r spid sstart <"$state/supervisor"
 	while ((up < n + 1)); do
-		if ! read -r -t 0.5 -u "$fd" what i pid; then
+		# A timeout can strike in the middle of a line (bash reads a fifo
+		# byte by byte) and hands back what it read so far: keep it.
+		if ! read -r -t 0.5 -u "$fd" line; then
+			partial+=$line
 			if ! _cluster_alive "$spid" "$sstart"; then
 				_cluster_err "the supervisor died"
 			elif ((SECONDS < deadline)); then
@@ -347,6 +350,8 @@ _cluster_create() {
 			exec {fd}>&-
 			return 1
 		fi
+		read -r what i pid <<<"$partial$line"
+		partial=
 		case $what in
 		hub)
 			pid=$i
