@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "addrlist.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,51 +29,15 @@ void addrlist_release(struct addrlist *l)
 	addrlist_init(l);
 }
 
-static int grow(void **p, size_t *alloc, size_t need, size_t size)
-{
-	size_t n = *alloc ? *alloc : 16;
-	void *q;
-
-	if (need <= *alloc)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*alloc = n;
-	return 0;
-}
-
 int addrlist_source(struct addrlist *l, const char *name, uint32_t *ret_src)
 {
-	char **src, *copy;
-
-	for (size_t i = 0; i < l->nsrc; i++) {
-		if (strcmp(l->src[i], name) == 0) {
-			*ret_src = i;
-			return 0;
-		}
-	}
-	copy = strdup(name);
-	if (!copy)
-		return -ENOMEM;
-	src = realloc(l->src, (l->nsrc + 1) * sizeof(*src));
-	if (!src) {
-		free(copy);
-		return -ENOMEM;
-	}
-	l->src = src;
-	l->src[l->nsrc] = copy;
-	*ret_src = l->nsrc++;
-	return 0;
+	return util_intern(&l->src, &l->nsrc, name, ret_src);
 }
 
 static int add_run(struct addrlist *l, uint32_t src, uint32_t line,
 		   const struct mosix_addr *first, uint32_t count)
 {
-	int r = grow((void **)&l->run, &l->run_alloc, l->nrun + 1, sizeof(*l->run));
+	int r = util_grow((void **)&l->run, &l->run_alloc, l->nrun + 1, sizeof(*l->run));
 
 	if (r < 0)
 		return r;
@@ -622,7 +587,7 @@ int addrlist_parse(struct addrlist *l, const char *name, const char *buf,
 		size_t n = end - pos;
 
 		line++;
-		r = grow((void **)&text, &text_alloc, n + 1, 1);
+		r = util_grow((void **)&text, &text_alloc, n + 1, 1);
 		if (r < 0)
 			goto out_free_text;
 		memcpy(text, buf + pos, n);
@@ -651,37 +616,14 @@ out_free_text:
 int addrlist_load_file(struct addrlist *l, const char *path,
 		       enum addrlist_format format, struct diag *d)
 {
-	char *buf = NULL;
-	size_t len = 0, alloc = 0;
-	int fd, r;
+	char *buf;
+	size_t len;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		diag_add(d, path, 0, "cannot open: %s", strerror(errno));
+	r = util_read_file(path, &buf, &len, d);
+	if (r < 0)
 		return r;
-	}
-	for (;;) {
-		ssize_t got;
-
-		r = grow((void **)&buf, &alloc, len + 65536, 1);
-		if (r < 0)
-			goto out_close;
-		got = read(fd, buf + len, alloc - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			r = -errno;
-			diag_add(d, path, 0, "cannot read: %s", strerror(errno));
-			goto out_close;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
 	r = addrlist_parse(l, path, buf, len, format, d);
-out_close:
-	close(fd);
 	free(buf);
 	return r;
 }
@@ -712,7 +654,7 @@ static int push_span(struct span **v, size_t *n, size_t *alloc,
 		     const struct mosix_addr *first, const struct mosix_addr *last)
 {
 	uint64_t dist;
-	int r = grow((void **)v, alloc, *n + 1, sizeof(**v));
+	int r = util_grow((void **)v, alloc, *n + 1, sizeof(**v));
 
 	if (r < 0)
 		return r;
@@ -887,7 +829,7 @@ static int assign_one(struct assign_state *st, const struct addrlist_run *run,
 		last->count++;
 		return 0;
 	}
-	r = grow((void **)&st->p, &st->alloc, st->np + 1, sizeof(*st->p));
+	r = util_grow((void **)&st->p, &st->alloc, st->np + 1, sizeof(*st->p));
 	if (r < 0)
 		return r;
 	st->p[st->np++] = (struct pending){

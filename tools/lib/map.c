@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "map.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -31,45 +32,9 @@ void map_release(struct mosix_map *m)
 	map_init(m);
 }
 
-static int grow(void **p, size_t *alloc, size_t need, size_t size)
-{
-	size_t n = *alloc ? *alloc : 16;
-	void *q;
-
-	if (need <= *alloc)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*alloc = n;
-	return 0;
-}
-
 int map_source(struct mosix_map *m, const char *name, uint32_t *ret_src)
 {
-	char **src, *copy;
-
-	for (size_t i = 0; i < m->nsrc; i++) {
-		if (strcmp(m->src[i], name) == 0) {
-			*ret_src = i;
-			return 0;
-		}
-	}
-	copy = strdup(name);
-	if (!copy)
-		return -ENOMEM;
-	src = realloc(m->src, (m->nsrc + 1) * sizeof(*src));
-	if (!src) {
-		free(copy);
-		return -ENOMEM;
-	}
-	m->src = src;
-	m->src[m->nsrc] = copy;
-	*ret_src = m->nsrc++;
-	return 0;
+	return util_intern(&m->src, &m->nsrc, name, ret_src);
 }
 
 int map_add_range(struct mosix_map *m, uint32_t src, uint32_t line,
@@ -101,7 +66,7 @@ int map_add_range(struct mosix_map *m, uint32_t src, uint32_t line,
 			 count, addr_format(addr, buf), addr_is_v4(addr) ? "IPv4" : "IPv6");
 		return -EINVAL;
 	}
-	r = grow((void **)&m->range, &m->range_alloc, m->nrange + 1, sizeof(*m->range));
+	r = util_grow((void **)&m->range, &m->range_alloc, m->nrange + 1, sizeof(*m->range));
 	if (r < 0)
 		return r;
 	m->range[m->nrange++] = (struct map_range){
@@ -121,7 +86,7 @@ int map_add_alias(struct mosix_map *m, uint32_t src, uint32_t line,
 			 id, MAP_MAX_ID);
 		return -EINVAL;
 	}
-	r = grow((void **)&m->alias, &m->alias_alloc, m->nalias + 1, sizeof(*m->alias));
+	r = util_grow((void **)&m->alias, &m->alias_alloc, m->nalias + 1, sizeof(*m->alias));
 	if (r < 0)
 		return r;
 	m->alias[m->nalias++] = (struct map_alias){
@@ -306,7 +271,7 @@ int map_parse(struct mosix_map *m, const char *name, const char *buf,
 		line++;
 		if (hash)
 			n = (size_t)(hash - (buf + pos));
-		r = grow((void **)&text, &text_alloc, n + 1, 1);
+		r = util_grow((void **)&text, &text_alloc, n + 1, 1);
 		if (r < 0)
 			goto out_free_text;
 		memcpy(text, buf + pos, n);
@@ -332,37 +297,14 @@ out_free_text:
 int map_load_file(struct mosix_map *m, const char *path, unsigned flags,
 		  struct diag *d)
 {
-	char *buf = NULL;
-	size_t len = 0, alloc = 0;
-	int fd, r;
+	char *buf;
+	size_t len;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		diag_add(d, path, 0, "cannot open: %s", strerror(errno));
+	r = util_read_file(path, &buf, &len, d);
+	if (r < 0)
 		return r;
-	}
-	for (;;) {
-		ssize_t got;
-
-		r = grow((void **)&buf, &alloc, len + 65536, 1);
-		if (r < 0)
-			goto out_close;
-		got = read(fd, buf + len, alloc - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			r = -errno;
-			diag_add(d, path, 0, "cannot read: %s", strerror(errno));
-			goto out_close;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
 	r = map_parse(m, path, buf, len, flags, d);
-out_close:
-	close(fd);
 	free(buf);
 	return r;
 }
