@@ -24,6 +24,7 @@
 #include "lib/nodefmt.h"
 #include "lib/paths.h"
 #include "lib/state.h"
+#include "lib/util.h"
 
 #define CTL_TIMEOUT_MS 5000
 /* the decay intervals mosix-infod takes */
@@ -564,8 +565,6 @@ static int parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
 static int parse_interval(const char *s, uint32_t *ret_ms)
 {
 	size_t len = strlen(s);
-	uint64_t ms = 0;
-	int decimals = -1;
 
 	if (len > 2 && strcmp(s + len - 2, "ms") == 0) {
 		char num[16];
@@ -576,27 +575,7 @@ static int parse_interval(const char *s, uint32_t *ret_ms)
 		num[len - 2] = '\0';
 		return parse_uint(num, DECAY_MIN_MS, DECAY_MAX_MS, ret_ms);
 	}
-	if (!*s)
-		return -EINVAL;
-	for (const char *p = s; *p; p++) {
-		if (*p == '.' && decimals < 0) {
-			decimals = 0;
-			continue;
-		}
-		if (*p < '0' || *p > '9' || decimals >= 3)
-			return -EINVAL;
-		ms = ms * 10 + (uint64_t)(*p - '0');
-		if (decimals >= 0)
-			decimals++;
-		if (ms > (uint64_t)DECAY_MAX_MS * 1000)
-			return -EINVAL;
-	}
-	for (int d = decimals < 0 ? 0 : decimals; d < 3; d++)
-		ms *= 10;
-	if (ms < DECAY_MIN_MS || ms > DECAY_MAX_MS)
-		return -EINVAL;
-	*ret_ms = (uint32_t)ms;
-	return 0;
+	return util_parse_seconds(s, DECAY_MIN_MS, DECAY_MAX_MS, ret_ms);
 }
 
 static int cmd_setspeed(int argc, char **argv)

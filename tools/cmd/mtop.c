@@ -22,6 +22,7 @@
 #include "lib/nodefmt.h"
 #include "lib/paths.h"
 #include "lib/state.h"
+#include "lib/util.h"
 
 #define DELAY_MIN_MS 100u
 #define DELAY_MAX_MS 3600000u
@@ -90,30 +91,12 @@ static int usage_error(const char *fmt, const char *arg)
 /* "2", "0.5", "1.25" seconds into milliseconds within the allowed range. */
 static int parse_seconds(const char *s, unsigned *ret_ms)
 {
-	uint64_t ms = 0;
-	int decimals = -1;
+	uint32_t ms;
+	int r = util_parse_seconds(s, DELAY_MIN_MS, DELAY_MAX_MS, &ms);
 
-	if (!*s)
-		return -EINVAL;
-	for (const char *p = s; *p; p++) {
-		if (*p == '.' && decimals < 0) {
-			decimals = 0;
-			continue;
-		}
-		if (*p < '0' || *p > '9' || decimals >= 3)
-			return -EINVAL;
-		ms = ms * 10 + (uint64_t)(*p - '0');
-		if (decimals >= 0)
-			decimals++;
-		if (ms > (uint64_t)DELAY_MAX_MS * 1000)
-			return -EINVAL;
-	}
-	for (int d = decimals < 0 ? 0 : decimals; d < 3; d++)
-		ms *= 10;
-	if (ms < DELAY_MIN_MS || ms > DELAY_MAX_MS)
-		return -EINVAL;
-	*ret_ms = (unsigned)ms;
-	return 0;
+	if (r == 0)
+		*ret_ms = ms;
+	return r;
 }
 
 static int parse_count(const char *s, unsigned long *ret)

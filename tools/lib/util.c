@@ -87,3 +87,32 @@ out_free_buf:
 	close(fd);
 	return r;
 }
+
+int util_parse_seconds(const char *s, uint32_t min_ms, uint32_t max_ms,
+		       uint32_t *ret_ms)
+{
+	uint64_t ms = 0;
+	int decimals = -1;
+
+	if (!*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.' && decimals < 0) {
+			decimals = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || decimals >= 3)
+			return -EINVAL;
+		ms = ms * 10 + (uint64_t)(*p - '0');
+		if (decimals >= 0)
+			decimals++;
+		if (ms > (uint64_t)max_ms * 1000)
+			return -EINVAL;
+	}
+	for (int d = decimals < 0 ? 0 : decimals; d < 3; d++)
+		ms *= 10;
+	if (ms < min_ms || ms > max_ms)
+		return -EINVAL;
+	*ret_ms = (uint32_t)ms;
+	return 0;
+}
