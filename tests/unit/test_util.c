@@ -101,6 +101,16 @@ static void test_parse_seconds(void **state)
 	assert_int_equal(ms, 1234);
 }
 
+static void test_trim(void **state)
+{
+	char a[] = " \t key = value \r\n", b[] = "   ", c[] = "x";
+
+	(void)state;
+	assert_string_equal(util_trim(a), "key = value");
+	assert_string_equal(util_trim(b), "");
+	assert_string_equal(util_trim(c), "x");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -108,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_intern),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_parse_seconds),
+		cmocka_unit_test(test_trim),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);

@@ -82,9 +82,7 @@ static int usage_error(const char *fmt, const char *arg)
 
 static void print_diag(struct diag *d)
 {
-	diag_sort(d);
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(stderr, "%s\n", d->msg[i].text);
+	diag_print(d, stderr, "mosctl");
 	diag_release(d);
 }
 

@@ -168,11 +168,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 static void print_diag(struct diag *d)
 {
-	diag_sort(d);
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(stderr, "%s\n", d->msg[i].text);
-	if (d->lost)
-		fprintf(stderr, "mosix-mkmap: out of memory: some errors were not shown\n");
+	diag_print(d, stderr, "mosix-mkmap");
 }
 
 static const char *stdin_if_dash(const char *path)

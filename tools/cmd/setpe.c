@@ -130,11 +130,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 static void print_diag(struct diag *d)
 {
-	diag_sort(d);
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(stderr, "%s\n", d->msg[i].text);
-	if (d->lost)
-		fprintf(stderr, "setpe: out of memory: some errors were not shown\n");
+	diag_print(d, stderr, "setpe");
 }
 
 /*

@@ -47,19 +47,6 @@ static int add_run(struct addrlist *l, uint32_t src, uint32_t line,
 	return 0;
 }
 
-/* Cut white space off both ends, in place. */
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 static bool has_space(const char *s)
 {
 	for (; *s; s++)
@@ -257,7 +244,7 @@ int addrlist_add_item(struct addrlist *l, uint32_t src, uint32_t line,
 	copy = strdup(text);
 	if (!copy)
 		return -ENOMEM;
-	t = trim(copy);
+	t = util_trim(copy);
 	if (strncmp(t, "dhcp-range=", 11) == 0) {
 		r = addrlist_add_dhcp_range(l, src, line, t + 11, d);
 		goto out_free_copy;
@@ -499,7 +486,7 @@ int addrlist_add_dhcp_range(struct addrlist *l, uint32_t src, uint32_t line,
 		}
 		if (comma)
 			*comma = '\0';
-		f[n++] = trim(p);
+		f[n++] = util_trim(p);
 		if (!comma)
 			break;
 		p = comma + 1;
@@ -531,7 +518,7 @@ static int parse_item_line(struct addrlist *l, uint32_t src, uint32_t line,
 
 	if (hash)
 		*hash = '\0';
-	t = trim(text);
+	t = util_trim(text);
 	if (!*t)
 		return 0;
 	return addrlist_add_item(l, src, line, t, d);
@@ -560,14 +547,14 @@ static int parse_dnsmasq_line(struct addrlist *l, uint32_t src, uint32_t line,
 	eq = strchr(text, '=');
 	if (eq)
 		*eq = '\0';
-	name = trim(text);
+	name = util_trim(text);
 	if (strcmp(name, "dhcp-range") != 0)
 		return 0;
 	if (!eq) {
 		diag_add(d, l->src[src], line, "dhcp-range has no value");
 		return -EINVAL;
 	}
-	return addrlist_add_dhcp_range(l, src, line, trim(eq + 1), d);
+	return addrlist_add_dhcp_range(l, src, line, util_trim(eq + 1), d);
 }
 
 int addrlist_parse(struct addrlist *l, const char *name, const char *buf,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "conf.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -43,18 +44,6 @@ void conf_release(struct conf *c)
 	free(c->e);
 	free(c->file);
 	conf_init(c);
-}
-
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
 }
 
 static bool valid_key(const char *k)
@@ -119,7 +108,7 @@ int conf_parse(struct conf *c, const char *name, const char *buf, size_t len,
 		hash = strchr(text, '#');
 		if (hash)
 			*hash = '\0';
-		key = trim(text);
+		key = util_trim(text);
 		if (!*key) {
 			free(text);
 			continue;
@@ -132,14 +121,14 @@ int conf_parse(struct conf *c, const char *name, const char *buf, size_t len,
 			continue;
 		}
 		*eq = '\0';
-		key = trim(key);
+		key = util_trim(key);
 		if (!valid_key(key)) {
 			diag_add(d, name, line, "invalid key '%s'", key);
 			ret = -EINVAL;
 			free(text);
 			continue;
 		}
-		r = add_entry(c, key, trim(eq + 1), line);
+		r = add_entry(c, key, util_trim(eq + 1), line);
 		free(text);
 		if (r < 0)
 			return r;

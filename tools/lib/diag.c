@@ -111,3 +111,12 @@ out_free:
 	free(files);
 	free(r);
 }
+
+void diag_print(struct diag *d, FILE *f, const char *prog)
+{
+	diag_sort(d);
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(f, "%s\n", d->msg[i].text);
+	if (d->lost)
+		fprintf(f, "%s: out of memory: some errors were not shown\n", prog);
+}

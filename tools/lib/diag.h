@@ -11,6 +11,7 @@
  */
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct diag_msg {
 	char *text;	/* "FILE:LINE: message" */
@@ -44,5 +45,12 @@ void diag_add(struct diag *d, const char *file, unsigned line,
  * users read them best next to their neighbours.
  */
 void diag_sort(struct diag *d);
+
+/*
+ * Sort, then write every message to @f, one per line, and say so when
+ * some were lost to a failed allocation (@prog names the program). The
+ * library never prints on its own: this is for the commands' use.
+ */
+void diag_print(struct diag *d, FILE *f, const char *prog);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -115,4 +116,16 @@ int util_parse_seconds(const char *s, uint32_t min_ms, uint32_t max_ms,
 		return -EINVAL;
 	*ret_ms = (uint32_t)ms;
 	return 0;
+}
+
+char *util_trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
 }

@@ -30,6 +30,9 @@ int util_intern(char ***names, size_t *n, const char *name, uint32_t *ret_index)
  */
 int util_read_file(const char *path, char **ret, size_t *ret_len, struct diag *d);
 
+/* Cut white space off both ends of @s, in place; returns the new start. */
+char *util_trim(char *s);
+
 /*
  * Seconds with up to three decimals ("2", "0.5", "1.25") into milliseconds,
  * which must lie in [@min_ms, @max_ms]. 0 or -EINVAL (*@ret_ms untouched).
