@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "engine/mig_probe.h"
 #include "lib/addr.h"
 #include "lib/ctl.h"
 #include "lib/diag.h"
@@ -66,6 +67,8 @@ static const char usage[] =
 	"Other:\n"
 	"  genkey                   create the cluster key $MOSIX_CONFIG_DIR/secret\n"
 	"                           (never replaces one)\n"
+	"  check                    try the kernel features process migration uses:\n"
+	"                           one line each; exit 0 if every required one works\n"
 	"  expel | bring            send guests away | bring own processes home\n"
 	"                           (need process migration: not in this build)\n"
 	"  --help                   this text\n"
@@ -645,13 +648,65 @@ static int cmd_genkey(int argc, char **argv)
 	return r < 0 ? 1 : 0;
 }
 
+/* mosctl check: the probe, one line per feature, then the verdict */
+static int cmd_check(int argc, char **argv)
+{
+	int width = 0, req = 0, req_missing = 0, opt = 0, opt_missing = 0, r;
+	struct mig_features f;
+
+	(void)argv;
+	if (argc != 1)
+		return usage_error("%s", "check takes no argument");
+	r = mig_probe(&f);
+	if (r < 0) {
+		fprintf(stderr, "mosctl: check: cannot probe the kernel: %s\n", strerror(-r));
+		return 1;
+	}
+	for (int i = 0; i < MIG_F_NR; i++) {
+		int len = (int)strlen(mig_feature_info(i)->name);
+
+		if (len > width)
+			width = len;
+	}
+	for (int i = 0; i < MIG_F_NR; i++) {
+		const struct mig_feature_info *fi = mig_feature_info(i);
+
+		printf("%-*s  ", width, fi->name);
+		if (fi->required)
+			req++;
+		else
+			opt++;
+		if (mig_has(&f, i)) {
+			printf("ok");
+			if (i == MIG_F_XSTATE)
+				printf(" (%" PRIu32 " bytes, XCR0 %#" PRIx64 ")", f.xstate_size, f.xcr0);
+			printf("\n");
+		} else if (fi->required) {
+			req_missing++;
+			printf("missing: needed for %s (%s)\n", fi->use, strerror(-f.err[i]));
+		} else {
+			opt_missing++;
+			printf("optional, missing: %s\n", fi->use);
+		}
+	}
+	if (req_missing)
+		printf("mosctl check: %d of %d required kernel features missing: this node "
+		       "cannot migrate processes\n", req_missing, req);
+	else
+		printf("mosctl check: all %d required kernel features work; %d of %d "
+		       "optional ones missing\n", req, opt_missing, opt);
+	if (fflush(stdout) != 0)
+		return 1;
+	return mig_features_sufficient(&f) ? 0 : 1;
+}
+
 struct command {
 	const char *name;
 	/* the control request of a policy verb; NULL for the others */
 	const char *request;
 	enum {
 		C_POLICY, C_STATUS, C_WHOIS, C_GET, C_SETSPEED, C_SETDECAY, C_GENKEY,
-		C_NEEDS_MIGRATION,
+		C_CHECK, C_NEEDS_MIGRATION,
 	} kind;
 	enum figure fig;
 };
@@ -680,6 +735,7 @@ static const struct command commands[] = {
 	{ "setspeed", NULL, C_SETSPEED, 0 },
 	{ "setdecay", NULL, C_SETDECAY, 0 },
 	{ "genkey", NULL, C_GENKEY, 0 },
+	{ "check", NULL, C_CHECK, 0 },
 	{ "expel", NULL, C_NEEDS_MIGRATION, 0 },
 	{ "bring", NULL, C_NEEDS_MIGRATION, 0 },
 };
@@ -719,6 +775,8 @@ int main(int argc, char **argv)
 		return cmd_setdecay(argc, argv);
 	case C_GENKEY:
 		return cmd_genkey(argc, argv);
+	case C_CHECK:
+		return cmd_check(argc, argv);
 	case C_NEEDS_MIGRATION:
 		fprintf(stderr, "mosctl: %s needs process migration, which this build "
 			"does not have yet\n", c->name);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,81 +8,12 @@
 #include <unistd.h>
 
 #include "lib/conf.h"
+#include "lib/nodecfg.h"
 #include "lib/paths.h"
 
 static bool exists(const char *path)
 {
 	return access(path, F_OK) == 0;
-}
-
-/* $MOSIX_RUN_DIR/self-id: one decimal id, written by setpe -p */
-static int read_self_id(const char *path, uint32_t *ret, struct diag *d)
-{
-	char buf[32], *p, *end;
-	unsigned long id;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int r = -errno;
-
-		diag_add(d, path, 0, "cannot open: %s", strerror(errno));
-		return r;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0) {
-		diag_add(d, path, 0, "cannot read: %s", strerror(errno));
-		return -EIO;
-	}
-	buf[n] = '\0';
-	for (p = buf; isspace((unsigned char)*p); p++)
-		;
-	errno = 0;
-	id = strtoul(p, &end, 10);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (errno || end == p || *end || *p == '-' || id == 0 || id > MAP_MAX_ID) {
-		diag_add(d, path, 1, "invalid node id (ids are 1..%u)", MAP_MAX_ID);
-		return -EINVAL;
-	}
-	*ret = (uint32_t)id;
-	return 0;
-}
-
-static int load_self(struct infod_cfg *c, uint32_t node_opt, struct diag *d)
-{
-	char *path = paths_run("self-id");
-	int r = 0;
-
-	if (!path)
-		return -ENOMEM;
-	if (node_opt) {
-		c->self = node_opt;
-		c->self_from = "--node";
-	} else if (exists(path)) {
-		r = read_self_id(path, &c->self, d);
-		c->self_from = "self-id";
-	} else {
-		c->self_from = "local addresses";
-		r = map_find_self(&c->map, &c->self);
-		if (r == -ENOENT)
-			diag_add(d, c->map_path, 0, "this node is not in the map: no local "
-				 "address is listed (give its id with setpe -p or --node)");
-		else if (r == -ENOTUNIQ)
-			diag_add(d, c->map_path, 0, "this node is ambiguous: local addresses "
-				 "of several nodes are listed (give its id with setpe -p or --node)");
-		else if (r < 0)
-			diag_add(d, c->map_path, 0, "cannot find this node: %s", strerror(-r));
-	}
-	if (r == 0 && map_addr_of(&c->map, c->self, &c->self_addr) < 0) {
-		diag_add(d, c->map_path, 0, "this node (%u, from %s) is not in the map",
-			 c->self, c->self_from);
-		r = -ENOENT;
-	}
-	free(path);
-	return r;
 }
 
 static int load_conf(struct infod_cfg *c, struct diag *d)
@@ -137,43 +67,19 @@ out_release:
 	return r;
 }
 
-static int load_key(struct infod_cfg *c, struct diag *d)
-{
-	char *path = paths_config("secret");
-	struct mosix_key master;
-	int r;
-
-	if (!path)
-		return -ENOMEM;
-	r = key_load(path, &master, d);
-	if (r == 0) {
-		key_derive(&master, KEY_GOSSIP, &c->key);
-		key_wipe(&master);
-	}
-	free(path);
-	return r;
-}
-
 int cfg_load(struct infod_cfg *c, uint32_t node_opt, struct diag *d)
 {
-	char *run_map;
+	struct node_ident id;
 	int r, ret = 0;
 
 	memset(c, 0, sizeof(*c));
-	run_map = paths_run("mosix.map");
-	if (!run_map)
-		return -ENOMEM;
-	if (exists(run_map)) {
-		c->map_path = run_map;
-	} else {
-		free(run_map);
-		c->map_path = paths_config("mosix.map");
-		if (!c->map_path)
-			return -ENOMEM;
-	}
-	r = map_load(&c->map, c->map_path, 0, d);
-	if (r == 0)
-		r = load_self(c, node_opt, d);
+	r = node_ident_load(&id, node_opt, d);
+	/* the fields infod uses by their old names */
+	c->map = id.map;
+	c->map_path = id.map_path;
+	c->self_from = id.self_from;
+	c->self = id.self;
+	c->self_addr = id.self_addr;
 	if (r == 0)
 		r = pick_init(&c->pick, &c->map);
 	ret = r;
@@ -181,7 +87,7 @@ int cfg_load(struct infod_cfg *c, uint32_t node_opt, struct diag *d)
 	r = load_conf(c, d);
 	if (ret == 0)
 		ret = r;
-	r = load_key(c, d);
+	r = node_key_load(KEY_GOSSIP, &c->key, d);
 	if (ret == 0)
 		ret = r;
 	if (ret < 0)

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libFuzzer target for the migration channel's decoders. A peer without
+ * the key reaches the handshake decoder and a record's length and tag
+ * check; one with it (a node gone bad) reaches the decoder of a record's
+ * plaintext. The first input byte picks which:
+ *   0  the rest is a handshake message: decode it; what is accepted must
+ *      encode to the same bytes
+ *   1  the rest is a record as read from the wire (length, ciphertext)
+ *   2  the rest is authenticated plaintext: byte 1 the stream tag, then
+ *      the message, pushed with the fuzzer's key; the record decoder must
+ *      accept exactly the MESSAGE-tagged ones with a type, and give back
+ *      what was sealed
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "engine/mig_chan.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint8_t buf[MIG_CHAN_LEN + MIG_CHAN_OVERHEAD + 65536];
+
+static void fuzz_hs(const uint8_t *p, size_t len)
+{
+	uint8_t again[MIG_CHAN_HS_MAX];
+	struct mig_hs m;
+	size_t want;
+	int r = mig_chan_hs_peek(p, len, &want);
+
+	if (r == 0 && (want < MIG_CHAN_HS_PREFIX || want > MIG_CHAN_HS_MAX))
+		abort();
+	if (mig_chan_hs_parse(p, len, &m) < 0)
+		return;
+	if (r < 0 || want != len || mig_chan_hs_encode(&m, again) != len ||
+	    memcmp(again, p, len) != 0)
+		abort();
+}
+
+static void stream(crypto_secretstream_xchacha20poly1305_state *push,
+		   crypto_secretstream_xchacha20poly1305_state *pull)
+{
+	static crypto_secretstream_xchacha20poly1305_state push0;
+	static uint8_t key[crypto_secretstream_xchacha20poly1305_KEYBYTES] = { 7, 7, 7 };
+	static uint8_t hdr[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+	static int ready;
+
+	if (!ready) {
+		if (sodium_init() < 0)
+			abort();
+		crypto_secretstream_xchacha20poly1305_init_push(&push0, hdr, key);
+		ready = 1;
+	}
+	*push = push0;
+	if (pull && crypto_secretstream_xchacha20poly1305_init_pull(pull, hdr, key) != 0)
+		abort();
+}
+
+static void fuzz_wire(const uint8_t *p, size_t len)
+{
+	crypto_secretstream_xchacha20poly1305_state push, pull;
+	uint32_t type;
+	size_t clen, plen;
+	int r;
+
+	if (len < MIG_CHAN_LEN)
+		return;
+	r = mig_chan_parse_len(p, MIG_CHAN_LEN, &clen);
+	if (r < 0)
+		return;
+	if (clen < MIG_CHAN_OVERHEAD || clen > MIG_CHAN_MAX + MIG_CHAN_OVERHEAD)
+		abort();
+	if (clen != len - MIG_CHAN_LEN || clen > sizeof(buf))
+		return;
+	stream(&push, &pull);
+	memcpy(buf, p + MIG_CHAN_LEN, clen);
+	/* nobody can forge a record without the key */
+	if (mig_chan_open(&pull, buf, clen, &type, &plen) == 0)
+		abort();
+}
+
+static void fuzz_plain(const uint8_t *p, size_t len)
+{
+	crypto_secretstream_xchacha20poly1305_state push, pull;
+	unsigned long long clen;
+	uint32_t type;
+	size_t plen;
+	uint8_t tag;
+	int r;
+
+	if (len < 1 || len - 1 > sizeof(buf) - MIG_CHAN_SEAL_PAYLOAD -
+				  crypto_secretstream_xchacha20poly1305_ABYTES)
+		return;
+	tag = p[0];
+	p++;
+	len--;
+
+	/* any tag, any length: only a MESSAGE with a type is a record */
+	stream(&push, &pull);
+	crypto_secretstream_xchacha20poly1305_push(&push, buf, &clen, p, len, NULL, 0, tag);
+	r = mig_chan_open(&pull, buf, (size_t)clen, &type, &plen);
+	if ((r == 0) != (tag == crypto_secretstream_xchacha20poly1305_TAG_MESSAGE && len >= 4))
+		abort();
+	if (r == 0 && (plen != len - 4 || memcmp(buf + MIG_CHAN_OPEN_PAYLOAD, p + 4, plen) != 0 ||
+		       type != ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+				(uint32_t)p[3] << 24)))
+		abort();
+
+	/* what seal makes, open gives back */
+	stream(&push, &pull);
+	if (len)
+		memcpy(buf + MIG_CHAN_SEAL_PAYLOAD, p, len);
+	if (mig_chan_seal(&push, buf, (uint32_t)len * 2654435761u, len) !=
+	    MIG_CHAN_LEN + MIG_CHAN_OVERHEAD + len)
+		abort();
+	if (mig_chan_parse_len(buf, MIG_CHAN_LEN, &plen) < 0 || plen != MIG_CHAN_OVERHEAD + len)
+		abort();
+	if (mig_chan_open(&pull, buf + MIG_CHAN_LEN, plen, &type, &plen) < 0 || plen != len ||
+	    type != (uint32_t)len * 2654435761u ||
+	    (len && memcmp(buf + MIG_CHAN_LEN + MIG_CHAN_OPEN_PAYLOAD, p, len) != 0))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	switch (data[0] % 3) {
+	case 0:
+		fuzz_hs(data + 1, size - 1);
+		break;
+	case 1:
+		fuzz_wire(data + 1, size - 1);
+		break;
+	default:
+		fuzz_plain(data + 1, size - 1);
+		break;
+	}
+	return 0;
+}

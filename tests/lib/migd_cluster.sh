@@ -1,0 +1,117 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # $bin is set by the test that sources this
+# A namespace cluster running the real mosix-migd, for the migration tests.
+# Source after tests/harness/cluster.sh and set $bin to the binaries.
+#
+#   migd_cluster_up N        cluster_up N, a map of the N nodes, one key
+#                            shared by all, mosix-migd started on each
+#   migd_start K             start mosix-migd on node K (env: MIGD_ENV_K,
+#                            e.g. MOSIX_FAULT=stage), wait for its socket
+#   migd_kill K [SIG]        stop it (default SIGKILL)
+#   migd_logs                print every node's migd log (diagnostics)
+#   run_at K PIDFILE CMD...  start CMD on node K in the background, its
+#                            pid (in the node) written to PIDFILE under
+#                            the node's /tmp; stdout to /tmp/PIDFILE.out
+#   node_pid K PIDFILE       that pid
+#   guest_of K HOMEPID       the pid (in node K) of the guest of HOMEPID,
+#                            from migd's guests/ files; empty if none
+#   child_of K PID           the (first) child of PID in node K, waiting
+#                            for it to appear
+#   wait_for SECS CMD...     poll CMD until it succeeds; false on timeout
+#   cpu_ticks K PID          utime+stime of PID in node K, clock ticks
+
+declare -a _migd_pid=()
+
+migd_cluster_up() {
+	local n=$1 i d
+	shift
+	cluster_up "$n" "$@" || return 1
+	for ((i = 1; i <= n; i++)); do
+		d=$(cluster_dir "$i") || return 1
+		printf '1 10.77.0.1 %d\n' "$n" >"$d/etc/mosix/mosix.map"
+	done
+	cluster_exec 1 "$bin/mosctl" genkey >/dev/null || return 1
+	for ((i = 2; i <= n; i++)); do
+		install -m 0600 "$(cluster_dir 1)/etc/mosix/secret" \
+			"$(cluster_dir "$i")/etc/mosix/secret" || return 1
+	done
+	for ((i = 1; i <= n; i++)); do
+		migd_start "$i" || return 1
+	done
+}
+
+migd_start() {
+	local k=$1 d env_var
+	d=$(cluster_dir "$k") || return 1
+	env_var=MIGD_ENV_$k
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	cluster_spawn "$k" env ${!env_var:-} sh -c 'exec "$1" 2>>/tmp/migd.log' _ \
+		"$bin/mosix-migd" >/dev/null
+	_migd_pid[k]=$!
+	wait_for 10 test -S "$d/run/mosix/migd.sock" ||
+		{ echo "# mosix-migd did not start on node $k" >&2; migd_logs; return 1; }
+}
+
+migd_kill() {
+	local k=$1 sig=${2:-KILL}
+	[ -n "${_migd_pid[k]:-}" ] || return 1
+	kill -s "$sig" "${_migd_pid[k]}" 2>/dev/null
+	wait "${_migd_pid[k]}" 2>/dev/null
+	_migd_pid[k]=''
+	rm -f "$(cluster_dir "$k")/run/mosix/migd.sock"
+}
+
+migd_logs() {
+	local k
+	for k in $(cluster_nodes); do
+		diag "--- node $k: migd.log"
+		diag "$(cat "$(cluster_dir "$k")/tmp/migd.log" 2>/dev/null)"
+	done
+}
+
+run_at() {
+	local k=$1 f=$2
+	shift 2
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	cluster_spawn "$k" sh -c 'echo $$ >"/tmp/$0"; exec "$@" >"/tmp/$0.out" 2>"/tmp/$0.err"' \
+		"$f" "$@"
+}
+
+node_pid() {
+	local f
+	f="$(cluster_dir "$1")/tmp/$2"
+	wait_for 5 test -s "$f" && cat "$f"
+}
+
+guest_of() {
+	local k=$1 home=$2 g
+	for g in "$(cluster_dir "$k")"/run/mosix/guests/*; do
+		[ -f "$g" ] || continue
+		if [ "$(cut -d' ' -f2 "$g")" = "$home" ]; then
+			basename "$g"
+			return 0
+		fi
+	done
+	return 1
+}
+
+child_of() {
+	local k=$1 p=$2
+	wait_for 5 cluster_exec "$k" pgrep -P "$p" >/dev/null || return 1
+	cluster_exec "$k" pgrep -o -P "$p"
+}
+
+wait_for() {
+	local secs=$1 end
+	shift
+	end=$(($(date +%s%N) + secs * 1000000000))
+	until "$@" 2>/dev/null; do
+		(($(date +%s%N) < end)) || return 1
+		sleep 0.05
+	done
+}
+
+cpu_ticks() {
+	cluster_exec "$1" cat "/proc/$2/stat" 2>/dev/null |
+		sed 's/.*) //' | awk '{ print $12 + $13 }'
+}

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The cannot-migrate reasons (mig_cantmove) on children set up for each,
+ * and their names. The test programs of tests/progs and cantmove.t cover
+ * the same through mps; here are the cases those do not: shared anonymous
+ * and memfd mappings, read-only shared mappings, userfaultfd, io_uring,
+ * perf events, protection keys, init, kernel threads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/userfaultfd.h>
+
+#include <cmocka.h>
+
+#include "engine/mig_cantmove.h"
+#include "engine/mig_pstate.h"
+
+/* what a child says once set up */
+#define READY 'r'
+#define UNSUPPORTED 's'
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(mig_cant_str(MIG_CAN), "-");
+	assert_string_equal(mig_cant_str(MIG_CANT_THREADS), "multi-threaded");
+	assert_string_equal(mig_cant_str(MIG_CANT_MLOCK), "locked memory");
+	assert_string_equal(mig_cant_str(MIG_CANT_GONE), "no such process");
+	assert_string_equal(mig_cant_str(MIG_CANT_NR), "?");
+	assert_string_equal(mig_cant_str((enum mig_cant)-1), "?");
+	/* every reason has a name of its own, short enough for mps's column */
+	for (int i = 0; i < MIG_CANT_NR; i++) {
+		const char *s = mig_cant_str(i);
+
+		assert_string_not_equal(s, "?");
+		assert_true(strlen(s) >= 1 && strlen(s) <= 23);
+		for (int k = 0; k < i; k++)
+			assert_string_not_equal(s, mig_cant_str(k));
+	}
+}
+
+/*
+ * A child that runs @setup, says whether it could, then waits to be
+ * killed. Returns its pid, or 0 when @setup found the feature missing.
+ */
+static pid_t spawn(int (*setup)(void))
+{
+	int fds[2];
+	char c = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		c = setup() == 0 ? READY : UNSUPPORTED;
+		if (write(fds[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	if (c == UNSUPPORTED) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return 0;
+	}
+	return pid;
+}
+
+static void finish(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+/* Set up a child with @setup and expect @why from it (skipped if unsupported). */
+static void expect(int (*setup)(void), enum mig_cant why, const char *what)
+{
+	enum mig_cant got = MIG_CANT_NR;
+	pid_t pid = spawn(setup);
+
+	if (!pid) {
+		print_message("# skipped: %s is not available here\n", what);
+		return;
+	}
+	assert_int_equal(mig_cantmove(pid, NULL, &got), 0);
+	if (got != why)
+		print_message("# %s: got '%s', expected '%s'\n", what, mig_cant_str(got),
+			      mig_cant_str(why));
+	assert_int_equal(got, why);
+	finish(pid);
+}
+
+static int nothing(void)
+{
+	return 0;
+}
+
+static void *map(int prot, int flags, int fd)
+{
+	void *p = mmap(NULL, 4096, prot, flags, fd, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	((volatile char *)p)[0];
+	return p;
+}
+
+static int shared_anon(void)
+{
+	return map(PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1) ? 0 : -1;
+}
+
+static int shared_memfd(void)
+{
+	int fd = memfd_create("test", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, 4096) < 0)
+		return -1;
+	return map(PROT_READ | PROT_WRITE, MAP_SHARED, fd) ? 0 : -1;
+}
+
+/* read-only, from a file opened read-only: it can never be written, so it moves */
+static int shared_readonly(void)
+{
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+	return fd >= 0 && map(PROT_READ, MAP_SHARED, fd) ? 0 : -1;
+}
+
+/* a writable file opened read-write but mapped read-only may be made writable */
+static int shared_mprotectable(void)
+{
+	char path[] = "/tmp/mosix-test-cantmove.XXXXXX";
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	if (ftruncate(fd, 4096) < 0)
+		return -1;
+	return map(PROT_READ, MAP_SHARED, fd) ? 0 : -1;
+}
+
+static int locked(void)
+{
+	void *p = map(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+
+	/* the system call itself: ASan makes mlock() do nothing */
+	return p && syscall(SYS_mlock, p, 4096) == 0 ? 0 : -1;
+}
+
+static int uffd(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+
+	return fd >= 0 && ioctl(fd, UFFDIO_API, &api) == 0 ? 0 : -1;
+}
+
+static int io_uring(void)
+{
+	/* struct io_uring_params: 120 bytes, zero asks for the defaults */
+	char params[120] = { 0 };
+
+	return syscall(SYS_io_uring_setup, 4, params) >= 0 ? 0 : -1;
+}
+
+static int perf(void)
+{
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(a),
+		.config = PERF_COUNT_SW_TASK_CLOCK,
+		.disabled = 1,
+		.exclude_kernel = 1,
+	};
+
+	return syscall(SYS_perf_event_open, &a, 0, -1, -1, 0) >= 0 ? 0 : -1;
+}
+
+static int pkey(void)
+{
+	void *p = map(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	int k = pkey_alloc(0, 0);
+
+	return p && k > 0 && pkey_mprotect(p, 4096, PROT_READ | PROT_WRITE, k) == 0 ? 0 : -1;
+}
+
+static void test_reasons(void **state)
+{
+	(void)state;
+	expect(nothing, MIG_CAN, "a plain child");
+	expect(shared_anon, MIG_CANT_SHARED_WRITE, "MAP_SHARED | MAP_ANONYMOUS");
+	expect(shared_memfd, MIG_CANT_SHARED_WRITE, "shared memfd");
+	expect(shared_readonly, MIG_CAN, "read-only shared mapping");
+	expect(shared_mprotectable, MIG_CANT_SHARED_WRITE, "read-only mapping of a writable file");
+	expect(locked, MIG_CANT_MLOCK, "mlock");
+	expect(uffd, MIG_CANT_USERFAULTFD, "userfaultfd");
+	expect(io_uring, MIG_CANT_IO_URING, "io_uring");
+	expect(perf, MIG_CANT_PERF, "perf events");
+	expect(pkey, MIG_CANT_PKEY, "protection keys");
+}
+
+static void test_special(void **state)
+{
+	enum mig_cant why = MIG_CANT_NR;
+	char comm[32] = "";
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(mig_cantmove(1, NULL, &why), 0);
+	assert_int_equal(why, MIG_CANT_INIT);
+	/* kthreadd is pid 2 in the first pid namespace only */
+	f = fopen("/proc/2/comm", "r");
+	if (f && fgets(comm, sizeof(comm), f) && strcmp(comm, "kthreadd\n") == 0) {
+		assert_int_equal(mig_cantmove(2, NULL, &why), 0);
+		assert_int_equal(why, MIG_CANT_KTHREAD);
+	}
+	if (f)
+		fclose(f);
+	assert_int_equal(mig_cantmove(0, NULL, &why), -EINVAL);
+}
+
+static void test_zombie_and_gone(void **state)
+{
+	enum mig_cant why = MIG_CANT_NR;
+	siginfo_t si;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+	assert_int_equal(mig_cantmove(pid, NULL, &why), 0);
+	assert_int_equal(why, MIG_CANT_ZOMBIE);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	why = MIG_CANT_NR;
+	assert_int_equal(mig_cantmove(pid, NULL, &why), -ESRCH);
+	assert_int_equal(why, MIG_CANT_NR);
+}
+
+static void test_user_lock(void **state)
+{
+	char dir[] = "/tmp/mosix-test-cantmove.XXXXXX", cmd[64];
+	struct mig_pstate s = { .lock = true };
+	enum mig_cant why;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	pid = spawn(nothing);
+	assert_int_equal(mig_cantmove(pid, dir, &why), 0);
+	assert_int_equal(why, MIG_CAN);
+	assert_int_equal(mig_pstate_write(dir, pid, &s), 0);
+	assert_int_equal(mig_cantmove(pid, dir, &why), 0);
+	assert_int_equal(why, MIG_CANT_USER_LOCK);
+	/* without a run directory the lock is not looked at */
+	assert_int_equal(mig_cantmove(pid, NULL, &why), 0);
+	assert_int_equal(why, MIG_CAN);
+	s.lock = false;
+	assert_int_equal(mig_pstate_write(dir, pid, &s), 0);
+	assert_int_equal(mig_cantmove(pid, dir, &why), 0);
+	assert_int_equal(why, MIG_CAN);
+	finish(pid);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_special),
+		cmocka_unit_test(test_zombie_and_gone),
+		cmocka_unit_test(test_user_lock),
+	};
+
+	return cmocka_run_group_tests_name("cantmove", tests, NULL, NULL);
+}

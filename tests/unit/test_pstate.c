@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The per-process MOSIX state files and the guest records (mig_pstate). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/mig_pstate.h"
+
+struct fixture {
+	char dir[64];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/mosix-test-pstate.XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void expect_file(const char *dir, const char *name, const char *text,
+			mode_t mode)
+{
+	char path[256], buf[64] = "";
+	struct stat st;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	assert_string_equal(buf, text);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, mode);
+}
+
+static void test_defaults(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_pstate s = { 9, 9, true };
+
+	/* neither run/proc nor run/proc/PID: here, 0, unlocked */
+	assert_int_equal(mig_pstate_read(f->dir, 1234, &s), 0);
+	assert_int_equal(s.where, 0);
+	assert_int_equal(s.nmigs, 0);
+	assert_false(s.lock);
+	assert_int_equal(mig_pstate_read(f->dir, 0, &s), -EINVAL);
+	assert_int_equal(mig_pstate_read(f->dir, -5, &s), -EINVAL);
+}
+
+static void test_write_read(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_pstate in = { .where = 7, .nmigs = 3, .lock = true }, out;
+	char dir[128];
+	struct stat st;
+
+	assert_int_equal(mig_pstate_write(f->dir, 4321, &in), 0);
+	snprintf(dir, sizeof(dir), "%s/proc/4321", f->dir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	expect_file(dir, "where", "7\n", 0644);
+	expect_file(dir, "nmigs", "3\n", 0644);
+	expect_file(dir, "lock", "1\n", 0644);
+	assert_int_equal(mig_pstate_read(f->dir, 4321, &out), 0);
+	assert_int_equal(out.where, 7);
+	assert_int_equal(out.nmigs, 3);
+	assert_true(out.lock);
+
+	/* back home, unlocked: replaced, not appended */
+	in = (struct mig_pstate){ .where = 0, .nmigs = 4, .lock = false };
+	assert_int_equal(mig_pstate_write(f->dir, 4321, &in), 0);
+	expect_file(dir, "where", "here\n", 0644);
+	expect_file(dir, "lock", "0\n", 0644);
+	assert_int_equal(mig_pstate_read(f->dir, 4321, &out), 0);
+	assert_int_equal(out.where, 0);
+	assert_int_equal(out.nmigs, 4);
+	assert_false(out.lock);
+
+	in.where = 65536;
+	assert_int_equal(mig_pstate_write(f->dir, 4321, &in), -EINVAL);
+	in.where = 65535;
+	assert_int_equal(mig_pstate_write(f->dir, 4321, &in), 0);
+	assert_int_equal(mig_pstate_read(f->dir, 4321, &out), 0);
+	assert_int_equal(out.where, 65535);
+}
+
+static void test_partial(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_pstate s;
+	char dir[128];
+
+	/* only a lock: the user locked a process that never moved */
+	snprintf(dir, sizeof(dir), "%s/proc", f->dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/proc/77", f->dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	put(dir, "lock", "1");
+	assert_int_equal(mig_pstate_read(f->dir, 77, &s), 0);
+	assert_int_equal(s.where, 0);
+	assert_int_equal(s.nmigs, 0);
+	assert_true(s.lock);
+}
+
+static void test_malformed(void **state)
+{
+	static const struct {
+		const char *name, *text;
+	} bad[] = {
+		{ "where", "0\n" }, { "where", "65536\n" }, { "where", "there\n" },
+		{ "where", " 5\n" }, { "where", "5 \n" }, { "where", "\n\n" },
+		{ "nmigs", "-1\n" }, { "nmigs", "4294967296\n" }, { "nmigs", "1x\n" },
+		{ "lock", "2\n" }, { "lock", "yes\n" },
+		{ "where", "1111111111111111111111111111111111111111111111111111111111111111111\n" },
+	};
+	struct fixture *f = *state;
+	struct mig_pstate good = { 3, 1, false }, s = { 9, 9, true };
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), "%s/proc/55", f->dir);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(mig_pstate_write(f->dir, 55, &good), 0);
+		put(dir, bad[i].name, bad[i].text);
+		assert_int_equal(mig_pstate_read(f->dir, 55, &s), -EINVAL);
+		/* untouched on failure */
+		assert_int_equal(s.where, 9);
+	}
+	/* without the final newline is fine */
+	put(dir, "where", "12");
+	put(dir, "nmigs", "0");
+	put(dir, "lock", "0");
+	assert_int_equal(mig_pstate_read(f->dir, 55, &s), 0);
+	assert_int_equal(s.where, 12);
+}
+
+static void test_remove(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_pstate in = { 2, 1, true }, out;
+	char dir[128];
+	struct stat st;
+
+	assert_int_equal(mig_pstate_write(f->dir, 999, &in), 0);
+	/* what a writer that died would leave */
+	snprintf(dir, sizeof(dir), "%s/proc/999", f->dir);
+	put(dir, ".where.AbCdEf", "5\n");
+	assert_int_equal(mig_pstate_remove(f->dir, 999), 0);
+	assert_int_equal(stat(dir, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(mig_pstate_remove(f->dir, 999), 0);
+	assert_int_equal(mig_pstate_read(f->dir, 999, &out), 0);
+	assert_int_equal(out.where, 0);
+	assert_false(out.lock);
+}
+
+static void test_guest(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t node = 0;
+	pid_t home = 0;
+	char dir[128];
+	struct stat st;
+
+	assert_int_equal(mig_guest_read(f->dir, 300, &node, &home), -ENOENT);
+	assert_int_equal(mig_guest_write(f->dir, 300, 3, 4242), 0);
+	snprintf(dir, sizeof(dir), "%s/guests", f->dir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 02750);
+	expect_file(dir, "300", "3 4242\n", 0640);
+	assert_int_equal(mig_guest_read(f->dir, 300, &node, &home), 0);
+	assert_int_equal(node, 3);
+	assert_int_equal(home, 4242);
+
+	assert_int_equal(mig_guest_write(f->dir, 300, 0, 1), -EINVAL);
+	assert_int_equal(mig_guest_write(f->dir, 300, 65536, 1), -EINVAL);
+	assert_int_equal(mig_guest_write(f->dir, 300, 1, 0), -EINVAL);
+	assert_int_equal(mig_guest_write(f->dir, 0, 1, 1), -EINVAL);
+
+	put(dir, "301", "3\n");
+	assert_int_equal(mig_guest_read(f->dir, 301, &node, &home), -EINVAL);
+	put(dir, "301", "0 5\n");
+	assert_int_equal(mig_guest_read(f->dir, 301, &node, &home), -EINVAL);
+	put(dir, "301", "3 0\n");
+	assert_int_equal(mig_guest_read(f->dir, 301, &node, &home), -EINVAL);
+	put(dir, "301", "3 5 7\n");
+	assert_int_equal(mig_guest_read(f->dir, 301, &node, &home), -EINVAL);
+	assert_int_equal(node, 3);
+	assert_int_equal(home, 4242);
+
+	assert_int_equal(mig_guest_remove(f->dir, 300), 0);
+	assert_int_equal(mig_guest_read(f->dir, 300, &node, &home), -ENOENT);
+	assert_int_equal(mig_guest_remove(f->dir, 300), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("pstate", tests, NULL, NULL);
+}

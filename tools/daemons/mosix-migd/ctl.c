@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The local control socket, $MOSIX_RUN_DIR/migd.sock (SOCK_SEQPACKET, one
+ * request and one answer per connection unless said otherwise):
+ *
+ *   migrate PID NODE|home   ok ... / err REASON (from the deputy, once the
+ *                           process runs there or could not move)
+ *   list                    one line per process: "deputy PID NODE" or
+ *                           "guest"; then "end"
+ *   expel                   every guest is sent home; "ok N"
+ *   bring                   every process of this node comes home; "ok N"
+ *
+ * Anyone may ask to move their own processes (real and effective uid of
+ * the process are the caller's); root may move any and expel or bring.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "engine/mig_cantmove.h"
+#include "lib/log.h"
+#include "migd.h"
+
+int migd_ctl_open(struct migd *m)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, n;
+
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", m->run_dir, MIGD_SOCKET);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* a socket left by a dead migd goes; a live one answers connect */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		return -EADDRINUSE;
+	}
+	unlink(sa.sun_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(sa.sun_path, 0666) ||
+	    listen(fd, 64)) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	m->ctl_fd = fd;
+	return 0;
+}
+
+static void answer(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void answer(int fd, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		send(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, MSG_NOSIGNAL);
+}
+
+/* Real and effective uid of @pid are @uid. */
+static bool owns(pid_t pid, uid_t uid)
+{
+	char path[64], line[256];
+	unsigned r = ~0u, e = ~0u;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %u %u", &r, &e) == 2)
+			break;
+	fclose(f);
+	return r == uid && e == uid;
+}
+
+static void do_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const char *target)
+{
+	enum mig_cant why;
+	struct kid *k;
+	unsigned long node = 0;
+	char *end;
+	int sp[2], e;
+	pid_t c;
+
+	if (kill(pid, 0) && errno == ESRCH) {
+		answer(fd, "err no such process");
+		return;
+	}
+	if (uid != 0 && !owns(pid, uid)) {
+		answer(fd, "err not your process");
+		return;
+	}
+	if (strcmp(target, "home")) {
+		errno = 0;
+		node = strtoul(target, &end, 10);
+		if (errno || *end || end == target || !map_has_id(&m->id.map, (uint32_t)node)) {
+			answer(fd, "err no node '%s' in the map", target);
+			return;
+		}
+	}
+	k = kid_find(m, KID_DEPUTY, pid);
+	if (k) {
+		char req[32];
+
+		snprintf(req, sizeof(req), node && node != m->id.self ? "move %lu" : "home",
+			 node);
+		if (kid_tell(k, req, fd))
+			answer(fd, "err the deputy of %d does not answer", pid);
+		return;
+	}
+	if (!node || node == m->id.self) {
+		answer(fd, "ok home");
+		return;
+	}
+	e = mig_cantmove(pid, m->run_dir, &why);
+	if (e || why != MIG_CAN) {
+		answer(fd, "err %s", e ? strerror(-e) : mig_cant_str(why));
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp)) {
+		answer(fd, "err %s", strerror(errno));
+		return;
+	}
+	c = fork();
+	if (c < 0) {
+		answer(fd, "err cannot fork: %s", strerror(errno));
+		close(sp[0]);
+		close(sp[1]);
+		return;
+	}
+	if (c == 0) {
+		close(sp[0]);
+		deputy_main(m, pid, (uint32_t)node, fd, sp[1]);
+	}
+	close(sp[1]);
+	if (!kid_add(m, c, KID_DEPUTY, pid, sp[0]))
+		close(sp[0]);
+}
+
+static void do_list(struct migd *m, int fd)
+{
+	char buf[65536];
+	size_t n = 0;
+
+	for (int i = 0; i < MIGD_MAX_KIDS && n < sizeof(buf) - 64; i++) {
+		const struct kid *k = &m->kid[i];
+
+		if (!k->child)
+			continue;
+		if (k->kind == KID_DEPUTY)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "deputy %d\n", k->pid);
+		else
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "guest %d\n", k->child);
+	}
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "end\n");
+	send(fd, buf, n, MSG_NOSIGNAL);
+}
+
+static void do_all(struct migd *m, int fd, enum kid_kind kind)
+{
+	int count = 0;
+
+	for (int i = 0; i < MIGD_MAX_KIDS; i++)
+		if (m->kid[i].child && m->kid[i].kind == kind && !kid_tell(&m->kid[i], "home", -1))
+			count++;
+	answer(fd, "ok %d", count);
+}
+
+void migd_ctl_handle(struct migd *m)
+{
+	struct ucred cr;
+	socklen_t cl = sizeof(cr);
+	char req[128], target[32];
+	ssize_t n;
+	int fd, pid;
+
+	fd = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl))
+		goto out_close;
+	{
+		struct timeval tv = { 2, 0 };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	n = recv(fd, req, sizeof(req) - 1, 0);
+	if (n <= 0)
+		goto out_close;
+	req[n] = 0;
+	if (sscanf(req, "migrate %d %31s", &pid, target) == 2 && pid > 0) {
+		do_migrate(m, fd, cr.uid, pid, target);
+	} else if (!strcmp(req, "list")) {
+		do_list(m, fd);
+	} else if (!strcmp(req, "expel") || !strcmp(req, "bring")) {
+		if (cr.uid != 0)
+			answer(fd, "err only root may %s", req);
+		else
+			do_all(m, fd, req[0] == 'e' ? KID_GUEST : KID_DEPUTY);
+	} else {
+		answer(fd, "err unknown request");
+	}
+out_close:
+	close(fd);
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A local process sent away: its deputy stops it, sends it to the node,
+ * answers the migrate command, then serves it until it ends or is home.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine/dep.h"
+#include "lib/log.h"
+#include "migd.h"
+
+void deputy_main(struct migd *m, pid_t pid, uint32_t node, int client, int ctl)
+{
+	struct dep d;
+	char why[160], reply[200];
+	int e;
+
+	kid_close_inherited(m, ctl);
+	signal(SIGTERM, SIG_IGN);	/* a migd restart does not end deputies */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);	/* never die mid-injection */
+	e = dep_init(&d, pid, &m->net, m->run_dir);
+	if (e) {
+		snprintf(reply, sizeof(reply), "err %s", strerror(-e));
+		send(client, reply, strlen(reply), MSG_NOSIGNAL);
+		_exit(1);
+	}
+	e = dep_migrate(&d, node, why, sizeof(why));
+	if (e) {
+		log_info("process %d stays home: %s", pid, why);
+		snprintf(reply, sizeof(reply), "err %s", why);
+		send(client, reply, strlen(reply), MSG_NOSIGNAL);
+		_exit(1);
+	}
+	log_info("process %d runs on node %u: %.1f MiB in %.1f ms", pid, node,
+		 (double)d.sent_bytes / 1048576.0, (double)d.frozen_ns / 1e6);
+	snprintf(reply, sizeof(reply), "ok %llu %llu", (unsigned long long)d.frozen_ns,
+		 (unsigned long long)d.sent_bytes);
+	send(client, reply, strlen(reply), MSG_NOSIGNAL);
+	close(client);
+	d.ctl_fd = ctl;
+	e = dep_serve(&d);
+	if (d.lost)
+		log_err("lost node %u running process %d: the process was killed", d.where, pid);
+	else if (e == 0 && d.where == 0)
+		log_info("process %d ended or is home", pid);
+	dep_release(&d);
+	_exit(e ? 1 : 0);
+}

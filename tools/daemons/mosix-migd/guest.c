@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A connection from another node: authenticate it, hear what it brings,
+ * refuse or take the process in as a guest, and supervise the guest until
+ * it ends, goes home or moves on.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine/mig_dump.h"
+#include "engine/rem.h"
+#include "lib/log.h"
+#include "migd.h"
+
+#define IO_MS 10000
+
+static bool admin_flag(const char *run_dir, const char *name)
+{
+	char path[4096], c = '0';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/admin/%s", run_dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fread(&c, 1, 1, f) != 1)
+		c = '0';
+	fclose(f);
+	return c == '1';
+}
+
+static uint64_t mem_available(void)
+{
+	unsigned long long kb = 0;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+/* Why this node takes no guest now, or NULL. */
+static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf, size_t len)
+{
+	uint64_t avail;
+
+	if (admin_flag(m->run_dir, "off"))
+		return "the node has left the cluster";
+	if (admin_flag(m->run_dir, "block"))
+		return "the node takes no guests (blocked)";
+	avail = mem_available();
+	if (avail && avail < h->mem_bytes + (64u << 20)) {
+		snprintf(buf, len, "not enough free memory on node %u", m->id.self);
+		return buf;
+	}
+	return NULL;
+}
+
+static void refuse(struct mig_chan *ch, int err, const char *text)
+{
+	struct mig_reason r = { .err = err };
+
+	snprintf(r.text, sizeof(r.text), "%s", text);
+	mig_chan_send(ch, MIG_M_REFUSE, &r, sizeof(r));
+}
+
+void guest_main(struct migd *m, int fd, int ctl)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct mosix_addr peer;
+	struct mig_chan *ch = NULL;
+	struct mig_reason why = { 0 };
+	struct mig_hello h;
+	struct rem r;
+	char tbuf[96];
+	const char *no;
+	uint32_t from = 0, type;
+	size_t len;
+	int e;
+
+	kid_close_inherited(m, ctl);
+	signal(SIGTERM, SIG_IGN);	/* a migd restart does not end guests */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) ||
+	    addr_from_sockaddr((struct sockaddr *)&ss, &peer))
+		_exit(1);
+	mig_net_timeouts(fd, IO_MS);
+	e = mig_chan_accept(fd, &m->key, m->id.self, &m->id.map, &peer, &from, &ch);
+	if (e) {
+		char abuf[ADDR_STRLEN];
+
+		log_warn("refused a connection from %s: %s", addr_format(&peer, abuf),
+			 e == -EPERM ? "not a node of the map" :
+			 e == -EKEYREJECTED ? "wrong cluster key" : strerror(-e));
+		_exit(1);
+	}
+	e = mig_chan_recv(ch, &type, &h, sizeof(h), &len);
+	if (e || type != MIG_M_HELLO || mig_hello_check(&h, len) || h.home_node != from) {
+		log_warn("node %u: malformed introduction", from);
+		_exit(1);
+	}
+	no = refusal(m, &h, tbuf, sizeof(tbuf));
+	if (no) {
+		log_info("refused process %d of node %u: %s", h.home_pid, from, no);
+		refuse(ch, -EBUSY, no);
+		_exit(0);
+	}
+	if (mig_chan_send(ch, MIG_M_WELCOME, NULL, 0))
+		_exit(1);
+	if (rem_init(&r, ch, &h, m->run_dir, m->id.self))
+		_exit(1);
+	r.ctl_fd = ctl;
+	r.force_proxy = getenv("MOSIX_VDSO_PROXY") != NULL;
+	e = rem_restore(&r, &why);
+	if (e) {
+		log_warn("process %d of node %u: %s", h.home_pid, from, why.text);
+		rem_drain(&r);
+		mig_chan_send(ch, MIG_M_ABORT, &why, sizeof(why));
+		rem_release(&r);
+		_exit(1);
+	}
+	if (rem_commit(&r)) {
+		log_warn("process %d of node %u: no commit; dropped", h.home_pid, from);
+		_exit(1);
+	}
+	log_info("process %d of node %u (%s) runs here as %d%s", h.home_pid, from, h.comm,
+		 r.guest, r.sh->vdso_proxy ? " (vDSO proxy)" : "");
+	/* no more waiting on a quiet home inside a call: the heartbeat decides */
+	mig_net_timeouts(fd, 0);
+	e = rem_supervise(&r);
+	if (e)
+		log_warn("lost home node %u of process %d: guest killed", from, h.home_pid);
+	else
+		log_info("process %d of node %u: done here (%lu calls forwarded)", h.home_pid,
+			 from, (unsigned long)r.nfwd);
+	rem_release(&r);
+	mig_chan_free(ch);
+	close(fd);
+	_exit(e ? 1 : 0);
+}

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "migd.h"
+
+struct kid *kid_add(struct migd *m, pid_t child, enum kid_kind kind, pid_t pid, int ctl)
+{
+	for (int i = 0; i < MIGD_MAX_KIDS; i++) {
+		struct kid *k = &m->kid[i];
+
+		if (k->child)
+			continue;
+		*k = (struct kid){ .child = child, .kind = kind, .pid = pid, .ctl = ctl };
+		return k;
+	}
+	return NULL;
+}
+
+struct kid *kid_find(struct migd *m, enum kid_kind kind, pid_t pid)
+{
+	for (int i = 0; i < MIGD_MAX_KIDS; i++)
+		if (m->kid[i].child && m->kid[i].kind == kind && m->kid[i].pid == pid)
+			return &m->kid[i];
+	return NULL;
+}
+
+void kid_reap(struct migd *m)
+{
+	pid_t c;
+	int st;
+
+	while ((c = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (int i = 0; i < MIGD_MAX_KIDS; i++) {
+			struct kid *k = &m->kid[i];
+
+			if (k->child != c)
+				continue;
+			if (WIFSIGNALED(st))
+				log_warn("%s of process %d ended by signal %d",
+					 k->kind == KID_DEPUTY ? "deputy" : "supervisor",
+					 k->pid, WTERMSIG(st));
+			if (k->ctl >= 0)
+				close(k->ctl);
+			memset(k, 0, sizeof(*k));
+		}
+	}
+}
+
+int kid_tell(const struct kid *k, const char *text, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { (void *)text, strlen(text) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	}
+	return sendmsg(k->ctl, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+void kid_close_inherited(struct migd *m, int keep)
+{
+	close(m->listen_fd);
+	close(m->ctl_fd);
+	close(m->signal_fd);
+	for (int i = 0; i < MIGD_MAX_KIDS; i++)
+		if (m->kid[i].child && m->kid[i].ctl >= 0 && m->kid[i].ctl != keep)
+			close(m->kid[i].ctl);
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mosix-migd: moves processes between the nodes of the cluster (see
+ * migd.h). Start-up and the event loop of the main process: one thread,
+ * poll over the TCP listener, the control socket and a signalfd.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/conf.h"
+#include "lib/log.h"
+#include "lib/notify.h"
+#include "lib/paths.h"
+#include "migd.h"
+
+static const char usage[] =
+	"usage: mosix-migd [--node ID] [--debug]\n"
+	"       mosix-migd --help\n"
+	"\n"
+	"Moves processes to and from the other nodes of the cluster (see\n"
+	"mosix-migd(8)): takes guests over TCP from nodes of the map that hold the\n"
+	"cluster key, and sends local processes away when asked (migrate, mosrun).\n"
+	"Runs in the foreground, logs to standard error; SIGTERM stops it (guests\n"
+	"and processes away keep running).\n"
+	"\n"
+	"  --node ID   this node's id, instead of $MOSIX_RUN_DIR/self-id or the\n"
+	"              local addresses\n"
+	"  --debug     log debug messages too\n"
+	"\n"
+	"Exit status: 0 after SIGTERM, 1 when it cannot start, 2 usage error.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mosix-migd: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'mosix-migd --help'.\n");
+	return 2;
+}
+
+static int parse_args(int argc, char **argv, uint32_t *node, bool *debug, bool *help)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val;
+		unsigned long id;
+		char *end;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			*help = true;
+			return 0;
+		} else if (!strcmp(a, "--debug")) {
+			*debug = true;
+		} else if (!strcmp(a, "--node") || !strncmp(a, "--node=", 7)) {
+			if (a[6] == '=')
+				val = a + 7;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return usage_error("option '%s' needs an argument", a);
+			errno = 0;
+			id = strtoul(val, &end, 10);
+			if (errno || *end || end == val || *val == '-' || !id || id > MAP_MAX_ID)
+				return usage_error("invalid node id '%s' (ids are 1..65535)", val);
+			*node = (uint32_t)id;
+		} else {
+			return usage_error("unknown option '%s'", a);
+		}
+	}
+	return 0;
+}
+
+static void log_diag(struct diag *d)
+{
+	diag_sort(d);
+	for (size_t i = 0; i < d->n; i++)
+		log_err("%s", d->msg[i].text);
+}
+
+static int load_port(uint16_t *ret, struct diag *d)
+{
+	char *path = paths_config("mosix.conf");
+	struct conf c;
+	uint32_t port = 0;
+	int r = 0;
+
+	if (!path)
+		return -ENOMEM;
+	conf_init(&c);
+	if (access(path, F_OK) == 0) {
+		r = conf_load(&c, path, d);
+		if (!r)
+			r = conf_check(&c, d);
+	}
+	if (!r)
+		r = conf_get_uint(&c, "mig_port", &port);
+	conf_release(&c);
+	free(path);
+	*ret = (uint16_t)port;
+	return r;
+}
+
+static int setup(struct migd *m, uint32_t node)
+{
+	struct diag d = DIAG_INIT;
+	sigset_t mask;
+	int r;
+
+	m->run_dir = paths_run_dir();
+	if (mkdir(m->run_dir, 0755) < 0 && errno != EEXIST) {
+		log_err("cannot create '%s': %s", m->run_dir, strerror(errno));
+		return -errno;
+	}
+	r = node_ident_load(&m->id, node, &d);
+	if (!r)
+		r = load_port(&m->net.port, &d);
+	if (!r)
+		r = node_key_load(KEY_MIGRATION, &m->key, &d);
+	log_diag(&d);
+	diag_release(&d);
+	if (r) {
+		log_err("not starting: fix the errors above");
+		return r;
+	}
+	m->net.map = &m->id.map;
+	m->net.self = m->id.self;
+	m->net.key = &m->key;
+	r = migd_listen(m);
+	if (r) {
+		log_err("cannot listen on TCP port %u: %s", m->net.port, strerror(-r));
+		return r;
+	}
+	r = migd_ctl_open(m);
+	if (r) {
+		log_err("cannot open '%s/%s': %s", m->run_dir, MIGD_SOCKET,
+			r == -EADDRINUSE ? "another mosix-migd serves it" : strerror(-r));
+		return r;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	m->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->signal_fd < 0)
+		return -errno;
+	log_info("node %u of %u in '%s'; TCP port %u", m->id.self, m->id.map.nnodes,
+		 m->id.map_path, m->net.port);
+	return 0;
+}
+
+static void on_signal(struct migd *m)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			kid_reap(m);
+		} else if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: the map and key are read at start (restart to change)");
+		} else {
+			log_info("signal %u: stopping", si.ssi_signo);
+			m->quit = true;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct migd m = { .listen_fd = -1, .ctl_fd = -1, .signal_fd = -1 };
+	bool debug = false, help = false;
+	uint32_t node = 0;
+	char path[4096];
+	int r;
+
+	r = parse_args(argc, argv, &node, &debug, &help);
+	if (r)
+		return r;
+	if (help) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	log_init("mosix-migd");
+	if (debug)
+		log_set_max(LOG_LEVEL_DEBUG);
+	if (sodium_init() < 0) {
+		log_err("libsodium cannot start");
+		return 1;
+	}
+	umask(022);
+	if (setup(&m, node))
+		return 1;
+	notify_send("READY=1");
+	while (!m.quit) {
+		struct pollfd pf[3] = {
+			{ m.listen_fd, POLLIN, 0 },
+			{ m.ctl_fd, POLLIN, 0 },
+			{ m.signal_fd, POLLIN, 0 },
+		};
+
+		if (poll(pf, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (pf[2].revents)
+			on_signal(&m);
+		if (pf[0].revents)
+			migd_accept(&m);
+		if (pf[1].revents)
+			migd_ctl_handle(&m);
+	}
+	notify_send("STOPPING=1");
+	snprintf(path, sizeof(path), "%s/%s", m.run_dir, MIGD_SOCKET);
+	unlink(path);
+	node_ident_release(&m.id);
+	key_wipe(&m.key);
+	log_info("stopped");
+	return 0;
+}

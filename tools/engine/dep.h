@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MOSIX_DEP_H
+#define MOSIX_DEP_H
+
+/*
+ * The deputy: the home side of one migrated process, run by a child of
+ * mosix-migd that traces it. It sends the process away (dep_migrate),
+ * then keeps the frozen home process (its pid, fds, cwd, credentials,
+ * limits, children) and runs in it every call the remote forwards,
+ * forwards every signal sent to it, ends it the way the remote process
+ * ended, and takes the process back when it comes home (dep_serve).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "engine/mig_img.h"
+#include "engine/mig_inject.h"
+#include "engine/mig_net.h"
+
+struct dep {
+	pid_t pid;			/* the process, at home */
+	int pidfd;
+	struct inj j;			/* the process stays seized */
+	struct mig_chan *ch;		/* to the node running it */
+	uint32_t where;			/* that node */
+	const struct mig_net *net;
+	const char *run_dir;
+	uint8_t *in, *out;		/* one record each */
+	struct mig_task *task;		/* the last image sent or received */
+	uint32_t nmigs;
+	uint64_t home_sigmask;		/* the mask the process had at home */
+	uint64_t last_rx, last_tx;
+	int ctl_fd;			/* requests from migd (-1: none) */
+	int client_fd;			/* a migrate command waiting for an answer */
+	bool parked;			/* in pause() at the gadget */
+	bool lost;			/* the node stopped answering: killed */
+	uint64_t frozen_ns;		/* the last migration's freeze time */
+	uint64_t sent_bytes;
+	const char *fault;		/* MOSIX_FAULT */
+};
+
+/* Closes nothing it was not given; 0 or -ENOMEM. */
+int dep_init(struct dep *d, pid_t pid, const struct mig_net *net, const char *run_dir);
+void dep_release(struct dep *d);
+
+/*
+ * Move the process from home to @node. 0 once it runs there; otherwise
+ * -errno with the reason in @why, and the process runs on at home as if
+ * nothing happened.
+ */
+int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen);
+
+/*
+ * Serve the process until it ends (0; the home process ended the same
+ * way) or is home again (0; detached, running natively) or is lost (-1;
+ * the home process was killed).
+ */
+int dep_serve(struct dep *d);
+
+/* Move the process from its node to @node, the image relayed through
+ * home; on failure it runs on where it was. */
+int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen);
+
+/* Restore the image that follows a COMEHOME into the home process
+ * (mig_home.c). 0, or -errno with the process still parked. */
+int dep_restore_home(struct dep *d, char *why, size_t whylen);
+
+#endif

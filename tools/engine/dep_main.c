@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/dep.h"
+#include "engine/dep_serve.h"
+#include "engine/mig_dump.h"
+#include "engine/mig_pstate.h"
+
+#define HEARTBEAT_NS 1000000000ull
+#define LOST_NS (5 * HEARTBEAT_NS)
+#define FILE_CHUNK ((4u << 20) - 4096)
+
+int dep_init(struct dep *d, pid_t pid, const struct mig_net *net, const char *run_dir)
+{
+	memset(d, 0, sizeof(*d));
+	d->pid = pid;
+	d->net = net;
+	d->run_dir = run_dir;
+	d->ctl_fd = -1;
+	d->client_fd = -1;
+	d->fault = getenv("MOSIX_FAULT");
+	d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (d->pidfd < 0)
+		return -errno;
+	d->in = mmap(NULL, MIG_CHAN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		     -1, 0);
+	d->out = mmap(NULL, MIG_CHAN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		      -1, 0);
+	d->task = mmap(NULL, sizeof(*d->task), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (d->in == MAP_FAILED || d->out == MAP_FAILED || d->task == MAP_FAILED) {
+		dep_release(d);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void close_chan(struct dep *d)
+{
+	if (!d->ch)
+		return;
+	close(mig_chan_fd(d->ch));
+	mig_chan_free(d->ch);
+	d->ch = NULL;
+}
+
+void dep_release(struct dep *d)
+{
+	close_chan(d);
+	if (d->in && d->in != MAP_FAILED)
+		munmap(d->in, MIG_CHAN_MAX);
+	if (d->out && d->out != MAP_FAILED)
+		munmap(d->out, MIG_CHAN_MAX);
+	if (d->task && d->task != MAP_FAILED)
+		munmap(d->task, sizeof(*d->task));
+	if (d->pidfd >= 0)
+		close(d->pidfd);
+	d->in = d->out = NULL;
+	d->task = NULL;
+	d->pidfd = -1;
+}
+
+static bool fault(const struct dep *d, const char *step)
+{
+	return d->fault && !strcmp(d->fault, step);
+}
+
+static int send_rec(struct dep *d, uint32_t type, const void *p, size_t len)
+{
+	int e = mig_chan_send(d->ch, type, p, len);
+
+	if (!e)
+		d->last_tx = mig_now_ns();
+	return e;
+}
+
+static int sink(void *ctx, uint32_t type, const void *hdr, size_t hlen, const void *p,
+		size_t len)
+{
+	struct dep *d = ctx;
+	int e = mig_chan_send2(d->ch, type, hdr, hlen, p, len);
+
+	if (!e)
+		d->last_tx = mig_now_ns();
+	return e;
+}
+
+static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
+{
+	int e = mig_chan_recv(d->ch, type, d->in, MIG_CHAN_MAX, len);
+
+	if (!e)
+		d->last_rx = mig_now_ns();
+	return e;
+}
+
+/* The process waits in pause() at the gadget, where signals find it. */
+static int park(struct dep *d)
+{
+	struct user_regs_struct r = d->j.saved;
+
+	r.rip = d->j.gadget;
+	r.rax = SYS_pause;
+	r.orig_rax = (unsigned long long)-1;
+	if (ptrace(PTRACE_SETREGS, d->pid, 0, &r) || ptrace(PTRACE_CONT, d->pid, 0, 0))
+		return -ESRCH;
+	d->parked = true;
+	return 0;
+}
+
+static int unpark(struct dep *d)
+{
+	int e;
+
+	if (!d->parked)
+		return 0;
+	e = inj_interrupt(&d->j);
+	d->parked = false;
+	return e;
+}
+
+static uint64_t cpu_ns(pid_t pid)
+{
+	clockid_t clk = (clockid_t)(((unsigned)~pid << 3) | 2);
+	struct timespec ts;
+
+	if (clock_gettime(clk, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int read_ppid(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd, ppid = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (p && sscanf(p + 2, "%*c %d", &ppid) != 1)
+		ppid = 0;
+	return ppid;
+}
+
+static void fill_hello(struct dep *d, const struct mig_task *t, const struct mig_vma *v,
+		       uint32_t n, struct mig_hello *h)
+{
+	struct timespec m, b;
+	char path[64];
+	uint32_t lo, hi;
+	int fd;
+
+	memset(h, 0, sizeof(*h));
+	h->version = MIG_VERSION;
+	h->home_node = d->net->self;
+	h->home_pid = d->pid;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	h->xcr0 = ((uint64_t)hi << 32) | lo;
+	h->xsize = t->xsize;
+	for (uint32_t i = 0; i < n; i++)
+		h->mem_bytes += v[i].pages * MIG_PAGE;
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	h->mono_ns = (int64_t)m.tv_sec * 1000000000 + m.tv_nsec;
+	h->boot_ns = (int64_t)b.tv_sec * 1000000000 + b.tv_nsec;
+	snprintf(path, sizeof(path), "/proc/%d/comm", d->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t k = read(fd, h->comm, sizeof(h->comm) - 1);
+
+		if (k > 0 && h->comm[k - 1] == '\n')
+			h->comm[k - 1] = 0;
+		close(fd);
+	}
+	{
+		char st[64];
+		FILE *f;
+		unsigned uid;
+
+		snprintf(st, sizeof(st), "/proc/%d/status", d->pid);
+		f = fopen(st, "re");
+		while (f && fgets(path, sizeof(path), f))
+			if (sscanf(path, "Uid: %u", &uid) == 1)
+				h->uid = uid;
+		if (f)
+			fclose(f);
+	}
+}
+
+/* HELLO -> WELCOME or REFUSE with its reason. */
+static int introduce(struct dep *d, const struct mig_hello *h, char *why, size_t whylen)
+{
+	uint32_t type;
+	size_t len;
+	int e;
+
+	e = send_rec(d, MIG_M_HELLO, h, sizeof(*h));
+	if (!e)
+		e = recv_rec(d, &type, &len);
+	if (e) {
+		snprintf(why, whylen, "the node did not answer: %s", strerror(-e));
+		return e;
+	}
+	if (type == MIG_M_REFUSE && !mig_reason_check(d->in, len)) {
+		const struct mig_reason *r = (const void *)d->in;
+
+		snprintf(why, whylen, "%s", r->text);
+		return r->err < 0 ? r->err : -EPERM;
+	}
+	if (type != MIG_M_WELCOME) {
+		snprintf(why, whylen, "the node answered out of turn");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* READY or ABORT after the image: READY is the commit point. */
+static int await_ready(struct dep *d, char *why, size_t whylen)
+{
+	uint32_t type;
+	size_t len;
+	int e = recv_rec(d, &type, &len);
+
+	if (e) {
+		snprintf(why, whylen, "the node failed during the transfer: %s", strerror(-e));
+		return e;
+	}
+	if (type == MIG_M_ABORT && !mig_reason_check(d->in, len)) {
+		snprintf(why, whylen, "the node could not restore it: %s",
+			 ((const struct mig_reason *)d->in)->text);
+		return -ECANCELED;
+	}
+	if (type != MIG_M_READY || mig_fixed_check(type, len)) {
+		snprintf(why, whylen, "the node answered out of turn");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * After the commit the home keeps only its kernel state. rseq goes first:
+ * otherwise the kernel's next cpu_id update faults on freed memory and
+ * kills the process.
+ */
+static void drop_home_memory(struct dep *d, const struct mig_vma *v, uint32_t n)
+{
+	uint64_t zero = 0;
+
+	if (d->task->rseq_ptr)
+		inj_call(&d->j, SYS_rseq, (long)d->task->rseq_ptr, d->task->rseq_len, 1,
+			 d->task->rseq_sig, 0, 0);
+	for (uint32_t i = 0; i < n; i++)
+		inj_call(&d->j, SYS_munmap, (long)v[i].start, (long)(v[i].end - v[i].start), 0,
+			 0, 0, 0);
+	/* every signal now stops the home process, to be forwarded */
+	ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(zero), &zero);
+}
+
+static void write_state(struct dep *d)
+{
+	struct mig_pstate ps = { 0 };
+
+	mig_pstate_read(d->run_dir, d->pid, &ps);
+	ps.where = d->where;
+	ps.nmigs = d->nmigs;
+	mig_pstate_write(d->run_dir, d->pid, &ps);
+}
+
+int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
+{
+	struct mig_dump_stats st = { 0 };
+	struct mig_excl ex;
+	struct mig_hello h;
+	struct mig_vma *v = NULL;
+	struct mig_pstate ps = { 0 };
+	uint64_t t0;
+	uint32_t n;
+	int e;
+
+	mig_pstate_read(d->run_dir, d->pid, &ps);
+	d->nmigs = ps.nmigs;
+	t0 = mig_now_ns();
+	e = inj_seize(d->pid);
+	if (e) {
+		snprintf(why, whylen, "cannot stop it: %s", strerror(-e));
+		return e;
+	}
+	e = inj_setup(&d->j, d->pid, DEP_SCRATCH_LEN);
+	if (e) {
+		snprintf(why, whylen, "cannot prepare it: %s", strerror(-e));
+		goto out_detach;
+	}
+	memset(d->task, 0, sizeof(*d->task));
+	e = mig_dump_state(&d->j, d->task);
+	if (e) {
+		snprintf(why, whylen, "cannot read its state: %s", strerror(-e));
+		goto out_teardown;
+	}
+	d->task->home_pid = d->pid;
+	d->task->home_ppid = read_ppid(d->pid);
+	d->task->nmigs = d->nmigs + 1;
+	d->task->cpu_ns = cpu_ns(d->pid);
+	d->task->home_scratch = d->j.scratch;
+	d->task->home_scratch_len = d->j.scratch_len;
+	d->home_sigmask = d->task->sigmask;
+	ex = (struct mig_excl){ d->j.scratch, d->j.scratch + d->j.scratch_len };
+	e = mig_dump_vmas(d->pid, &ex, 1, d->task, &v, &n);
+	if (e) {
+		snprintf(why, whylen, "%s", e == -EBUSY ? "writable shared mapping" :
+			 "cannot read its memory map");
+		goto out_teardown;
+	}
+	e = mig_net_connect(d->net, node, &d->ch);
+	if (e) {
+		snprintf(why, whylen, "cannot reach node %u: %s", node,
+			 e == -EKEYREJECTED ? "the cluster keys differ" : strerror(-e));
+		goto out_teardown;
+	}
+	fill_hello(d, d->task, v, n, &h);
+	e = introduce(d, &h, why, whylen);
+	if (e)
+		goto out_teardown;
+	e = send_rec(d, MIG_M_TASK, d->task, sizeof(*d->task));
+	if (!e)
+		e = mig_dump_pages(d->pid, v, n, sink, d, &st);
+	if (e) {
+		snprintf(why, whylen, "the transfer to node %u broke: %s", node, strerror(-e));
+		goto out_teardown;
+	}
+	e = await_ready(d, why, whylen);
+	if (e)
+		goto out_teardown;
+	if (fault(d, "commit")) {
+		snprintf(why, whylen, "fault injected before the commit");
+		e = -ECANCELED;
+		goto out_teardown;
+	}
+	/* commit: from here the node runs the process */
+	e = send_rec(d, MIG_M_GO, NULL, 0);
+	if (e) {
+		snprintf(why, whylen, "node %u went away at the commit", node);
+		goto out_teardown;
+	}
+	drop_home_memory(d, v, n);
+	free(v);
+	d->sent_bytes = st.bytes;
+	d->frozen_ns = mig_now_ns() - t0;
+	d->where = node;
+	d->nmigs++;
+	write_state(d);
+	return park(d);
+
+out_teardown:
+	close_chan(d);
+	free(v);
+	inj_teardown(&d->j);
+out_detach:
+	ptrace(PTRACE_DETACH, d->pid, 0, 0);
+	return e;
+}
+
+static void reply_client(struct dep *d, const char *text)
+{
+	if (d->client_fd < 0)
+		return;
+	/* the command may have gone away: nothing more to tell then */
+	(void)send(d->client_fd, text, strlen(text), MSG_NOSIGNAL);
+	close(d->client_fd);
+	d->client_fd = -1;
+}
+
+static void forward_pending(struct dep *d)
+{
+	for (int i = 0; i < d->j.npending; i++) {
+		struct mig_signal s = { .sig = d->j.pending[i] };
+
+		send_rec(d, MIG_M_SIGNAL, &s, sizeof(s));
+	}
+	d->j.npending = 0;
+}
+
+static int serve_call(struct dep *d, size_t len)
+{
+	size_t out_len;
+	bool aborted;
+	int e;
+
+	e = unpark(d);
+	if (!e)
+		e = dep_serve_call(&d->j, d->in, len, d->out, MIG_CHAN_MAX, &out_len, &aborted);
+	if (e == -ESRCH)
+		return e;
+	if (e)
+		return -EPROTO;
+	/* a call a signal stopped: the signal first, so the remote knows */
+	if (aborted)
+		forward_pending(d);
+	e = send_rec(d, MIG_M_SYSRET, d->out, out_len);
+	forward_pending(d);
+	/* busy at home, not silent: a long blocking call is no lost node */
+	d->last_rx = mig_now_ns();
+	if (!e)
+		e = park(d);
+	return e;
+}
+
+/* Bytes of a home fd for a file mmap on the node, read through a copy of
+ * the fd (pidfd_getfd): no injection, the home process is not disturbed. */
+static int serve_file(struct dep *d, size_t len)
+{
+	struct mig_filereq q;
+	struct mig_filedata *fd = (struct mig_filedata *)d->out;
+	uint64_t done = 0;
+	int f, e = 0;
+
+	if (mig_fixed_check(MIG_M_FILEREQ, len))
+		return -EPROTO;
+	memcpy(&q, d->in, sizeof(q));
+	f = (int)syscall(SYS_pidfd_getfd, d->pidfd, q.fd, 0);
+	if (f < 0) {
+		fd->ret = -errno;
+		return send_rec(d, MIG_M_FILEDATA, fd, sizeof(*fd));
+	}
+	while (done < q.len) {
+		size_t want = q.len - done < FILE_CHUNK ? q.len - done : FILE_CHUNK;
+		ssize_t n = pread(f, d->out + sizeof(*fd), want, (off_t)(q.off + done));
+
+		if (n <= 0)
+			break;
+		fd->ret = n;
+		e = send_rec(d, MIG_M_FILEDATA, fd, sizeof(*fd) + (size_t)n);
+		if (e)
+			break;
+		done += (uint64_t)n;
+	}
+	close(f);
+	if (e)
+		return e;
+	fd->ret = 0;
+	return send_rec(d, MIG_M_FILEDATA, fd, sizeof(*fd));
+}
+
+/*
+ * The node's process ended: the home process ends the same way, so that
+ * its parent sees the true status.
+ */
+static void finish(struct dep *d, const struct mig_exit *ex)
+{
+	int st;
+
+	if (unpark(d))
+		return;
+	if (!ex->signaled) {
+		inj_call(&d->j, SYS_exit_group, ex->code, 0, 0, 0, 0, 0);
+	} else {
+		struct {
+			uint64_t handler, flags, restorer, mask;
+		} dfl = { 0 };
+		uint64_t unblock = 1ull << (ex->code - 1);
+
+		/* SIG_DFL and unblocked; resumed from the trap with the signal */
+		inj_put(&d->j, d->j.scratch + 64, &dfl, sizeof(dfl));
+		inj_put(&d->j, d->j.scratch + 128, &unblock, 8);
+		inj_call(&d->j, SYS_rt_sigaction, ex->code, (long)(d->j.scratch + 64), 0, 8, 0, 0);
+		inj_call(&d->j, SYS_rt_sigprocmask, SIG_UNBLOCK, (long)(d->j.scratch + 128), 0, 8,
+			 0, 0);
+		ptrace(PTRACE_CONT, d->pid, 0, ex->code);
+	}
+	while (waitpid(d->pid, &st, __WALL) == d->pid && WIFSTOPPED(st))
+		ptrace(PTRACE_CONT, d->pid, 0, WSTOPSIG(st) == SIGTRAP ? 0 : WSTOPSIG(st));
+}
+
+/* Tracee events: signals to forward, or the end of the home process. */
+static int on_sigchld(struct dep *d)
+{
+	int st;
+	pid_t w;
+
+	while ((w = waitpid(d->pid, &st, __WALL | WNOHANG)) == d->pid) {
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			struct mig_signal k = { .sig = SIGKILL };
+
+			/* killed at home (kill -9): the node ends its part now */
+			send_rec(d, MIG_M_KILL, &k, sizeof(k));
+			return 1;
+		}
+		if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP) {
+			struct mig_signal s = { .sig = WSTOPSIG(st) };
+
+			send_rec(d, MIG_M_SIGNAL, &s, sizeof(s));
+		}
+		ptrace(PTRACE_CONT, d->pid, 0, 0);	/* suppressed at home */
+	}
+	return 0;
+}
+
+/* A request from migd: "home" or "move NODE", with the asker's socket. */
+static int read_ctl(struct dep *d, char *buf, size_t cap)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, cap - 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(d->ctl_fd, &m, MSG_CMSG_CLOEXEC);
+
+	if (n <= 0)
+		return -ECONNRESET;
+	buf[n] = 0;
+	c = CMSG_FIRSTHDR(&m);
+	if (c && c->cmsg_type == SCM_RIGHTS) {
+		int fd;
+
+		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+		if (d->client_fd >= 0)
+			reply_client(d, "err another request is in progress");
+		d->client_fd = fd;
+	}
+	return 0;
+}
+
+int dep_serve(struct dep *d)
+{
+	uint32_t move_to = 0;
+	sigset_t mask;
+	int sfd, ret = -1;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		goto out_kill;
+	d->last_rx = d->last_tx = mig_now_ns();
+	for (;;) {
+		struct pollfd pf[3] = {
+			{ mig_chan_fd(d->ch), POLLIN, 0 },
+			{ sfd, POLLIN, 0 },
+			{ d->ctl_fd, POLLIN, 0 },
+		};
+		struct signalfd_siginfo si;
+		uint32_t type;
+		size_t len;
+		uint64_t now;
+		char why[160];
+
+		if (poll(pf, d->ctl_fd >= 0 ? 3 : 2, 250) < 0 && errno != EINTR)
+			goto out_kill;
+		if (pf[1].revents) {
+			while (read(sfd, &si, sizeof(si)) == sizeof(si))
+				;
+			if (on_sigchld(d)) {
+				ret = 0;
+				goto out;
+			}
+		}
+		if (d->ctl_fd >= 0 && pf[2].revents) {
+			char req[64];
+			unsigned node;
+
+			if (read_ctl(d, req, sizeof(req))) {
+				close(d->ctl_fd);
+				d->ctl_fd = -1;
+			} else if (!strcmp(req, "home") || sscanf(req, "move %u", &node) == 1) {
+				struct mig_comehome c = { .reason = MIG_HOME_ASKED };
+
+				move_to = strcmp(req, "home") ? node : 0;
+				if (move_to == d->where) {
+					reply_client(d, "ok");
+				} else if (send_rec(d, MIG_M_COMEHOME, &c, sizeof(c))) {
+					reply_client(d, "err the node does not answer");
+				}
+			}
+		}
+		if (pf[0].revents) {
+			if (recv_rec(d, &type, &len))
+				goto out_lost;
+			switch (type) {
+			case MIG_M_SYSCALL:
+				if (serve_call(d, len) == -ESRCH) {
+					on_sigchld(d);
+					ret = 0;
+					goto out;
+				}
+				break;
+			case MIG_M_FILEREQ:
+				if (serve_file(d, len))
+					goto out_lost;
+				break;
+			case MIG_M_EXIT:
+				if (mig_fixed_check(type, len))
+					goto out_lost;
+				finish(d, (const struct mig_exit *)d->in);
+				ret = 0;
+				goto out;
+			case MIG_M_COMEHOME:
+				if (move_to) {
+					if (dep_move(d, move_to, why, sizeof(why))) {
+						char t[200];
+
+						snprintf(t, sizeof(t), "err %s", why);
+						reply_client(d, t);
+					} else {
+						reply_client(d, "ok");
+					}
+					move_to = 0;
+					write_state(d);
+					break;
+				}
+				if (dep_restore_home(d, why, sizeof(why)) == 0) {
+					d->where = 0;
+					write_state(d);
+					reply_client(d, "ok");
+					ret = 0;
+					goto out;
+				}
+				{
+					char t[200];
+
+					snprintf(t, sizeof(t), "err cannot bring it home: %s", why);
+					reply_client(d, t);
+				}
+				break;
+			case MIG_M_PING:
+				break;
+			default:
+				goto out_lost;
+			}
+		}
+		now = mig_now_ns();
+		if (now - d->last_rx > LOST_NS)
+			goto out_lost;
+		if (now - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0))
+			goto out_lost;
+	}
+out_lost:
+	d->lost = true;
+out_kill:
+	kill(d->pid, SIGKILL);
+	ret = -1;
+out:
+	reply_client(d, "err the process ended");
+	if (sfd >= 0)
+		close(sfd);
+	mig_pstate_remove(d->run_dir, d->pid);
+	return ret;
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "engine/dep_serve.h"
+#include "engine/mig_img.h"
+
+#define FIRST_BUF 4096u		/* the gadget and small scratch live below */
+
+static uint64_t align16(uint64_t x)
+{
+	return (x + 15) & ~15ull;
+}
+
+int dep_serve_call(struct inj *j, const void *rec, size_t len, uint8_t *reply, size_t cap,
+		   size_t *ret_len, bool *ret_aborted)
+{
+	const struct mig_fwd_call *c = rec;
+	const struct mig_fwd_buf *b;
+	const uint8_t *in;
+	size_t in_len, out_len = 0;
+	uint64_t args[6], where[64], cur, limit;
+	struct mig_fwd_ret *rr = (struct mig_fwd_ret *)reply;
+	uint32_t *lens;
+	uint8_t *out;
+	long ret;
+	int r;
+
+	r = mig_fwd_call_check(rec, len, &b, &in, &in_len);
+	if (r)
+		return r;
+	if (c->nbuf > 64 || cap < sizeof(*rr) + c->nbuf * sizeof(uint32_t))
+		return -EBADMSG;
+	memcpy(args, c->args, sizeof(args));
+	cur = j->scratch + FIRST_BUF;
+	limit = j->scratch + j->scratch_len;
+	/* buffers first, then each iovec array */
+	for (uint32_t i = 0; i < c->nbuf; i++) {
+		where[i] = cur;
+		if (b[i].len > limit - cur)
+			return -EBADMSG;
+		if (b[i].dir & MIG_FWD_IN) {
+			r = inj_put(j, cur, in, b[i].len);
+			if (r)
+				return -ESRCH;
+			in += b[i].len;
+		}
+		if (!b[i].iov)
+			args[b[i].arg] = cur;
+		cur = align16(cur + b[i].len);
+	}
+	for (uint32_t i = 0; i < c->nbuf;) {
+		struct iovec v[64];
+		uint32_t n = 0, arg = b[i].arg;
+
+		if (!b[i].iov) {
+			i++;
+			continue;
+		}
+		for (; i < c->nbuf && b[i].iov && b[i].arg == arg; i++)
+			if (b[i].len || b[i].dir != MIG_FWD_IN)
+				v[n++] = (struct iovec){ (void *)(uintptr_t)where[i], b[i].len };
+		if (n * sizeof(v[0]) > limit - cur)
+			return -EBADMSG;
+		if (inj_put(j, cur, v, n * sizeof(v[0])))
+			return -ESRCH;
+		args[arg] = cur;
+		cur = align16(cur + n * sizeof(v[0]));
+	}
+
+	j->aborted = 0;
+	j->abort_on_signal = 1;
+	ret = inj_call(j, c->nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
+		       (long)args[4], (long)args[5]);
+	j->abort_on_signal = 0;
+	if (j->dead)
+		return -ESRCH;
+	*ret_aborted = j->aborted;
+
+	rr->ret = ret;
+	rr->nbuf = c->nbuf;
+	rr->flags = j->aborted ? MIG_FWD_ABORTED : 0;
+	lens = (uint32_t *)(rr + 1);
+	out = (uint8_t *)(lens + c->nbuf);
+	{
+		/* ret counts bytes over all iovec elements of one call */
+		uint64_t left = ret > 0 ? (uint64_t)ret : 0;
+
+		for (uint32_t i = 0; i < c->nbuf; i++) {
+			uint32_t n = 0;
+
+			if (b[i].dir & MIG_FWD_OUT && ret >= 0) {
+				n = b[i].len;
+				if (b[i].ret_len) {
+					n = left < n ? (uint32_t)left : n;
+					left -= n;
+				}
+			}
+			if (n > reply + cap - out)
+				return -EBADMSG;
+			if (n && inj_get(j, where[i], out, n))
+				return -ESRCH;
+			lens[i] = n;
+			out += n;
+			out_len += n;
+		}
+	}
+	*ret_len = (size_t)(out - reply);
+	(void)out_len;
+	return 0;
+}

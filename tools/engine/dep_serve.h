@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MOSIX_DEP_SERVE_H
+#define MOSIX_DEP_SERVE_H
+
+/*
+ * The home half of a forwarded call: place the buffers of a SYSCALL record
+ * in the home process's scratch area, point the arguments (and iovecs) at
+ * them, run the call there by injection, and build the SYSRET record with
+ * the bytes that go back. The call runs with the home process's fds, cwd,
+ * credentials and limits: it is the process making it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/mig_inject.h"
+
+/* Scratch the deputy maps in the home process: gadget page + buffers. */
+#define DEP_SCRATCH_LEN (8u << 20)
+
+/*
+ * @rec/@len: a SYSCALL payload (checked here). Fills @reply (@cap bytes)
+ * with the SYSRET payload. *@ret_aborted: a signal interrupted the call at
+ * home before it did anything (it returned -EINTR there; the remote
+ * decides whether to make it again). -EBADMSG for a malformed record,
+ * -ESRCH when the home process died.
+ */
+int dep_serve_call(struct inj *j, const void *rec, size_t len, uint8_t *reply, size_t cap,
+		   size_t *ret_len, bool *ret_aborted);
+
+#endif

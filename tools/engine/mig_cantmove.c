@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "mig_cantmove.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mig_pstate.h"
+
+/* include/linux/sched.h: the task is a kernel thread */
+#define PF_KTHREAD 0x00200000ul
+/* linux/sched.h: SCHED_DEADLINE, which glibc's <sched.h> may lack */
+#define POLICY_DEADLINE 6u
+/* a stat line is ~52 numbers after a name of at most 64 bytes */
+#define STAT_MAX 2048
+
+static const char *const cant_str[MIG_CANT_NR] = {
+	[MIG_CAN] = "-",
+	[MIG_CANT_GONE] = "no such process",
+	[MIG_CANT_KTHREAD] = "kernel thread",
+	[MIG_CANT_INIT] = "init",
+	[MIG_CANT_ZOMBIE] = "zombie",
+	[MIG_CANT_USER_LOCK] = "locked by user",
+	[MIG_CANT_THREADS] = "multi-threaded",
+	[MIG_CANT_TRACED] = "being traced",
+	[MIG_CANT_COMPAT] = "32-bit process",
+	[MIG_CANT_REALTIME] = "real-time scheduling",
+	[MIG_CANT_MLOCK] = "locked memory",
+	[MIG_CANT_SECCOMP] = "own seccomp filter",
+	[MIG_CANT_SHSTK] = "shadow stack",
+	[MIG_CANT_SIGNALFD] = "signalfd",
+	[MIG_CANT_USERFAULTFD] = "userfaultfd",
+	[MIG_CANT_IO_URING] = "io_uring",
+	[MIG_CANT_PERF] = "perf events",
+	[MIG_CANT_CPU_TIMER] = "CPU-time timer",
+	[MIG_CANT_SYSV_SHM] = "SysV shared memory",
+	[MIG_CANT_SHARED_WRITE] = "writable shared mapping",
+	[MIG_CANT_DEVICE] = "device mapping",
+	[MIG_CANT_HUGETLB] = "hugetlb mapping",
+	[MIG_CANT_PKEY] = "protection keys",
+};
+
+const char *mig_cant_str(enum mig_cant why)
+{
+	if ((unsigned)why >= MIG_CANT_NR || !cant_str[why])
+		return "?";
+	return cant_str[why];
+}
+
+/* One scan: what was found, and whether some source was closed to us. */
+struct scan {
+	pid_t pid;
+	enum mig_cant why;
+	bool denied;
+};
+
+static int proc_file(char *buf, size_t size, pid_t pid, const char *name)
+{
+	int n = snprintf(buf, size, "/proc/%d/%s", (int)pid, name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Sort out a failure to open or read a source: the process went away
+ * (-ESRCH), the source is closed to the caller (noted, 0: the others may
+ * still tell), or a real error.
+ */
+static int source_error(struct scan *s, int err)
+{
+	if (err == EACCES || err == EPERM) {
+		s->denied = true;
+		return 0;
+	}
+	if (err == ESRCH)
+		return -ESRCH;
+	if (err == ENOENT) {
+		char path[32];
+
+		/* gone, or only this entry is missing (no exe, no timers) */
+		snprintf(path, sizeof(path), "/proc/%d", (int)s->pid);
+		return access(path, F_OK) < 0 ? -ESRCH : 0;
+	}
+	return -err;
+}
+
+/* Open /proc/PID/@name for stdio; NULL with the result in *@ret_r. */
+static FILE *open_source(struct scan *s, const char *name, int *ret_r)
+{
+	char path[64];
+	FILE *f;
+
+	*ret_r = proc_file(path, sizeof(path), s->pid, name);
+	if (*ret_r < 0)
+		return NULL;
+	f = fopen(path, "re");
+	if (!f)
+		*ret_r = source_error(s, errno);
+	return f;
+}
+
+/* The field after position @field (1-based, as proc(5) counts) of a stat line. */
+static const char *stat_field(const char *after_comm, int field)
+{
+	const char *p = after_comm;
+
+	/* after_comm is field 3, the state */
+	for (int i = 3; i < field && p; i++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return p;
+}
+
+/* pid 1, kernel threads, zombies, real-time policies: from /proc/PID/stat */
+static int scan_stat(struct scan *s)
+{
+	char path[64], buf[STAT_MAX];
+	const char *p, *f;
+	unsigned long flags, policy;
+	ssize_t n;
+	int fd, r;
+
+	r = proc_file(path, sizeof(path), s->pid, "stat");
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	/* a task that ended while we opened it reads as empty */
+	if (n == 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	/* the name may hold anything, ')' included: the last one ends it */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EIO;
+	p += 2;
+
+	f = stat_field(p, 9);
+	if (!f)
+		return -EIO;
+	flags = strtoul(f, NULL, 10);
+	f = stat_field(p, 41);
+	policy = f ? strtoul(f, NULL, 10) : 0;
+
+	if (flags & PF_KTHREAD)
+		s->why = MIG_CANT_KTHREAD;
+	else if (s->pid == 1)
+		s->why = MIG_CANT_INIT;
+	else if (*p == 'Z' || *p == 'X' || *p == 'x')
+		s->why = MIG_CANT_ZOMBIE;
+	else if (policy == SCHED_FIFO || policy == SCHED_RR || policy == POLICY_DEADLINE)
+		s->why = MIG_CANT_REALTIME;
+	return 0;
+}
+
+static int scan_lock(struct scan *s, const char *run_dir)
+{
+	struct mig_pstate ps;
+	int r;
+
+	if (!run_dir)
+		return 0;
+	r = mig_pstate_read(run_dir, s->pid, &ps);
+	if (r < 0)
+		return r;
+	if (ps.lock)
+		s->why = MIG_CANT_USER_LOCK;
+	return 0;
+}
+
+/* The number after "@name:" at the start of @line, when it is that line. */
+static bool status_num(const char *line, const char *name, unsigned long *ret)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(line, name, len) != 0 || line[len] != ':')
+		return false;
+	*ret = strtoul(line + len + 1, NULL, 10);
+	return true;
+}
+
+/* Does @list (words separated by white space) hold @word? */
+static bool has_word(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += len) {
+		bool start = p == list || p[-1] == ' ' || p[-1] == '\t';
+		char end = p[len];
+
+		if (start && (end == '\0' || end == ' ' || end == '\t' || end == '\n'))
+			return true;
+	}
+	return false;
+}
+
+/* threads, tracer, mlock, seccomp, shadow stack: from /proc/PID/status */
+static int scan_status(struct scan *s)
+{
+	unsigned long threads = 1, tracer = 0, locked = 0, seccomp = 0, v;
+	bool shstk = false;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int r;
+
+	f = open_source(s, "status", &r);
+	if (!f)
+		return r;
+	while (getline(&line, &cap, f) > 0) {
+		if (status_num(line, "Threads", &v))
+			threads = v;
+		else if (status_num(line, "TracerPid", &v))
+			tracer = v;
+		else if (status_num(line, "VmLck", &v))
+			locked = v;
+		else if (status_num(line, "Seccomp", &v))
+			seccomp = v;
+		else if (strncmp(line, "x86_Thread_features:", 20) == 0)
+			shstk = has_word(line + 20, "shstk");
+	}
+	if (ferror(f))
+		r = source_error(s, errno);
+	free(line);
+	fclose(f);
+	if (r < 0)
+		return r;
+
+	if (threads > 1)
+		s->why = MIG_CANT_THREADS;
+	else if (tracer)
+		s->why = MIG_CANT_TRACED;
+	else if (locked)
+		s->why = MIG_CANT_MLOCK;
+	else if (seccomp)
+		s->why = MIG_CANT_SECCOMP;
+	else if (shstk)
+		s->why = MIG_CANT_SHSTK;
+	return 0;
+}
+
+/* 32-bit and x32 programs: the ELF class of the executable */
+static int scan_exe(struct scan *s)
+{
+	unsigned char ident[EI_NIDENT];
+	char path[64];
+	int fd, r;
+
+	r = proc_file(path, sizeof(path), s->pid, "exe");
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return source_error(s, errno);
+	if (pread(fd, ident, sizeof(ident), 0) == (ssize_t)sizeof(ident) &&
+	    memcmp(ident, ELFMAG, SELFMAG) == 0 && ident[EI_CLASS] == ELFCLASS32)
+		s->why = MIG_CANT_COMPAT;
+	close(fd);
+	return 0;
+}
+
+/* signalfd, userfaultfd, io_uring, perf events: links of /proc/PID/fd */
+static int scan_fds(struct scan *s)
+{
+	static const struct {
+		const char *link;
+		enum mig_cant why;
+	} kinds[] = {
+		{ "anon_inode:[signalfd]", MIG_CANT_SIGNALFD },
+		{ "anon_inode:[userfaultfd]", MIG_CANT_USERFAULTFD },
+		{ "anon_inode:[io_uring]", MIG_CANT_IO_URING },
+		{ "anon_inode:[perf_event]", MIG_CANT_PERF },
+	};
+	char path[64], link[64];
+	struct dirent *e;
+	DIR *d;
+	int r;
+
+	r = proc_file(path, sizeof(path), s->pid, "fd");
+	if (r < 0)
+		return r;
+	d = opendir(path);
+	if (!d)
+		return source_error(s, errno);
+	while (s->why == MIG_CAN && (e = readdir(d))) {
+		/* only the kernel's short names matter: a long path may be cut */
+		ssize_t n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (strcmp(link, kinds[i].link) == 0)
+				s->why = kinds[i].why;
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * POSIX timers on CPU-time clocks (they would count the home task's time,
+ * which stops): CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, and the
+ * negative ids of clock_getcpuclockid() and pthread_getcpuclockid().
+ */
+static int scan_timers(struct scan *s)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int r;
+
+	f = open_source(s, "timers", &r);
+	if (!f)
+		return r;
+	while (s->why == MIG_CAN && getline(&line, &cap, f) > 0) {
+		long clk;
+		char *end;
+
+		if (strncmp(line, "ClockID:", 8) != 0)
+			continue;
+		clk = strtol(line + 8, &end, 10);
+		if (end != line + 8 &&
+		    (clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID || clk < 0))
+			s->why = MIG_CANT_CPU_TIMER;
+	}
+	if (ferror(f))
+		r = source_error(s, errno);
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/* the VmFlags of smaps that matter here */
+enum vm_flag {
+	VMF_MAYWRITE = 1 << 0,	/* mw */
+	VMF_IO = 1 << 1,	/* io */
+	VMF_PFNMAP = 1 << 2,	/* pf */
+	VMF_HUGETLB = 1 << 3,	/* ht */
+	VMF_UFFD = 1 << 4,	/* um uw ui ur uf */
+	VMF_SHSTK = 1 << 5,	/* ss */
+};
+
+static unsigned parse_vmflags(const char *p)
+{
+	static const struct {
+		char name[3];
+		unsigned flag;
+	} names[] = {
+		{ "mw", VMF_MAYWRITE }, { "io", VMF_IO }, { "pf", VMF_PFNMAP },
+		{ "ht", VMF_HUGETLB }, { "um", VMF_UFFD }, { "uw", VMF_UFFD },
+		{ "ui", VMF_UFFD }, { "ur", VMF_UFFD }, { "uf", VMF_UFFD },
+		{ "ss", VMF_SHSTK },
+	};
+	unsigned flags = 0;
+
+	while (*p) {
+		size_t len;
+
+		p += strspn(p, " \t\n");
+		len = strcspn(p, " \t\n");
+		if (len == 2)
+			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+				if (p[0] == names[i].name[0] && p[1] == names[i].name[1])
+					flags |= names[i].flag;
+		p += len;
+	}
+	return flags;
+}
+
+/* What one mapping of smaps says, from its first line and its VmFlags. */
+struct vma {
+	bool shared;	/* 's' in the permissions */
+	bool kernel;	/* [vvar], [vvar_vclock], [vdso], [vsyscall]: PFN maps of every process */
+};
+
+/* "START-END PERMS OFFSET DEV INODE [NAME]": 0, or -EINVAL for another line */
+static int parse_vma(const char *line, struct vma *v, bool *ret_sysv)
+{
+	const char *p = strchr(line, ' ');
+
+	if (!p || strlen(p) < 5)
+		return -EINVAL;
+	v->shared = p[4] == 's';
+	/* the name follows the inode, after padding */
+	for (int i = 0; i < 4 && p; i++) {
+		p += strspn(p, " ");
+		p = strchr(p, ' ');
+	}
+	if (p)
+		p += strspn(p, " ");
+	v->kernel = p && strncmp(p, "[v", 2) == 0;
+	*ret_sysv = p && strncmp(p, "/SYSV", 5) == 0;
+	return 0;
+}
+
+/* shared, device, hugetlb, userfaultfd, pkey, shadow stack mappings */
+static int scan_smaps(struct scan *s)
+{
+	struct vma v = { 0 };
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int r;
+
+	f = open_source(s, "smaps", &r);
+	if (!f)
+		return r;
+	while (s->why == MIG_CAN && getline(&line, &cap, f) > 0) {
+		unsigned long pkey;
+		bool sysv;
+
+		/* mapping lines start with an address, the others with a name */
+		if ((line[0] >= '0' && line[0] <= '9') || (line[0] >= 'a' && line[0] <= 'f')) {
+			if (parse_vma(line, &v, &sysv) == 0 && sysv)
+				s->why = MIG_CANT_SYSV_SHM;
+		} else if (status_num(line, "ProtectionKey", &pkey)) {
+			if (pkey)
+				s->why = MIG_CANT_PKEY;
+		} else if (strncmp(line, "VmFlags:", 8) == 0) {
+			unsigned fl = parse_vmflags(line + 8);
+
+			if (fl & VMF_HUGETLB)
+				s->why = MIG_CANT_HUGETLB;
+			else if ((fl & (VMF_IO | VMF_PFNMAP)) && !v.kernel)
+				s->why = MIG_CANT_DEVICE;
+			else if (fl & VMF_UFFD)
+				s->why = MIG_CANT_USERFAULTFD;
+			else if (fl & VMF_SHSTK)
+				s->why = MIG_CANT_SHSTK;
+			else if (v.shared && (fl & VMF_MAYWRITE))
+				s->why = MIG_CANT_SHARED_WRITE;
+		}
+	}
+	if (ferror(f))
+		r = source_error(s, errno);
+	free(line);
+	fclose(f);
+	return r;
+}
+
+int mig_cantmove(pid_t pid, const char *run_dir, enum mig_cant *ret)
+{
+	struct scan s = { .pid = pid, .why = MIG_CAN };
+	int r;
+
+	if (pid <= 0)
+		return -EINVAL;
+	r = scan_stat(&s);
+	if (r == 0 && s.why == MIG_CAN)
+		r = scan_lock(&s, run_dir);
+	if (r == 0 && s.why == MIG_CAN)
+		r = scan_status(&s);
+	if (r == 0 && s.why == MIG_CAN)
+		r = scan_exe(&s);
+	if (r == 0 && s.why == MIG_CAN)
+		r = scan_fds(&s);
+	if (r == 0 && s.why == MIG_CAN)
+		r = scan_timers(&s);
+	if (r == 0 && s.why == MIG_CAN)
+		r = scan_smaps(&s);
+	if (r < 0)
+		return r;
+	if (s.why == MIG_CAN && s.denied)
+		return -EACCES;
+	*ret = s.why;
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MOSIX_MIG_CANTMOVE_H
+#define MOSIX_MIG_CANTMOVE_H
+
+/*
+ * Why a process cannot migrate, read from /proc without stopping it:
+ * mps shows the reason in its CANTMOVE column and migrate refuses with it.
+ *
+ * The engine moves memory and registers and leaves every kernel object at
+ * home; a process that depends on kernel state that would have to move
+ * with it (a second thread, memory shared with others, a device, a timer
+ * counting its own CPU time...) cannot go. Some reasons are of this
+ * version only (own seccomp filter, hugetlb, shadow stack): later versions
+ * may move such processes.
+ *
+ * Not seen from /proc, so found later, when the process is frozen: itimers
+ * counting CPU time (ITIMER_VIRTUAL/PROF), ioperm/iopl, a 64-bit program
+ * running 32-bit code; and what the target node refuses.
+ */
+
+#include <sys/types.h>
+
+enum mig_cant {
+	MIG_CAN = 0,
+	MIG_CANT_GONE,		/* no such process */
+	MIG_CANT_KTHREAD,
+	MIG_CANT_INIT,		/* pid 1: its pid namespace would die */
+	MIG_CANT_ZOMBIE,	/* exiting or dead, not reaped yet */
+	MIG_CANT_USER_LOCK,	/* its user locked it at home */
+	MIG_CANT_THREADS,	/* a second thread shares the address space */
+	MIG_CANT_TRACED,	/* a debugger, or another deputy */
+	MIG_CANT_COMPAT,	/* 32-bit or x32 program */
+	MIG_CANT_REALTIME,	/* SCHED_FIFO, SCHED_RR, SCHED_DEADLINE */
+	MIG_CANT_MLOCK,		/* mlock, mlockall */
+	MIG_CANT_SECCOMP,	/* the guest's filter would stack on its own */
+	MIG_CANT_SHSTK,		/* x86 shadow stack */
+	MIG_CANT_SIGNALFD,	/* signals are delivered remotely */
+	MIG_CANT_USERFAULTFD,	/* open, or memory registered with one */
+	MIG_CANT_IO_URING,
+	MIG_CANT_PERF,		/* perf events count the home task */
+	MIG_CANT_CPU_TIMER,	/* POSIX timer on a CPU-time clock */
+	MIG_CANT_SYSV_SHM,
+	MIG_CANT_SHARED_WRITE,	/* MAP_SHARED and writable: file, anon, memfd */
+	MIG_CANT_DEVICE,	/* VM_IO or VM_PFNMAP mapping */
+	MIG_CANT_HUGETLB,
+	MIG_CANT_PKEY,		/* memory protection keys in use */
+	MIG_CANT_NR
+};
+
+/*
+ * The reason in a few lowercase words ("multi-threaded", "locked memory"),
+ * as mps and migrate print it; "-" for MIG_CAN, "?" for a value out of
+ * range.
+ */
+const char *mig_cant_str(enum mig_cant why);
+
+/*
+ * Whether @pid could migrate now: 0 and *@ret set to the first reason
+ * found, or MIG_CAN. The cheap sources are read first (stat, the user lock
+ * RUN/proc/PID/lock when @run_dir is not NULL, status, the program's ELF
+ * class, open fds, POSIX timers) and smaps last, so most processes that
+ * cannot move are told without reading their memory map.
+ *
+ * Errors: -ESRCH when the process is gone (or goes while it is read);
+ * -EACCES when a source the caller may not read (another user's fds, smaps)
+ * was needed to decide, i.e. no reason was found in the others; other
+ * -errno of reading /proc. *@ret is untouched on failure.
+ */
+int mig_cantmove(pid_t pid, const char *run_dir, enum mig_cant *ret);
+
+#endif

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <linux/ptrace.h>	/* after sys/ptrace.h: rseq configuration */
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/mig_dump.h"
+
+/* Kernel-internal restart codes a stopped call may show in rax. */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
+
+#define RUN_MAX ((4u << 20) - MIG_PAGE)	/* bytes of one PAGES record */
+
+uint64_t mig_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Fields 26-28 and 45-51 of /proc/PID/stat: the mm layout. */
+static int read_stat_mm(pid_t pid, struct mig_task *t)
+{
+	char path[64], buf[4096], *p, *end;
+	unsigned long long v[53] = { 0 };
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EIO;
+	p += 4;		/* past ") S " : the next field is number 4 */
+	for (i = 4; i < 53 && *p; i++) {
+		v[i] = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		p = end + (*end == ' ');
+	}
+	if (i < 52)
+		return -EIO;
+	t->start_code = v[26];
+	t->end_code = v[27];
+	t->start_stack = v[28];
+	t->start_data = v[45];
+	t->end_data = v[46];
+	t->start_brk = v[47];
+	t->arg_start = v[48];
+	t->arg_end = v[49];
+	t->env_start = v[50];
+	t->env_end = v[51];
+	return 0;
+}
+
+static int read_sig_sets(pid_t pid, uint64_t *ret_cgt, uint64_t *ret_ign)
+{
+	char path[64], line[256];
+	unsigned long long cgt = 0, ign = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "SigCgt: %llx", &cgt);
+		sscanf(line, "SigIgn: %llx", &ign);
+	}
+	fclose(f);
+	*ret_cgt = cgt;
+	*ret_ign = ign;
+	return 0;
+}
+
+static void fix_restart(struct user_regs_struct *r)
+{
+	long rax = (long)r->rax;
+
+	if ((long)r->orig_rax < 0)
+		return;
+	if (rax == -ERESTARTSYS || rax == -ERESTARTNOINTR || rax == -ERESTARTNOHAND ||
+	    rax == -ERESTART_RESTARTBLOCK) {
+		/*
+		 * The kernel's restart_block stays behind with this task, so
+		 * restart_syscall would find nothing elsewhere: make the call
+		 * again itself (a sleep starts over with its full duration).
+		 */
+		r->rax = r->orig_rax;
+		r->rip -= 2;
+	}
+}
+
+int mig_dump_state(struct inj *j, struct mig_task *t)
+{
+	struct ptrace_rseq_configuration rc;
+	struct iovec iov = { t->xstate, sizeof(t->xstate) };
+	uint64_t cgt = 0, ign = 0, buf = j->scratch + 64;
+	char path[64];
+	ssize_t n;
+	long r;
+	int fd, s;
+
+	t->regs = j->saved;
+	if (ptrace(PTRACE_GETREGSET, j->pid, NT_X86_XSTATE, &iov))
+		return -errno;
+	t->xsize = (uint32_t)iov.iov_len;
+	if (ptrace(PTRACE_GETSIGMASK, j->pid, sizeof(t->sigmask), &t->sigmask))
+		return -errno;
+	memset(&rc, 0, sizeof(rc));
+	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, j->pid, sizeof(rc), &rc) > 0 &&
+	    rc.rseq_abi_size) {
+		uint64_t cs = 0, d[4];
+
+		t->rseq_ptr = rc.rseq_abi_pointer;
+		t->rseq_len = rc.rseq_abi_size;
+		t->rseq_sig = rc.signature;
+		/* inside a critical section: resume at its abort handler */
+		if (!inj_get(j, t->rseq_ptr + 8, &cs, 8) && cs && !inj_get(j, cs, d, sizeof(d)) &&
+		    t->regs.rip - d[1] < d[2])
+			t->regs.rip = d[3];
+	}
+	if (syscall(SYS_get_robust_list, j->pid, &t->robust_head, &t->robust_len))
+		return -errno;
+	r = read_stat_mm(j->pid, t);
+	if (r)
+		return (int)r;
+	snprintf(path, sizeof(path), "/proc/%d/auxv", j->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, t->auxv, sizeof(t->auxv));
+	close(fd);
+	if (n <= 0 || n % 16)
+		return -EIO;
+	t->auxv_bytes = (uint32_t)n;
+	fix_restart(&t->regs);
+
+	r = read_sig_sets(j->pid, &cgt, &ign);
+	if (r)
+		return (int)r;
+	for (s = 1; s <= MIG_NSIG; s++) {
+		memset(&t->act[s], 0, sizeof(t->act[s]));
+		if (ign & (1ull << (s - 1)))
+			t->act[s].handler = (uint64_t)(uintptr_t)SIG_IGN;
+		if (!(cgt & (1ull << (s - 1))))
+			continue;
+		r = inj_call(j, SYS_rt_sigaction, s, 0, (long)buf, 8, 0, 0);
+		if (r)
+			return r < 0 ? (int)r : -EIO;
+		r = inj_get(j, buf, &t->act[s], sizeof(t->act[s]));
+		if (r)
+			return (int)r;
+	}
+	r = inj_call(j, SYS_sigaltstack, 0, (long)buf, 0, 0, 0, 0);
+	if (r || inj_get(j, buf, &t->ss_sp, 24))
+		return r < 0 ? (int)r : -EIO;
+	r = inj_call(j, SYS_brk, 0, 0, 0, 0, 0, 0);
+	if (r < 0)
+		return (int)r;
+	t->brk = (uint64_t)r;
+	return inj_restore(j);
+}
+
+static bool is_special(const char *name)
+{
+	return !strcmp(name, "[vvar]") || !strcmp(name, "[vvar_vclock]") ||
+	       !strcmp(name, "[vdso]") || !strcmp(name, "[vsyscall]");
+}
+
+static bool excluded(uint64_t s, uint64_t e, const struct mig_excl *x, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (s < x[k].end && x[k].start < e)
+			return true;
+	return false;
+}
+
+static int count_pages(int pm, struct mig_vma *v, uint64_t *ent, size_t ent_max);
+
+int mig_dump_vmas(pid_t pid, const struct mig_excl *excl, int nexcl, struct mig_task *t,
+		  struct mig_vma **ret, uint32_t *ret_count)
+{
+	struct mig_vma *v = NULL, *x;
+	size_t alloc = 0;
+	uint32_t n = 0;
+	uint64_t *ent = NULL;
+	char path[64], line[4352];
+	bool own_vdso = t->vdso_start == 0;
+	int r = 0, pm = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	pm = open(path, O_RDONLY | O_CLOEXEC);
+	ent = malloc(8u << 15);
+	if (pm < 0 || !ent) {
+		r = pm < 0 ? -errno : -ENOMEM;
+		goto out_close;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e, off, ino;
+		char perm[5], name[4096] = "", *nm = name;
+
+		if (sscanf(line, "%llx-%llx %4s %llx %*s %llu %4095[^\n]", &s, &e, perm, &off,
+			   &ino, name) < 5)
+			continue;
+		while (*nm == ' ')
+			nm++;
+		if (own_vdso && !strcmp(nm, "[vvar]"))
+			t->vvar_start = s;
+		if (own_vdso && !strcmp(nm, "[vdso]")) {
+			struct iovec l = { t->vdso, e - s }, rv = { (void *)(uintptr_t)s, e - s };
+
+			if (e - s > MIG_VDSO_MAX ||
+			    process_vm_readv(pid, &l, 1, &rv, 1, 0) != (ssize_t)(e - s)) {
+				r = -E2BIG;
+				goto out_close;
+			}
+			t->vdso_start = s;
+			t->vdso_end = e;
+		}
+		if (is_special(nm) || excluded(s, e, excl, nexcl))
+			continue;
+		if (perm[3] == 's' && perm[1] == 'w') {
+			r = -EBUSY;
+			goto out_close;
+		}
+		if (n == MIG_MAX_VMAS) {
+			r = -E2BIG;
+			goto out_close;
+		}
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			x = realloc(v, alloc * sizeof(*v));
+			if (!x) {
+				r = -ENOMEM;
+				goto out_close;
+			}
+			v = x;
+		}
+		x = &v[n++];
+		memset(x, 0, sizeof(*x));
+		x->start = s;
+		x->end = e;
+		x->prot = (perm[0] == 'r' ? PROT_READ : 0) | (perm[1] == 'w' ? PROT_WRITE : 0) |
+			  (perm[2] == 'x' ? PROT_EXEC : 0);
+		x->kind = !strcmp(nm, "[stack]") ? MIG_VK_STACK :
+			  !strcmp(nm, "[heap]") ? MIG_VK_HEAP :
+			  ino ? MIG_VK_FILE : MIG_VK_ANON;
+		r = count_pages(pm, x, ent, 1u << 15);
+		if (r)
+			goto out_close;
+	}
+	*ret = v;
+	*ret_count = n;
+	v = NULL;
+out_close:
+	free(v);
+	free(ent);
+	if (pm >= 0)
+		close(pm);
+	fclose(f);
+	return r;
+}
+
+/* Whether page @e of VMA @v goes: present or swapped, or file-backed. */
+static bool wanted(const struct mig_vma *v, uint64_t e)
+{
+	return v->kind == MIG_VK_FILE || (e >> 62);
+}
+
+static int count_pages(int pm, struct mig_vma *v, uint64_t *ent, size_t ent_max)
+{
+	for (uint64_t a = v->start; a < v->end;) {
+		size_t np = (v->end - a) / MIG_PAGE;
+
+		if (np > ent_max)
+			np = ent_max;
+		if (v->kind == MIG_VK_FILE) {
+			v->pages += np;
+		} else {
+			if (pread(pm, ent, np * 8, (off_t)(a / MIG_PAGE * 8)) != (ssize_t)(np * 8))
+				return -EIO;
+			for (size_t k = 0; k < np; k++)
+				v->pages += wanted(v, ent[k]);
+		}
+		a += np * MIG_PAGE;
+	}
+	return 0;
+}
+
+/* Read a run from the process: process_vm_readv, else /proc/PID/mem for
+ * pages it may not read itself; beyond EOF of a file mapping: zeros. */
+static void read_run(pid_t pid, int mem, uint64_t a, uint8_t *buf, size_t len, int prot)
+{
+	struct iovec l = { buf, len }, r = { (void *)(uintptr_t)a, len };
+
+	if ((prot & PROT_READ) && process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)len)
+		return;
+	if (pread(mem, buf, len, (off_t)a) == (ssize_t)len)
+		return;
+	for (size_t o = 0; o < len; o += MIG_PAGE)
+		if (pread(mem, buf + o, MIG_PAGE, (off_t)(a + o)) != (ssize_t)MIG_PAGE)
+			memset(buf + o, 0, MIG_PAGE);
+}
+
+int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, mig_sink_fn sink,
+		   void *ctx, struct mig_dump_stats *st)
+{
+	struct mig_vmas_hdr vh = { .count = n };
+	struct mig_end end = { .nvma = n };
+	uint64_t *ent = NULL, t0 = mig_now_ns();
+	uint8_t *buf = NULL;
+	char path[64];
+	int r, pm, mem;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	pm = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	mem = open(path, O_RDONLY | O_CLOEXEC);
+	ent = malloc(RUN_MAX / MIG_PAGE * 8);
+	buf = mmap(NULL, RUN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pm < 0 || mem < 0 || !ent || buf == MAP_FAILED) {
+		r = errno ? -errno : -ENOMEM;
+		goto out;
+	}
+	r = sink(ctx, MIG_M_VMAS, &vh, sizeof(vh), v, (size_t)n * sizeof(*v));
+	for (uint32_t i = 0; !r && i < n; i++) {
+		const struct mig_vma *x = &v[i];
+
+		for (uint64_t a = x->start; !r && a < x->end;) {
+			size_t np = (x->end - a) / MIG_PAGE, k = 0;
+
+			if (np > RUN_MAX / MIG_PAGE)
+				np = RUN_MAX / MIG_PAGE;
+			if (x->kind != MIG_VK_FILE &&
+			    pread(pm, ent, np * 8, (off_t)(a / MIG_PAGE * 8)) != (ssize_t)(np * 8)) {
+				r = -EIO;
+				break;
+			}
+			while (!r && k < np) {
+				bool want = x->kind == MIG_VK_FILE || wanted(x, ent[k]);
+				size_t e = k;
+				struct mig_pages_hdr ph;
+
+				while (e < np && (x->kind == MIG_VK_FILE || wanted(x, ent[e])) == want)
+					e++;
+				if (!want) {
+					st->pages_skipped += e - k;
+					k = e;
+					continue;
+				}
+				ph.addr = a + k * MIG_PAGE;
+				ph.len = (e - k) * MIG_PAGE;
+				read_run(pid, mem, ph.addr, buf, ph.len, (int)x->prot);
+				r = sink(ctx, MIG_M_PAGES, &ph, sizeof(ph), buf, ph.len);
+				st->bytes += ph.len;
+				end.pages += e - k;
+				k = e;
+			}
+			a += np * MIG_PAGE;
+		}
+	}
+	if (!r)
+		r = sink(ctx, MIG_M_END, &end, sizeof(end), NULL, 0);
+	st->mem_ns = mig_now_ns() - t0;
+out:
+	if (buf != MAP_FAILED && buf)
+		munmap(buf, RUN_MAX);
+	free(ent);
+	if (pm >= 0)
+		close(pm);
+	if (mem >= 0)
+		close(mem);
+	return r;
+}

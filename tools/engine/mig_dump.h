@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MOSIX_MIG_DUMP_H
+#define MOSIX_MIG_DUMP_H
+
+/*
+ * The image of a stopped single-threaded process: its registers and
+ * per-task kernel state (mig_dump_state, which injects a few calls to
+ * read what ptrace does not give), its VMAs (mig_dump_vmas) and the pages
+ * worth sending (mig_dump_pages: anonymous pages never touched are zero
+ * on the target too and are skipped; file-backed private pages always go,
+ * since the node must not read home's files). Used at home to send a
+ * process away and on a node to send a guest home or on.
+ */
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "engine/mig_img.h"
+#include "engine/mig_inject.h"
+
+/* Where the records go: mig_chan_send2 in the daemons. */
+typedef int (*mig_sink_fn)(void *ctx, uint32_t type, const void *hdr, size_t hlen,
+			   const void *p, size_t len);
+
+struct mig_dump_stats {
+	uint64_t bytes;		/* page bytes sent */
+	uint64_t pages_skipped;	/* anonymous pages never touched */
+	uint64_t mem_ns;	/* time spent on memory */
+};
+
+/* Address ranges of ours inside the process, never part of its image. */
+struct mig_excl {
+	uint64_t start, end;
+};
+
+/*
+ * Registers, FPU/AVX state, signal mask and handlers, sigaltstack, rseq
+ * (moving rip out of an rseq critical section), robust list, mm fields,
+ * auxv; a call interrupted by the stop is rewound so that it restarts
+ * wherever the process resumes. @j is set up (inj_setup); the process's
+ * registers are put back before returning.
+ */
+int mig_dump_state(struct inj *j, struct mig_task *ret);
+
+/*
+ * The VMAs of @pid except the special ones ([vdso], [vvar*], [vsyscall]),
+ * the scratch area and @excl; fills @t's home vDSO fields only when
+ * @t->vdso_start is 0 (a guest carries home's). -EBUSY for a writable
+ * shared mapping. Counts the pages each VMA will send.
+ */
+int mig_dump_vmas(pid_t pid, const struct mig_excl *excl, int nexcl, struct mig_task *t,
+		  struct mig_vma **ret, uint32_t *ret_count);
+
+/* Send the VMAS record, then PAGES runs, then END. */
+int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, mig_sink_fn sink,
+		   void *ctx, struct mig_dump_stats *st);
+
+/* Monotonic clock in ns. */
+uint64_t mig_now_ns(void);
+
+#endif

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Migrate home, and node to node. Coming home, the image is restored into
+ * the home process itself, which kept its pid, fds and credentials all
+ * along: each VMA mapped again by injected mmap and filled with
+ * process_vm_writev, the registers and FPU state by ptrace, the handlers,
+ * altstack, rseq, robust list and mm fields by injected calls; then the
+ * deputy detaches and the process runs natively. Moving on, the image is
+ * relayed from the old node to the new one; the new node's READY commits.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <linux/prctl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/dep.h"
+#include "engine/mig_dump.h"
+
+static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
+{
+	int e = mig_chan_recv(d->ch, type, d->in, MIG_CHAN_MAX, len);
+
+	if (!e)
+		d->last_rx = mig_now_ns();
+	return e;
+}
+
+/* The next record of the image; signals that come first are kept for
+ * forwarding later (they belong to the process, wherever it ends up). */
+static int next_image_rec(struct dep *d, uint32_t *type, size_t *len)
+{
+	for (;;) {
+		int e = recv_rec(d, type, len);
+
+		if (e)
+			return e;
+		if (*type != MIG_M_PING)
+			return 0;
+	}
+}
+
+static bool overlaps(uint64_t s, uint64_t e, uint64_t s2, uint64_t e2)
+{
+	return s < e2 && s2 < e;
+}
+
+/* Ends with the VMAs mapped and filled; prot still read-write. */
+static int load_image(struct dep *d, const struct mig_vma **ret_v, uint32_t *ret_n,
+		      struct mig_vma **ret_copy, char *why, size_t whylen)
+{
+	const struct mig_vma *v;
+	struct mig_vma *copy;
+	uint64_t pages = 0;
+	uint32_t n, type, i = 0;
+	size_t len;
+	int e;
+
+	e = next_image_rec(d, &type, &len);
+	if (e || type != MIG_M_TASK || mig_task_check(d->in, len)) {
+		snprintf(why, whylen, "bad task record");
+		return e ? e : -EBADMSG;
+	}
+	memcpy(d->task, d->in, sizeof(*d->task));
+	e = next_image_rec(d, &type, &len);
+	if (e || type != MIG_M_VMAS || mig_vmas_check(d->in, len, &v, &n)) {
+		snprintf(why, whylen, "bad VMA table");
+		return e ? e : -EBADMSG;
+	}
+	copy = malloc(n * sizeof(*v) + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, v, n * sizeof(*v));
+	for (uint32_t k = 0; k < n; k++)
+		if (overlaps(copy[k].start, copy[k].end, d->j.scratch,
+			     d->j.scratch + d->j.scratch_len)) {
+			snprintf(why, whylen, "its memory overlaps the deputy's area");
+			free(copy);
+			return -EEXIST;
+		}
+	for (uint32_t k = 0; k < n; k++) {
+		long r = inj_call(&d->j, SYS_mmap, (long)copy[k].start,
+				  (long)(copy[k].end - copy[k].start), PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
+				  (copy[k].kind == MIG_VK_STACK ? MAP_GROWSDOWN : 0), -1, 0);
+
+		if (r != (long)copy[k].start) {
+			snprintf(why, whylen, "cannot map %#llx-%#llx at home: %s",
+				 (unsigned long long)copy[k].start,
+				 (unsigned long long)copy[k].end, strerror(r < 0 ? (int)-r : EEXIST));
+			free(copy);
+			return r < 0 ? (int)r : -EEXIST;
+		}
+	}
+	*ret_copy = copy;
+	*ret_v = copy;
+	*ret_n = n;
+	for (;;) {
+		const struct mig_pages_hdr *ph = (const void *)d->in;
+
+		e = next_image_rec(d, &type, &len);
+		if (e) {
+			snprintf(why, whylen, "the stream broke");
+			return e;
+		}
+		if (type == MIG_M_END)
+			break;
+		while (i < n && ph->addr >= copy[i].end)
+			i++;
+		if (type != MIG_M_PAGES || i == n || mig_pages_check(d->in, len, &copy[i])) {
+			snprintf(why, whylen, "malformed pages");
+			return -EBADMSG;
+		}
+		e = inj_put(&d->j, ph->addr, d->in + sizeof(*ph), ph->len);
+		if (e) {
+			snprintf(why, whylen, "cannot write its memory");
+			return e;
+		}
+		pages += ph->len / MIG_PAGE;
+	}
+	if (mig_fixed_check(type, len) || ((const struct mig_end *)d->in)->pages != pages) {
+		snprintf(why, whylen, "the image is incomplete");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static void unmap_all(struct dep *d, const struct mig_vma *v, uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++)
+		inj_call(&d->j, SYS_munmap, (long)v[k].start, (long)(v[k].end - v[k].start), 0,
+			 0, 0, 0);
+}
+
+/* Handlers, altstack, rseq, robust list, mm fields: by injected calls. */
+static int restore_kernel_state(struct dep *d, char *why, size_t whylen)
+{
+	const struct mig_task *t = d->task;
+	uint64_t b = d->j.scratch + 256, mm[13];
+	struct {
+		uint64_t sp;
+		int32_t flags, pad;
+		uint64_t size;
+	} ss = { t->ss_sp, t->ss_flags & ~SS_ONSTACK, 0, t->ss_size };
+
+	/* every disposition, the stale home ones too */
+	for (int s = 1; s <= MIG_NSIG; s++) {
+		if (s == SIGKILL || s == SIGSTOP || s == 32 || s == 33)
+			continue;
+		if (inj_put(&d->j, b, &t->act[s], sizeof(t->act[s])) ||
+		    inj_call(&d->j, SYS_rt_sigaction, s, (long)b, 0, 8, 0, 0)) {
+			snprintf(why, whylen, "cannot restore the handler of signal %d", s);
+			return -EIO;
+		}
+	}
+	if (inj_put(&d->j, b, &ss, sizeof(ss)) ||
+	    inj_call(&d->j, SYS_sigaltstack, (long)b, 0, 0, 0, 0, 0)) {
+		snprintf(why, whylen, "cannot restore the alternate signal stack");
+		return -EIO;
+	}
+	if (t->rseq_ptr &&
+	    inj_call(&d->j, SYS_rseq, (long)t->rseq_ptr, t->rseq_len, 0, t->rseq_sig, 0, 0)) {
+		snprintf(why, whylen, "cannot register rseq again");
+		return -EIO;
+	}
+	inj_call(&d->j, SYS_set_robust_list, (long)t->robust_head, (long)t->robust_len, 0, 0, 0,
+		 0);
+	mm[0] = t->start_code;
+	mm[1] = t->end_code;
+	mm[2] = t->start_data;
+	mm[3] = t->end_data;
+	mm[4] = t->start_brk;
+	mm[5] = t->brk;
+	mm[6] = t->start_stack;
+	mm[7] = t->arg_start;
+	mm[8] = t->arg_end;
+	mm[9] = t->env_start;
+	mm[10] = t->env_end;
+	mm[11] = b + 512;
+	mm[12] = (0xffffffffull << 32) | t->auxv_bytes;
+	if (inj_put(&d->j, b, mm, sizeof(mm)) || inj_put(&d->j, b + 512, t->auxv, t->auxv_bytes) ||
+	    inj_call(&d->j, SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)b, 104, 0, 0)) {
+		snprintf(why, whylen, "cannot restore the memory layout fields");
+		return -EIO;
+	}
+	return 0;
+}
+
+int dep_restore_home(struct dep *d, char *why, size_t whylen)
+{
+	struct mig_vma *copy = NULL;
+	const struct mig_vma *v = NULL;
+	struct iovec iov;
+	uint32_t n = 0;
+	int e;
+
+	e = inj_interrupt(&d->j);
+	d->parked = false;
+	if (e) {
+		snprintf(why, whylen, "the home process is gone");
+		return e;
+	}
+	e = load_image(d, &v, &n, &copy, why, whylen);
+	if (e)
+		goto out_undo;
+	for (uint32_t k = 0; k < n; k++)
+		if (inj_call(&d->j, SYS_mprotect, (long)v[k].start, (long)(v[k].end - v[k].start),
+			     v[k].prot, 0, 0, 0)) {
+			snprintf(why, whylen, "cannot protect its memory");
+			e = -EIO;
+			goto out_undo;
+		}
+	e = restore_kernel_state(d, why, whylen);
+	if (e)
+		goto out_undo;
+	/* the registers, FPU state and mask last: nothing can fail after */
+	d->j.saved = d->task->regs;
+	d->j.saved.orig_rax = (unsigned long long)-1;
+	iov = (struct iovec){ d->task->xstate, d->task->xsize };
+	if (ptrace(PTRACE_SETREGSET, d->pid, NT_X86_XSTATE, &iov) ||
+	    ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(d->task->sigmask), &d->task->sigmask)) {
+		snprintf(why, whylen, "cannot restore its registers");
+		e = -EIO;
+		goto out_undo;
+	}
+	mig_chan_send(d->ch, MIG_M_HOMEOK, NULL, 0);
+	inj_teardown(&d->j);
+	ptrace(PTRACE_DETACH, d->pid, 0, 0);
+	free(copy);
+	return 0;
+
+out_undo:
+	/* the node still holds the process, frozen: it goes on there */
+	if (copy)
+		unmap_all(d, copy, n);
+	free(copy);
+	mig_chan_send(d->ch, MIG_M_GO, NULL, 0);
+	{
+		struct user_regs_struct r = d->j.saved;
+
+		r.rip = d->j.gadget;
+		r.rax = SYS_pause;
+		r.orig_rax = (unsigned long long)-1;
+		if (!ptrace(PTRACE_SETREGS, d->pid, 0, &r) && !ptrace(PTRACE_CONT, d->pid, 0, 0))
+			d->parked = true;
+	}
+	return e;
+}
+
+/* Relay one record from the old node to the new one. */
+static int relay(struct dep *d, struct mig_chan *to, uint32_t *type)
+{
+	size_t len;
+	int e = next_image_rec(d, type, &len);
+
+	if (e)
+		return e;
+	return mig_chan_send(to, *type, d->in, len);
+}
+
+int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
+{
+	struct mig_chan *old = d->ch, *to = NULL;
+	struct mig_hello h;
+	struct timespec m, b;
+	uint32_t type = 0;
+	size_t len;
+	int e;
+
+	e = mig_net_connect(d->net, node, &to);
+	if (e) {
+		snprintf(why, whylen, "cannot reach node %u: %s", node, strerror(-e));
+		goto out_stay;
+	}
+	memset(&h, 0, sizeof(h));
+	h.version = MIG_VERSION;
+	h.home_node = d->net->self;
+	h.home_pid = d->pid;
+	h.xsize = d->task->xsize;
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	h.mono_ns = (int64_t)m.tv_sec * 1000000000 + m.tv_nsec;
+	h.boot_ns = (int64_t)b.tv_sec * 1000000000 + b.tv_nsec;
+	e = mig_chan_send(to, MIG_M_HELLO, &h, sizeof(h));
+	if (!e)
+		e = mig_chan_recv(to, &type, d->out, MIG_CHAN_MAX, &len);
+	if (e || type != MIG_M_WELCOME) {
+		snprintf(why, whylen, "node %u refused it", node);
+		e = e ? e : -EPERM;
+		goto out_stay;
+	}
+	/* TASK, VMAS, PAGES..., END: relayed as they come */
+	do {
+		e = relay(d, to, &type);
+		if (e) {
+			snprintf(why, whylen, "the transfer broke");
+			goto out_stay;
+		}
+	} while (type != MIG_M_END);
+	e = mig_chan_recv(to, &type, d->out, MIG_CHAN_MAX, &len);
+	if (e || type != MIG_M_READY) {
+		snprintf(why, whylen, "node %u could not restore it", node);
+		e = e ? e : -ECANCELED;
+		goto out_stay;
+	}
+	/* commit on the new node; the old one ends its guest */
+	mig_chan_send(old, MIG_M_HOMEOK, NULL, 0);
+	e = mig_chan_send(to, MIG_M_GO, NULL, 0);
+	close(mig_chan_fd(old));
+	mig_chan_free(old);
+	d->ch = to;
+	d->where = node;
+	d->nmigs++;
+	return e;
+
+out_stay:
+	if (to) {
+		close(mig_chan_fd(to));
+		mig_chan_free(to);
+	}
+	/* the old node resumes the frozen guest (draining the image first) */
+	while (type != MIG_M_END && !next_image_rec(d, &type, &len))
+		;
+	mig_chan_send(old, MIG_M_GO, NULL, 0);
+	return e;
+}

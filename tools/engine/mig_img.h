@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MOSIX_MIG_IMG_H
+#define MOSIX_MIG_IMG_H
+
+/*
+ * The migration stream and the forwarding protocol, version 1: the
+ * payloads of the records that travel in a mig_chan (mig_chan.h frames,
+ * authenticates and encrypts them; the record type is enum mig_msg).
+ *
+ * Every node of a cluster is x86-64, so the payloads are little-endian
+ * structs with fixed sizes, frozen by the static asserts in mig_img.c.
+ * Each record type has one decoder here that checks its length and every
+ * count, offset and address in it before anything uses them.
+ *
+ * A migration, home deputy (D) to remote node (R):
+ *   D: HELLO            who, why (a new guest), CPU features, clocks
+ *   R: WELCOME|REFUSE   REFUSE carries a reason (blocked, no memory...)
+ *   D: TASK VMAS PAGES... END
+ *   R: READY|ABORT      READY is the commit point
+ *   D: GO               the guest runs; then, in both directions:
+ *   SYSCALL/SYSRET, SIGNAL, KILL, EXIT, COMEHOME, IMAGE..., HOMEOK, PING
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/user.h>
+
+#define MIG_VERSION 1
+#define MIG_MAX_VMAS 4096
+#define MIG_XSTATE_MAX 16384
+#define MIG_VDSO_MAX (4 * 4096)
+#define MIG_AUXV_MAX 64		/* 64-bit words */
+#define MIG_NSIG 64
+#define MIG_REASON_MAX 128
+
+enum mig_msg {
+	MIG_M_HELLO = 1,
+	MIG_M_WELCOME,
+	MIG_M_REFUSE,
+	MIG_M_TASK,
+	MIG_M_VMAS,
+	MIG_M_PAGES,
+	MIG_M_END,
+	MIG_M_READY,
+	MIG_M_ABORT,
+	MIG_M_GO,
+	MIG_M_SYSCALL,
+	MIG_M_SYSRET,
+	MIG_M_SIGNAL,
+	MIG_M_KILL,
+	MIG_M_EXIT,
+	MIG_M_COMEHOME,
+	MIG_M_HOMEOK,
+	MIG_M_PING,
+	MIG_M_FILEREQ,	/* R->D: bytes of a home fd, for a file mmap */
+	MIG_M_FILEDATA,
+	MIG_M_PPID,	/* D->R: the home parent changed */
+	MIG_M_MAX
+};
+
+/* HELLO: the deputy introduces a process. */
+struct mig_hello {
+	uint32_t version;
+	uint32_t home_node;
+	int32_t home_pid;
+	uint32_t uid;		/* real uid at home, for logs and mps */
+	uint64_t xcr0;		/* XSAVE features the image uses */
+	uint32_t xsize;		/* NT_X86_XSTATE bytes */
+	uint32_t pad;
+	uint64_t mem_bytes;	/* what the image will need on the node */
+	int64_t mono_ns;	/* home CLOCK_MONOTONIC at send time */
+	int64_t boot_ns;	/* home CLOCK_BOOTTIME */
+	char comm[16];
+};
+
+/* REFUSE / ABORT: why not. */
+struct mig_reason {
+	int32_t err;		/* negative errno */
+	uint32_t step;		/* ABORT: the restore step that failed */
+	char text[MIG_REASON_MAX];	/* NUL-terminated */
+};
+
+/* The kernel's struct sigaction on x86-64. */
+struct mig_ksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+/* TASK: everything but memory. */
+struct mig_task {
+	struct user_regs_struct regs;	/* with fs_base, gs_base */
+	uint64_t sigmask;
+	struct mig_ksigaction act[MIG_NSIG + 1];	/* [1..64] */
+	uint64_t ss_sp;		/* sigaltstack */
+	int32_t ss_flags;
+	uint32_t pad0;
+	uint64_t ss_size;
+	uint64_t rseq_ptr;
+	uint32_t rseq_len, rseq_sig;
+	uint64_t robust_head, robust_len;
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t auxv[MIG_AUXV_MAX];
+	uint32_t auxv_bytes;
+	uint32_t xsize;
+	uint64_t vvar_start, vdso_start, vdso_end;	/* home layout */
+	uint8_t vdso[MIG_VDSO_MAX];			/* home vDSO bytes */
+	int32_t home_pid, home_ppid;
+	uint32_t nmigs;
+	uint32_t pad1;
+	uint64_t cpu_ns;	/* CPU time the process used before this node */
+	uint64_t home_scratch;	/* the deputy's area in the home process: */
+	uint64_t home_scratch_len;	/* kept free wherever the process runs */
+	uint8_t xstate[MIG_XSTATE_MAX] __attribute__((aligned(64)));
+};
+
+enum mig_vma_kind {
+	MIG_VK_ANON = 1,
+	MIG_VK_FILE,
+	MIG_VK_STACK,
+	MIG_VK_HEAP,
+};
+
+struct mig_vma {
+	uint64_t start, end;
+	uint32_t prot, kind;
+	uint64_t pages;		/* pages of it that PAGES records carry */
+};
+
+/* VMAS: a count, then that many struct mig_vma, in address order. */
+struct mig_vmas_hdr {
+	uint32_t count;
+	uint32_t pad;
+};
+
+/* PAGES: a run of whole pages inside one VMA; the bytes follow. */
+struct mig_pages_hdr {
+	uint64_t addr;
+	uint64_t len;
+};
+
+/* END: totals, checked against what arrived. */
+struct mig_end {
+	uint64_t pages;
+	uint32_t nvma;
+	uint32_t pad;
+};
+
+/* READY: the restored guest waits for GO. */
+struct mig_ready {
+	int32_t guest_pid;	/* as the node's migd sees it */
+	uint32_t vdso_proxy;	/* 1: the vDSO runs through a proxy */
+};
+
+/*
+ * SYSCALL: a forwarded call. Followed by nbuf struct mig_fwd_buf and then
+ * the bytes of every buffer that goes home (IN, IO, strings, iovec data),
+ * in that order. The deputy places each buffer in the home process and
+ * points the argument (or iovec) at it.
+ */
+struct mig_fwd_call {
+	int64_t nr;
+	uint64_t args[6];
+	uint32_t nbuf;
+	uint32_t flags;
+};
+
+enum mig_fwd_dir {
+	MIG_FWD_IN = 1,		/* bytes go home */
+	MIG_FWD_OUT = 2,	/* bytes come back */
+	MIG_FWD_IO = 3,
+};
+
+struct mig_fwd_buf {
+	uint8_t arg;		/* which argument points at it */
+	uint8_t dir;		/* enum mig_fwd_dir */
+	uint8_t iov;		/* 1: one element of the iovec array at arg */
+	uint8_t ret_len;	/* 1: only `ret` bytes come back (with iov: in total) */
+	uint32_t len;
+};
+
+/* SYSRET: the result, then nbuf lengths (u32) and the bytes that come back. */
+struct mig_fwd_ret {
+	int64_t ret;
+	uint32_t nbuf;
+	uint32_t flags;		/* enum mig_fwd_ret_flags */
+};
+
+enum mig_fwd_ret_flags {
+	/* a signal for the process stopped the call at home before it did
+	 * anything: the SIGNAL record came first; make the call again unless
+	 * the signal interrupted the guest's call too */
+	MIG_FWD_ABORTED = 1 << 0,
+};
+
+/* SIGNAL D->R: deliver; KILL: end the guest now. */
+struct mig_signal {
+	int32_t sig;
+	int32_t pad;
+};
+
+/* EXIT R->D: how the guest ended. */
+struct mig_exit {
+	int32_t signaled;	/* 1: killed by signal `code` */
+	int32_t code;
+};
+
+/* COMEHOME D->R: send the image back (or, with to_node, on). */
+struct mig_comehome {
+	uint32_t reason;	/* enum mig_home_reason */
+	uint32_t pad;
+};
+
+enum mig_home_reason {
+	MIG_HOME_ASKED = 1,	/* migrate PID home, or moving on */
+	MIG_HOME_CALL,		/* the process made a call that runs only at home */
+};
+
+/* FILEREQ R->D: read [off, off+len) of home fd. FILEDATA: the bytes. */
+struct mig_filereq {
+	int32_t fd;
+	uint32_t pad;
+	uint64_t off, len;
+};
+
+struct mig_filedata {
+	int64_t ret;		/* bytes that follow, or -errno */
+};
+
+/* PPID D->R */
+struct mig_ppid {
+	int32_t ppid;
+	int32_t pad;
+};
+
+/*
+ * Decoders: 0 when @buf (@len bytes, as received) is a well-formed payload
+ * of that type, -EBADMSG otherwise. They never read beyond @len.
+ */
+int mig_hello_check(const void *buf, size_t len);
+int mig_reason_check(const void *buf, size_t len);
+int mig_task_check(const void *buf, size_t len);
+/* @ret_vmas points into @buf; VMAs are page-aligned, sorted, disjoint and
+ * below the user address limit, and their pages fit inside them. */
+int mig_vmas_check(const void *buf, size_t len, const struct mig_vma **ret_vmas,
+		   uint32_t *ret_count);
+/* A PAGES header inside @vma, page-aligned, with @len - header bytes. */
+int mig_pages_check(const void *buf, size_t len, const struct mig_vma *vma);
+/* A SYSCALL: @ret_bufs and @ret_data point into @buf; data lengths add up. */
+int mig_fwd_call_check(const void *buf, size_t len, const struct mig_fwd_buf **ret_bufs,
+		       const uint8_t **ret_data, size_t *ret_data_len);
+/* A SYSRET answering a call with @nbuf buffers: @ret_lens, @ret_data. */
+int mig_fwd_ret_check(const void *buf, size_t len, uint32_t nbuf, const uint32_t **ret_lens,
+		      const uint8_t **ret_data, size_t *ret_data_len);
+/* Fixed-size payloads: SIGNAL, EXIT, END, READY, COMEHOME, FILEREQ, PPID. */
+int mig_fixed_check(uint32_t type, size_t len);
+
+/* The highest user address on x86-64. */
+#define MIG_USER_TOP 0x00fffffffffff000ull	/* 5-level paging */
+#define MIG_PAGE 4096ull
+
+#endif

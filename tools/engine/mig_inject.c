@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/mig_inject.h"
+
+#define GADGET 0xcc050fL	/* 0f 05: syscall, cc: int3 */
+
+/* Kernel-internal restart codes a stopped call may show in rax. */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
+
+int inj_seize(pid_t pid)
+{
+	int st;
+
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0))
+		return -errno;
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0))
+		goto out_detach;
+	for (;;) {
+		if (waitpid(pid, &st, __WALL) < 0)
+			goto out_detach;
+		if (!WIFSTOPPED(st))
+			return -ESRCH;
+		if ((st >> 16) == PTRACE_EVENT_STOP)
+			return 0;
+		/* a signal on its way in: let it go, it is delivered as usual */
+		ptrace(PTRACE_CONT, pid, 0, WSTOPSIG(st));
+	}
+out_detach:
+	st = -errno;
+	ptrace(PTRACE_DETACH, pid, 0, 0);
+	return st;
+}
+
+int inj_interrupt(struct inj *j)
+{
+	int st;
+
+	if (ptrace(PTRACE_INTERRUPT, j->pid, 0, 0))
+		return -errno;
+	for (;;) {
+		if (waitpid(j->pid, &st, __WALL) < 0)
+			return -errno;
+		if (!WIFSTOPPED(st)) {
+			j->dead = 1;
+			return -ESRCH;
+		}
+		if ((st >> 16) == PTRACE_EVENT_STOP)
+			return 0;
+		if ((st >> 16) == 0 && j->npending < INJ_PENDING_MAX)
+			j->pending[j->npending++] = WSTOPSIG(st);
+		ptrace(PTRACE_CONT, j->pid, 0, 0);
+	}
+}
+
+static bool restarting(long rax)
+{
+	return rax == -ERESTARTSYS || rax == -ERESTARTNOINTR || rax == -ERESTARTNOHAND ||
+	       rax == -ERESTART_RESTARTBLOCK;
+}
+
+/* At a signal-delivery stop inside the injected call: no restart. */
+static void abort_call(struct inj *j)
+{
+	struct user_regs_struct r;
+
+	if (ptrace(PTRACE_GETREGS, j->pid, 0, &r) || (long)r.orig_rax < 0 ||
+	    !restarting((long)r.rax))
+		return;
+	r.rax = (unsigned long long)-EINTR;
+	r.orig_rax = (unsigned long long)-1;
+	if (!ptrace(PTRACE_SETREGS, j->pid, 0, &r))
+		j->aborted = 1;
+}
+
+int inj_wait_trap(struct inj *j)
+{
+	int st;
+
+	for (;;) {
+		if (waitpid(j->pid, &st, __WALL) < 0)
+			return -errno;
+		if (!WIFSTOPPED(st)) {
+			j->dead = 1;
+			return -ESRCH;
+		}
+		if (WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0)
+			return st;
+		if ((st >> 16) == 0 && j->npending < INJ_PENDING_MAX)
+			j->pending[j->npending++] = WSTOPSIG(st);
+		if ((st >> 16) == 0 && j->abort_on_signal)
+			abort_call(j);
+		/* a signal-delivery stop, or a late PTRACE_INTERRUPT: go on */
+		ptrace(PTRACE_CONT, j->pid, 0, 0);
+	}
+}
+
+long inj_call(struct inj *j, long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct user_regs_struct r = j->saved;
+
+	if (j->dead)
+		return -ESRCH;
+	r.rip = j->gadget;
+	r.rax = nr;
+	r.orig_rax = -1;	/* not in a call: no restart logic on the way out */
+	r.rdi = a1;
+	r.rsi = a2;
+	r.rdx = a3;
+	r.r10 = a4;
+	r.r8 = a5;
+	r.r9 = a6;
+	if (ptrace(PTRACE_SETREGS, j->pid, 0, &r) || ptrace(PTRACE_CONT, j->pid, 0, 0))
+		return -ESRCH;
+	if (inj_wait_trap(j) < 0)
+		return -ESRCH;
+	if (ptrace(PTRACE_GETREGS, j->pid, 0, &r))
+		return -ESRCH;
+	return (long)r.rax;
+}
+
+/* Run one call from the gadget poked at the saved rip. */
+static long call_at_rip(struct inj *j, long nr, long a1, long a2, long a3, long a4, long a5,
+			long a6)
+{
+	long orig, r;
+	uint64_t keep = j->gadget;
+
+	errno = 0;
+	orig = ptrace(PTRACE_PEEKTEXT, j->pid, j->saved.rip, 0);
+	if (errno)
+		return -errno;
+	if (ptrace(PTRACE_POKETEXT, j->pid, j->saved.rip, (orig & ~0xffffffL) | GADGET))
+		return -errno;
+	j->gadget = j->saved.rip;
+	r = inj_call(j, nr, a1, a2, a3, a4, a5, a6);
+	j->gadget = keep;
+	if (ptrace(PTRACE_POKETEXT, j->pid, j->saved.rip, orig) && r >= 0)
+		return -errno;
+	return r;
+}
+
+int inj_setup(struct inj *j, pid_t pid, size_t scratch_len)
+{
+	long a;
+
+	memset(j, 0, sizeof(*j));
+	j->pid = pid;
+	if (ptrace(PTRACE_GETREGS, pid, 0, &j->saved))
+		return -errno;
+	a = call_at_rip(j, SYS_mmap, 0, scratch_len, PROT_READ | PROT_WRITE | PROT_EXEC,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a < 0 && a > -4096)
+		goto out_restore;
+	j->scratch = a;
+	j->scratch_len = scratch_len;
+	if (ptrace(PTRACE_POKEDATA, pid, a, GADGET)) {
+		a = -errno;
+		goto out_unmap;
+	}
+	j->gadget = a;
+	return inj_restore(j);
+out_unmap:
+	call_at_rip(j, SYS_munmap, j->scratch, scratch_len, 0, 0, 0, 0);
+	j->scratch = 0;
+out_restore:
+	inj_restore(j);
+	return (int)a;
+}
+
+int inj_put(const struct inj *j, uint64_t addr, const void *buf, size_t n)
+{
+	struct iovec l = { (void *)buf, n }, r = { (void *)addr, n };
+
+	if (!n)
+		return 0;
+	return process_vm_writev(j->pid, &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
+}
+
+int inj_get(const struct inj *j, uint64_t addr, void *buf, size_t n)
+{
+	struct iovec l = { buf, n }, r = { (void *)addr, n };
+
+	if (!n)
+		return 0;
+	return process_vm_readv(j->pid, &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
+}
+
+int inj_teardown(struct inj *j)
+{
+	long r = 0;
+
+	if (j->scratch)
+		r = call_at_rip(j, SYS_munmap, j->scratch, j->scratch_len, 0, 0, 0, 0);
+	j->scratch = 0;
+	if (inj_restore(j) && !r)
+		r = -ESRCH;
+	return (int)r;
+}
+
+int inj_restore(struct inj *j)
+{
+	return ptrace(PTRACE_SETREGS, j->pid, 0, &j->saved) ? -errno : 0;
+}

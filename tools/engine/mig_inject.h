@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MOSIX_MIG_INJECT_H
+#define MOSIX_MIG_INJECT_H
+
+/*
+ * System calls run inside a ptrace-stopped process, on its behalf: its
+ * fds, its memory, its credentials (the technique of CRIU's compel and of
+ * reptyr, written anew). The first call pokes `syscall; int3` over the
+ * bytes at the stopped rip and puts them back at once; it maps a scratch
+ * area whose first bytes hold the same gadget, so every later call leaves
+ * the program's text untouched.
+ *
+ * Signals that arrive while a call runs are not delivered: they are noted
+ * in `pending` for the caller (the deputy forwards them) and suppressed.
+ */
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#define INJ_PENDING_MAX 32
+
+struct inj {
+	pid_t pid;
+	struct user_regs_struct saved;	/* the process's own registers */
+	uint64_t gadget;		/* "syscall; int3" */
+	uint64_t scratch, scratch_len;
+	int pending[INJ_PENDING_MAX];
+	int npending;
+	int dead;			/* the process ended under us */
+	/*
+	 * With abort_on_signal, a signal that interrupts the injected call
+	 * before it did anything makes it return -EINTR instead of
+	 * restarting, and sets aborted (the deputy's forwarded calls).
+	 */
+	int abort_on_signal;
+	int aborted;
+};
+
+/*
+ * Stop a running process that we may trace: PTRACE_SEIZE, then
+ * PTRACE_INTERRUPT; no group stop, so its parent sees nothing.
+ */
+int inj_seize(pid_t pid);
+/* Interrupt an already seized process and wait for the stop. */
+int inj_interrupt(struct inj *j);
+
+/*
+ * The process is in a ptrace stop: save its registers, map @scratch_len
+ * bytes (rwx, private) and plant the gadget there.
+ */
+int inj_setup(struct inj *j, pid_t pid, size_t scratch_len);
+
+/* One system call; its return value (-errno on failure), or -ESRCH when
+ * the process died. */
+long inj_call(struct inj *j, long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
+int inj_put(const struct inj *j, uint64_t addr, const void *buf, size_t n);
+int inj_get(const struct inj *j, uint64_t addr, void *buf, size_t n);
+
+/* Unmap the scratch area (from the original rip: the gadget cannot unmap
+ * itself) and put the process's registers back; it stays stopped. */
+int inj_teardown(struct inj *j);
+/* Only put the registers back. */
+int inj_restore(struct inj *j);
+
+/* Wait for the next stop of the tracee, noting and suppressing signals;
+ * returns the wait status or -ESRCH when the process ended. */
+int inj_wait_trap(struct inj *j);
+
+#endif

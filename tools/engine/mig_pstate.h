@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MOSIX_MIG_PSTATE_H
+#define MOSIX_MIG_PSTATE_H
+
+/*
+ * The MOSIX state of single processes, kept as small text files under the
+ * run directory (paths_run_dir()) so that the commands (mps, migrate) read
+ * what mosix-migd decided without asking it:
+ *
+ *   RUN/proc/PID/where   "here", or the id of the node the process runs on
+ *   RUN/proc/PID/nmigs   how many times it migrated, in decimal
+ *   RUN/proc/PID/lock    "1" when its user locked it at home, else "0"
+ *   RUN/guests/PID       "HOMENODE HOMEPID\n": local process PID is a guest
+ *                        whose home is process HOMEPID on node HOMENODE
+ *
+ * A missing file means the default: here, 0 migrations, not locked; a
+ * missing guest file means "not a guest". Every file is replaced whole
+ * (written aside, then renamed), so a reader sees the old content or the
+ * new one, never a part. The three files of a process are replaced one by
+ * one: a reader may see a new where with the old count.
+ *
+ * RUN/proc and RUN/proc/PID are mode 0755 and the files 0644: any user may
+ * see where processes are. RUN/guests is 0750 and its files 0640, with the
+ * group "mosix" when there is one: guests are none of a user's business.
+ *
+ * The writers are for mosix-migd, the only writer; it removes a process's
+ * files when the process ends, since a pid may be reused.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mig_pstate {
+	uint32_t where;	/* node id, 1..65535; 0 = here */
+	uint32_t nmigs;
+	bool lock;
+};
+
+/*
+ * Read the state of @pid. Returns 0 (missing files give the defaults),
+ * -EINVAL when a file holds something else than this format, or the
+ * -errno of a failed read (-EACCES...). *@ret is untouched on failure.
+ */
+int mig_pstate_read(const char *run_dir, pid_t pid, struct mig_pstate *ret);
+
+/*
+ * Write the state of @pid, creating RUN/proc/PID. 0, -EINVAL for a node id
+ * out of range, or -errno.
+ */
+int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s);
+
+/* Remove RUN/proc/PID and all in it. 0 also when there was none. */
+int mig_pstate_remove(const char *run_dir, pid_t pid);
+
+/*
+ * Local process @pid is a guest: its home node and its pid there. 0,
+ * -ENOENT when it is no guest, -EINVAL for a malformed file, or -errno
+ * (-EACCES for users not in group mosix). Outputs untouched on failure.
+ */
+int mig_guest_read(const char *run_dir, pid_t pid, uint32_t *ret_home_node,
+		   pid_t *ret_home_pid);
+
+/* Record guest @pid, creating RUN/guests. 0, -EINVAL or -errno. */
+int mig_guest_write(const char *run_dir, pid_t pid, uint32_t home_node,
+		    pid_t home_pid);
+
+/* Forget guest @pid. 0 also when it was not recorded. */
+int mig_guest_remove(const char *run_dir, pid_t pid);
+
+#endif

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MOSIX_MIG_STAGE_H
+#define MOSIX_MIG_STAGE_H
+
+/*
+ * The first half of a restore, in the guest process itself (with libc,
+ * already unprivileged and in its own namespaces): reserve address space
+ * that overlaps nothing of the image, map every VMA read-write inside it
+ * for the supervisor to fill (process_vm_writev), decide how to place the
+ * vDSO, build the rt_sigframe and the filter, and jump to the restorer
+ * blob (blob/restore.c). The supervisor and the guest talk through a
+ * shared mapping made before the guest was forked.
+ */
+
+#include <stdint.h>
+
+#include "engine/blob/blob.h"
+#include "engine/mig_img.h"
+
+struct mig_stage_shared {
+	struct mig_task task;		/* in: from the stream */
+	uint32_t nvma;			/* in */
+	uint32_t force_proxy;		/* in: always use the vDSO proxy (tests) */
+	volatile uint32_t staged;	/* out: 1 staged, 2 failed */
+	volatile uint32_t filled;	/* in: 1 pages written, go on; 2 abort */
+	int32_t err;			/* out: on failure, -errno */
+	uint32_t step;			/* out: where it failed */
+	uint32_t vdso_proxy;		/* out */
+	uint32_t pad;
+	uint64_t keep_start, keep_end;	/* out: the blob's area in the guest */
+	struct mig_vma vmas[MIG_MAX_VMAS];	/* in */
+	uint64_t stage[MIG_MAX_VMAS];	/* out: where each VMA is staged */
+};
+
+enum mig_stage_step {
+	MIG_STAGE_RESERVE = 20,
+	MIG_STAGE_MAP,
+	MIG_STAGE_WAIT,
+	MIG_STAGE_VDSO,
+	MIG_STAGE_SYNC,
+};
+
+/*
+ * Runs in the guest; returns only on failure, after reporting it in @sh
+ * (staged = 2) or in @sync (by the blob). @sync is a shared page of its
+ * own: the blob moves it into its area and reports READY through it.
+ */
+int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync);
+
+#endif

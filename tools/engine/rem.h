@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MOSIX_REM_H
+#define MOSIX_REM_H
+
+/*
+ * The remote node's side of one migrated process, run by a child of
+ * mosix-migd: rem_restore receives the image and restores it as a guest
+ * (uid nobody, its own pid, mount and time namespaces, no descriptor of
+ * this node, a seccomp filter); rem_supervise then answers the guest's
+ * notifications, forwards home-bound calls to the deputy, delivers the
+ * signals home sends, and reports the guest's end, until it ends, goes
+ * home or moves on.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "engine/mig_chan.h"
+#include "engine/mig_img.h"
+#include "engine/mig_stage.h"
+
+#define REM_GUEST_UID 65534	/* nobody */
+
+struct rem {
+	struct mig_chan *ch;
+	const char *run_dir;
+	uint32_t self_node;
+	struct mig_hello hello;
+	uint8_t *in, *out;		/* one record each, MIG_CHAN_MAX */
+	struct mig_stage_shared *sh;	/* shared with the guest */
+	struct blob_sync *sync;		/* shared with the restorer blob */
+	pid_t init;			/* the guest's pid namespace's init */
+	pid_t guest;			/* the guest, as this node sees it */
+	int listener;			/* seccomp notifications */
+	int status_fd;			/* the guest's wait status, from init */
+	int32_t home_ppid;
+	bool force_proxy;
+	bool want_home;			/* send the process home at the next chance */
+	uint32_t home_reason;
+	uint64_t last_rx, last_tx;	/* ns, for the heartbeat */
+	uint64_t nfwd, nanswered;
+	const char *fault;		/* MOSIX_FAULT: fail at this step (tests) */
+	int ctl_fd;			/* requests from migd ("home"), or -1 */
+	bool image_done;		/* END of the image received */
+};
+
+/* Both return 0 or -errno; on failure @why says what (for ABORT/logs). */
+int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
+	     const char *run_dir, uint32_t self_node);
+/* From TASK to GO. The guest runs when it returns 0. */
+int rem_restore(struct rem *r, struct mig_reason *why);
+/*
+ * After a failed restore: read the rest of the image, so that the deputy,
+ * still sending, gets the ABORT and its reason instead of a reset.
+ */
+void rem_drain(struct rem *r);
+
+/* READY out, GO in: the commit. On failure the guest is told to end. */
+int rem_commit(struct rem *r);
+/*
+ * Until the guest ends (0), goes home or moves on (0), or home is lost
+ * (-ECONNRESET: the guest is killed). Returns after cleaning up the guest.
+ */
+int rem_supervise(struct rem *r);
+void rem_release(struct rem *r);
+
+/* Whether MOSIX_FAULT names @step. */
+bool rem_fault(const struct rem *r, const char *step);
+
+#endif

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/mig_dump.h"
+#include "engine/rem.h"
+
+#define STEP_TIMEOUT_NS (30ull * 1000000000ull)
+
+bool rem_fault(const struct rem *r, const char *step)
+{
+	return r->fault && !strcmp(r->fault, step);
+}
+
+int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
+	     const char *run_dir, uint32_t self_node)
+{
+	memset(r, 0, sizeof(*r));
+	r->ch = ch;
+	r->hello = *h;
+	r->run_dir = run_dir;
+	r->self_node = self_node;
+	r->listener = -1;
+	r->status_fd = -1;
+	r->ctl_fd = -1;
+	r->fault = getenv("MOSIX_FAULT");
+	r->in = mmap(NULL, MIG_CHAN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		     -1, 0);
+	r->out = mmap(NULL, MIG_CHAN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		      -1, 0);
+	r->sh = mmap(NULL, sizeof(*r->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		     -1, 0);
+	r->sync = mmap(NULL, MIG_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r->in == MAP_FAILED || r->out == MAP_FAILED || r->sh == MAP_FAILED ||
+	    r->sync == MAP_FAILED) {
+		rem_release(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void rem_release(struct rem *r)
+{
+	if (r->in && r->in != MAP_FAILED)
+		munmap(r->in, MIG_CHAN_MAX);
+	if (r->out && r->out != MAP_FAILED)
+		munmap(r->out, MIG_CHAN_MAX);
+	if (r->sh && r->sh != MAP_FAILED)
+		munmap(r->sh, sizeof(*r->sh));
+	if (r->sync && r->sync != MAP_FAILED)
+		munmap(r->sync, MIG_PAGE);
+	if (r->listener >= 0)
+		close(r->listener);
+	if (r->status_fd >= 0)
+		close(r->status_fd);
+	r->in = r->out = NULL;
+	r->sh = NULL;
+	r->sync = NULL;
+	r->listener = r->status_fd = -1;
+}
+
+static int say(struct mig_reason *why, int err, uint32_t step, const char *text)
+{
+	why->err = err;
+	why->step = step;
+	snprintf(why->text, sizeof(why->text), "%s", text);
+	return err;
+}
+
+static int recv_type(struct rem *r, uint32_t want, size_t *ret_len)
+{
+	uint32_t type;
+	int e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, ret_len);
+
+	if (e)
+		return e;
+	r->last_rx = mig_now_ns();
+	return type == want ? 0 : -EPROTO;
+}
+
+/*
+ * The guest's clocks read as home's: CLOCK_MONOTONIC and BOOTTIME differ
+ * between machines, and the process holds values of home's. Only children
+ * of the caller enter the new namespace.
+ */
+static int time_namespace(const struct mig_hello *h)
+{
+	struct timespec m, b;
+	int64_t dm, db;
+	char text[128];
+	int fd, n;
+
+	if (unshare(CLONE_NEWTIME))
+		return -errno;
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	dm = h->mono_ns - ((int64_t)m.tv_sec * 1000000000 + m.tv_nsec);
+	db = h->boot_ns - ((int64_t)b.tv_sec * 1000000000 + b.tv_nsec);
+	/* a negative offset is written as seconds rounded down, ns positive */
+	n = snprintf(text, sizeof(text), "monotonic %lld %lld\nboottime %lld %lld\n",
+		     (long long)(dm >= 0 ? dm / 1000000000 : -((-dm + 999999999) / 1000000000)),
+		     (long long)(((dm % 1000000000) + 1000000000) % 1000000000),
+		     (long long)(db >= 0 ? db / 1000000000 : -((-db + 999999999) / 1000000000)),
+		     (long long)(((db % 1000000000) + 1000000000) % 1000000000));
+	fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, (size_t)n) != n) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The guest: unprivileged, then the first half of the restore. */
+static void __attribute__((noreturn)) guest_main(struct rem *r)
+{
+	gid_t g = REM_GUEST_UID;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (setgroups(0, NULL) || setresgid(g, g, g) || setresuid(REM_GUEST_UID, REM_GUEST_UID,
+								  REM_GUEST_UID))
+		_exit(120);
+	if (rem_fault(r, "stage")) {
+		r->sh->err = -EIO;
+		r->sh->step = MIG_STAGE_MAP;
+		r->sh->staged = 2;
+		syscall(SYS_futex, &r->sh->staged, FUTEX_WAKE, 1, 0, 0, 0);
+		_exit(121);
+	}
+	mig_stage_run(r->sh, r->sync);
+	_exit(121);
+}
+
+/* Init of the guest's pid namespace: the guest's parent and reaper. */
+static void __attribute__((noreturn)) init_main(struct rem *r, int status_w)
+{
+	pid_t g;
+	int st = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		_exit(119);
+	g = fork();
+	if (g < 0)
+		_exit(118);
+	if (g == 0)
+		guest_main(r);
+	while (waitpid(g, &st, __WALL) < 0 && errno == EINTR)
+		;
+	if (write(status_w, &st, sizeof(st)) != sizeof(st))
+		_exit(117);
+	_exit(0);
+}
+
+static pid_t child_of(pid_t pid)
+{
+	char path[64];
+	int c = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%d", &c) != 1)
+			c = 0;
+		fclose(f);
+	}
+	return c;
+}
+
+/* Wait for *@word to leave 0, watching init; -ETIMEDOUT, -ECHILD. */
+static int wait_word(struct rem *r, volatile uint32_t *word)
+{
+	uint64_t end = mig_now_ns() + STEP_TIMEOUT_NS;
+
+	while (*word == 0) {
+		struct timespec ts = { 0, 50 * 1000000 };
+
+		syscall(SYS_futex, word, FUTEX_WAIT, 0, &ts, 0, 0);
+		if (*word)
+			break;
+		if (waitpid(r->init, NULL, WNOHANG) == r->init) {
+			r->init = 0;
+			return -ECHILD;
+		}
+		if (mig_now_ns() > end)
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+static void wake(volatile uint32_t *word, uint32_t v)
+{
+	*word = v;
+	syscall(SYS_futex, word, FUTEX_WAKE, 1, 0, 0, 0);
+}
+
+/* PAGES records until END, written into the staged guest. */
+static int receive_pages(struct rem *r, struct mig_reason *why)
+{
+	struct mig_stage_shared *sh = r->sh;
+	uint64_t pages = 0;
+	uint32_t i = 0, type;
+	size_t len;
+
+	for (;;) {
+		const struct mig_pages_hdr *ph = (const void *)r->in;
+		int e;
+		struct iovec l, rv;
+
+		e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len);
+		if (e)
+			return say(why, e, MIG_STAGE_WAIT, "the stream broke");
+		if (type == MIG_M_END)
+			break;
+		if (type != MIG_M_PAGES)
+			return say(why, -EPROTO, MIG_STAGE_WAIT, "unexpected record");
+		while (i < sh->nvma && ph->addr >= sh->vmas[i].end)
+			i++;
+		if (i == sh->nvma || mig_pages_check(r->in, len, &sh->vmas[i]))
+			return say(why, -EBADMSG, MIG_STAGE_WAIT, "malformed pages");
+		l = (struct iovec){ r->in + sizeof(*ph), ph->len };
+		rv = (struct iovec){ (void *)(uintptr_t)(sh->stage[i] + ph->addr -
+							 sh->vmas[i].start), ph->len };
+		if (process_vm_writev(r->guest, &l, 1, &rv, 1, 0) != (ssize_t)ph->len)
+			return say(why, -ENOMEM, MIG_STAGE_WAIT, "cannot fill the guest's memory");
+		pages += ph->len / MIG_PAGE;
+		if (rem_fault(r, "pages") && pages > 16) {
+			kill(getpid(), SIGKILL);	/* as if this migd died */
+		}
+	}
+	r->image_done = true;
+	if (mig_fixed_check(type, len) ||
+	    ((const struct mig_end *)r->in)->pages != pages ||
+	    ((const struct mig_end *)r->in)->nvma != sh->nvma)
+		return say(why, -EBADMSG, MIG_STAGE_WAIT, "the image is incomplete");
+	return 0;
+}
+
+int rem_restore(struct rem *r, struct mig_reason *why)
+{
+	const struct mig_vma *v;
+	int pipefd[2], e, pidfd;
+	uint32_t n;
+	size_t len;
+	pid_t pid;
+
+	e = recv_type(r, MIG_M_TASK, &len);
+	if (e || mig_task_check(r->in, len))
+		return say(why, e ? e : -EBADMSG, 0, "bad task record");
+	memcpy(&r->sh->task, r->in, sizeof(r->sh->task));
+	e = recv_type(r, MIG_M_VMAS, &len);
+	if (e || mig_vmas_check(r->in, len, &v, &n))
+		return say(why, e ? e : -EBADMSG, 0, "bad VMA table");
+	memcpy(r->sh->vmas, v, n * sizeof(*v));
+	r->sh->nvma = n;
+	r->sh->force_proxy = r->force_proxy;
+	r->home_ppid = r->sh->task.home_ppid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return say(why, -errno, 0, "pipe");
+	r->status_fd = pipefd[0];
+	/* time and pid namespaces apply to children: made before init */
+	e = time_namespace(&r->hello);
+	if (e && e != -EINVAL)
+		goto out_close;
+	if (unshare(CLONE_NEWPID)) {
+		e = -errno;
+		goto out_close;
+	}
+	pid = fork();
+	if (pid < 0) {
+		e = -errno;
+		goto out_close;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		init_main(r, pipefd[1]);
+	}
+	close(pipefd[1]);
+	r->init = pid;
+	e = wait_word(r, &r->sh->staged);
+	if (e || r->sh->staged != 1) {
+		char t[96];
+
+		snprintf(t, sizeof(t), "staging failed at step %u: %s", r->sh->step,
+			 strerror(e ? -e : -r->sh->err));
+		return say(why, e ? e : r->sh->err, r->sh->step, t);
+	}
+	r->guest = child_of(r->init);
+	if (r->guest <= 0)
+		return say(why, -ESRCH, MIG_STAGE_WAIT, "the guest is gone");
+	e = receive_pages(r, why);
+	if (e)
+		return e;
+	wake(&r->sh->filled, 1);
+	e = wait_word(r, &r->sync->state);
+	if (e || r->sync->state != 1) {
+		char t[96];
+
+		snprintf(t, sizeof(t), "restore failed at step %u: %s", r->sync->step,
+			 strerror(e ? -e : (int)r->sync->err));
+		return say(why, e ? e : -(int)r->sync->err, r->sync->step, t);
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, r->guest, 0);
+	if (pidfd < 0)
+		return say(why, -errno, 0, "pidfd_open");
+	r->listener = (int)syscall(SYS_pidfd_getfd, pidfd, r->sync->fd, 0);
+	e = -errno;
+	close(pidfd);
+	if (r->listener < 0)
+		return say(why, e, 0, "cannot take the seccomp listener");
+	return 0;
+
+out_close:
+	return say(why, e, 0, "cannot make the guest's namespaces");
+}
+
+void rem_drain(struct rem *r)
+{
+	uint32_t type;
+	size_t len;
+
+	while (!r->image_done && !mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len))
+		r->image_done = type == MIG_M_END;
+}
+
+/* The commit, from this side: READY out, GO in. */
+int rem_commit(struct rem *r)
+{
+	struct mig_ready rd = { .guest_pid = r->guest, .vdso_proxy = r->sh->vdso_proxy };
+	size_t len;
+	int e;
+
+	if (rem_fault(r, "ready"))
+		return -ECANCELED;
+	e = mig_chan_send(r->ch, MIG_M_READY, &rd, sizeof(rd));
+	if (!e)
+		e = recv_type(r, MIG_M_GO, &len);
+	if (e) {
+		wake(&r->sync->go, 2);	/* no commit: the guest never runs */
+		return e;
+	}
+	r->last_tx = mig_now_ns();
+	wake(&r->sync->go, 1);
+	return 0;
+}

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/mig_dump.h"
+#include "engine/mig_pstate.h"
+#include "engine/rem.h"
+#include "engine/rem_fwd.h"
+#include "engine/rem_special.h"
+
+#define HEARTBEAT_NS 1000000000ull
+#define LOST_NS (5 * HEARTBEAT_NS)
+#define GUEST_SCRATCH (64 * 1024)
+
+enum outcome {
+	GOING_ON = 0,
+	ENDED,		/* the guest exited or was killed: reported home */
+	LEFT,		/* the process is home or on another node now */
+	LOST,		/* home is gone */
+};
+
+static int send_rec(struct rem *r, uint32_t type, const void *p, size_t len)
+{
+	int e = mig_chan_send(r->ch, type, p, len);
+
+	if (!e)
+		r->last_tx = mig_now_ns();
+	return e;
+}
+
+static int sink(void *ctx, uint32_t type, const void *hdr, size_t hlen, const void *p,
+		size_t len)
+{
+	struct rem *r = ctx;
+	int e = mig_chan_send2(r->ch, type, hdr, hlen, p, len);
+
+	if (!e)
+		r->last_tx = mig_now_ns();
+	return e;
+}
+
+static void end_guest(struct rem *r)
+{
+	int st;
+
+	if (r->guest > 0) {
+		kill(r->guest, SIGKILL);
+		/* traced by us (sent home): its parent hears of its end only
+		 * once we have; not traced: ECHILD at once */
+		waitpid(r->guest, &st, __WALL);
+	}
+	if (r->init > 0) {
+		kill(r->init, SIGKILL);
+		waitpid(r->init, &st, 0);
+		r->init = 0;
+	}
+	if (r->guest > 0)
+		mig_guest_remove(r->run_dir, r->guest);
+	r->guest = 0;
+}
+
+/*
+ * Whether a signal sent to the guest now interrupts a call it is waiting
+ * in: not if blocked or ignored there (SIG_DFL of a signal whose default
+ * is to ignore it counts as ignored).
+ */
+static bool interrupts(pid_t guest, int sig)
+{
+	unsigned long long blk = 0, ign = 0, cgt = 0, bit = 1ull << (sig - 1);
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", guest);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "SigBlk: %llx", &blk);
+		sscanf(line, "SigIgn: %llx", &ign);
+		sscanf(line, "SigCgt: %llx", &cgt);
+	}
+	fclose(f);
+	if ((blk | ign) & bit)
+		return false;
+	if (cgt & bit)
+		return true;
+	return sig != SIGCHLD && sig != SIGWINCH && sig != SIGURG && sig != SIGCONT;
+}
+
+static void deliver(struct rem *r, int sig)
+{
+	if (sig > 0 && sig <= MIG_NSIG && sig != SIGKILL)
+		kill(r->guest, sig);
+}
+
+static void answer(int lfd, uint64_t id, long val, unsigned flags)
+{
+	struct seccomp_notif_resp resp = { .id = id, .flags = flags };
+
+	if (val < 0 && val > -4096)
+		resp.error = (int32_t)val;
+	else
+		resp.val = val;
+	/* ENOENT: a signal took the guest out of the call; nothing to do */
+	ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+static enum outcome on_message(struct rem *r, uint32_t type, size_t len);
+
+/*
+ * A forwarded call: send it, then serve what comes until its SYSRET.
+ * Returns the call's result, or sets *ret_outcome when the conversation
+ * ends meanwhile.
+ */
+static long forward(struct rem *r, const struct seccomp_notif *n, const struct sc_desc *d,
+		    enum outcome *ret_outcome, bool *ret_answer)
+{
+	struct rem_fwd_plan plan;
+	const uint32_t *lens;
+	const uint8_t *data;
+	size_t len, dlen;
+	uint32_t type;
+	int e;
+
+	*ret_answer = true;
+	for (;;) {
+		const struct mig_fwd_ret *rr = (const void *)r->in;
+		int sig = 0;
+
+		e = rem_fwd_gather(n->pid, n->data.nr, (const uint64_t *)n->data.args, d, r->out, MIG_CHAN_MAX, &len,
+				   &plan);
+		if (e == -EFAULT)
+			return -EFAULT;
+		if (e) {
+			/* not expressible here: the call runs at home */
+			r->want_home = true;
+			r->home_reason = MIG_HOME_CALL;
+			*ret_answer = false;
+			return 0;
+		}
+		if (send_rec(r, MIG_M_SYSCALL, r->out, len))
+			goto out_lost;
+		r->nfwd++;
+		for (;;) {
+			enum outcome o;
+
+			e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len);
+			if (e)
+				goto out_lost;
+			r->last_rx = mig_now_ns();
+			if (type == MIG_M_SYSRET)
+				break;
+			if (type == MIG_M_SIGNAL && !mig_fixed_check(type, len))
+				sig = ((const struct mig_signal *)r->in)->sig;
+			o = on_message(r, type, len);
+			if (o != GOING_ON) {
+				*ret_outcome = o;
+				*ret_answer = false;
+				return 0;
+			}
+		}
+		if (mig_fwd_ret_check(r->in, len, plan.nbuf, &lens, &data, &dlen))
+			goto out_lost;
+		if (!(rr->flags & MIG_FWD_ABORTED))
+			break;
+		/* stopped at home by a signal: the guest either was interrupted
+		 * too (then its notification is gone) or makes the call again */
+		if (sig && interrupts(r->guest, sig)) {
+			*ret_answer = false;
+			return 0;
+		}
+	}
+	if (rem_fwd_scatter(n->pid, &plan, lens, data))
+		return -EFAULT;
+	return ((const struct mig_fwd_ret *)r->in)->ret;
+
+out_lost:
+	*ret_outcome = LOST;
+	*ret_answer = false;
+	return 0;
+}
+
+static enum outcome on_notification(struct rem *r)
+{
+	struct seccomp_notif n;
+	const struct sc_desc *d;
+	enum outcome o = GOING_ON;
+	bool reply = true;
+	long val = -ENOSYS;
+	unsigned flags = 0;
+
+	memset(&n, 0, sizeof(n));
+	if (ioctl(r->listener, SECCOMP_IOCTL_NOTIF_RECV, &n))
+		return GOING_ON;	/* the guest left the call meanwhile */
+	d = sc_lookup(n.data.nr);
+	switch (d ? d->cls : SC_HOME) {
+	case SC_ANSWER:
+		val = d->answer == SCA_PPID ? r->home_ppid : r->sh->task.home_pid;
+		r->nanswered++;
+		break;
+	case SC_LOCAL:
+		flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		val = 0;
+		break;
+	case SC_FWD:
+		val = forward(r, &n, d, &o, &reply);
+		break;
+	case SC_SPECIAL: {
+		struct sc_desc tmp;
+		int how = rem_special(r, &n, d, &tmp, &val);
+
+		if (how == REM_SPECIAL_FWD)
+			val = forward(r, &n, &tmp, &o, &reply);
+		else if (how == REM_SPECIAL_CONTINUE)
+			flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		else if (how == REM_SPECIAL_HOME)
+			goto home;
+		break;
+	}
+	default:
+		goto home;
+	}
+	if (reply)
+		answer(r->listener, n.id, flags ? 0 : val, flags);
+	return o;
+home:
+	/*
+	 * Left unanswered: freezing the guest takes it out of the call with
+	 * a restart, which the dump rewinds, so the process makes the call
+	 * again at home, natively.
+	 */
+	r->want_home = true;
+	r->home_reason = MIG_HOME_CALL;
+	return GOING_ON;
+}
+
+/*
+ * Freeze the guest and send its image home (or on, through home). The
+ * guest stays frozen until home says HOMEOK (it ends) or GO (it resumes
+ * here: the move failed).
+ */
+static enum outcome send_home(struct rem *r)
+{
+	struct mig_comehome ch = { .reason = r->home_reason };
+	struct mig_dump_stats st = { 0 };
+	struct mig_excl ex[4];
+	struct mig_vma *v = NULL;
+	struct mig_task *t;
+	struct inj j;
+	uint32_t n, type;
+	size_t len;
+	int e, nex = 0;
+
+	r->want_home = false;
+	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
+		return GOING_ON;
+	e = inj_seize(r->guest);
+	if (e)
+		goto out_free;
+	e = inj_setup(&j, r->guest, GUEST_SCRATCH);
+	if (e)
+		goto out_detach;
+	e = mig_dump_state(&j, t);
+	if (e)
+		goto out_teardown;
+	/* home's vDSO, not ours: where the process expects it, and its bytes */
+	t->vvar_start = r->sh->task.vvar_start;
+	t->vdso_start = r->sh->task.vdso_start;
+	t->vdso_end = r->sh->task.vdso_end;
+	memcpy(t->vdso, r->sh->task.vdso, sizeof(t->vdso));
+	t->home_pid = r->sh->task.home_pid;
+	t->home_ppid = r->home_ppid;
+	t->nmigs = r->sh->task.nmigs;
+	t->cpu_ns = r->sh->task.cpu_ns + rem_guest_cpu_ns(r);
+	t->home_scratch = r->sh->task.home_scratch;
+	t->home_scratch_len = r->sh->task.home_scratch_len;
+	ex[nex++] = (struct mig_excl){ t->home_scratch, t->home_scratch + t->home_scratch_len };
+	ex[nex++] = (struct mig_excl){ r->sh->keep_start, r->sh->keep_end };
+	ex[nex++] = (struct mig_excl){ j.scratch, j.scratch + j.scratch_len };
+	if (r->sh->vdso_proxy)
+		ex[nex++] = (struct mig_excl){ t->vdso_start, t->vdso_end };
+	e = mig_dump_vmas(r->guest, ex, nex, t, &v, &n);
+	if (e)
+		goto out_teardown;
+	e = send_rec(r, MIG_M_COMEHOME, &ch, sizeof(ch));
+	if (!e)
+		e = send_rec(r, MIG_M_TASK, t, sizeof(*t));
+	if (!e)
+		e = mig_dump_pages(r->guest, v, n, sink, r, &st);
+	if (e)
+		goto out_lost;
+	/* home answers HOMEOK or GO; signals may come first */
+	for (;;) {
+		if (mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len))
+			goto out_lost;
+		r->last_rx = mig_now_ns();
+		if (type == MIG_M_HOMEOK) {
+			free(v);
+			munmap(t, sizeof(*t));
+			end_guest(r);
+			return LEFT;
+		}
+		if (type == MIG_M_GO)
+			break;
+		if (type == MIG_M_SIGNAL && !mig_fixed_check(type, len))
+			j.pending[j.npending < INJ_PENDING_MAX ? j.npending++ : 0] =
+				((const struct mig_signal *)r->in)->sig;
+		if (type == MIG_M_KILL)
+			goto out_lost;
+	}
+out_teardown:
+	inj_teardown(&j);
+out_detach:
+	ptrace(PTRACE_DETACH, r->guest, 0, 0);
+	for (int i = 0; i < j.npending; i++)
+		deliver(r, j.pending[i]);
+out_free:
+	free(v);
+	munmap(t, sizeof(*t));
+	return GOING_ON;
+out_lost:
+	free(v);
+	munmap(t, sizeof(*t));
+	end_guest(r);
+	return LOST;
+}
+
+static enum outcome on_message(struct rem *r, uint32_t type, size_t len)
+{
+	if (type != MIG_M_SYSCALL && type != MIG_M_SYSRET && mig_fixed_check(type, len))
+		return LOST;	/* a malformed record: this conversation is over */
+	switch (type) {
+	case MIG_M_SIGNAL:
+		deliver(r, ((const struct mig_signal *)r->in)->sig);
+		return GOING_ON;
+	case MIG_M_KILL:
+		end_guest(r);
+		return ENDED;
+	case MIG_M_COMEHOME:
+		r->want_home = true;
+		r->home_reason = ((const struct mig_comehome *)r->in)->reason;
+		return GOING_ON;
+	case MIG_M_PPID:
+		r->home_ppid = ((const struct mig_ppid *)r->in)->ppid;
+		return GOING_ON;
+	case MIG_M_PING:
+		return GOING_ON;
+	default:
+		return LOST;
+	}
+}
+
+static enum outcome on_guest_end(struct rem *r)
+{
+	struct mig_exit ex = { 0 };
+	int st;
+
+	if (read(r->status_fd, &st, sizeof(st)) != sizeof(st))
+		st = SIGKILL;	/* init died first: killed */
+	ex.signaled = WIFSIGNALED(st);
+	ex.code = WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st);
+	mig_guest_remove(r->run_dir, r->guest);
+	r->guest = 0;
+	waitpid(r->init, &st, 0);
+	r->init = 0;
+	send_rec(r, MIG_M_EXIT, &ex, sizeof(ex));
+	return ENDED;
+}
+
+int rem_supervise(struct rem *r)
+{
+	enum outcome o = GOING_ON;
+
+	mig_guest_write(r->run_dir, r->guest, r->hello.home_node, r->hello.home_pid);
+	r->last_rx = r->last_tx = mig_now_ns();
+	while (o == GOING_ON) {
+		struct pollfd pf[4] = {
+			{ r->listener, POLLIN, 0 },
+			{ mig_chan_fd(r->ch), POLLIN, 0 },
+			{ r->status_fd, POLLIN, 0 },
+			{ r->ctl_fd, POLLIN, 0 },
+		};
+		uint64_t now;
+		uint32_t type;
+		size_t len;
+
+		if (r->want_home) {
+			o = send_home(r);
+			continue;
+		}
+		if (poll(pf, r->ctl_fd >= 0 ? 4 : 3, 250) < 0 && errno != EINTR)
+			break;
+		if (r->ctl_fd >= 0 && pf[3].revents) {
+			char req[32];
+			ssize_t k = recv(r->ctl_fd, req, sizeof(req) - 1, 0);
+
+			if (k <= 0) {
+				close(r->ctl_fd);
+				r->ctl_fd = -1;
+			} else if (k == 4 && !memcmp(req, "home", 4)) {
+				/* expelled: home takes it back without having asked */
+				r->want_home = true;
+				r->home_reason = MIG_HOME_ASKED;
+			}
+		}
+		if (pf[2].revents) {
+			o = on_guest_end(r);
+			break;
+		}
+		if (pf[0].revents & POLLIN)
+			o = on_notification(r);
+		if (o == GOING_ON && pf[1].revents) {
+			if (mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len))
+				o = LOST;
+			else
+				o = on_message(r, type, len);
+			r->last_rx = mig_now_ns();
+		}
+		now = mig_now_ns();
+		if (o == GOING_ON && now - r->last_rx > LOST_NS)
+			o = LOST;
+		if (o == GOING_ON && now - r->last_tx > HEARTBEAT_NS && send_rec(r, MIG_M_PING,
+									       NULL, 0))
+			o = LOST;
+	}
+	if (o == LOST || o == GOING_ON) {
+		end_guest(r);
+		return -ECONNRESET;
+	}
+	return 0;
+}
