@@ -167,11 +167,13 @@ cluster_exec 1 "$bin/migrate" "$pid" 3
 ok $? "node 2 to node 3"
 guest_of 3 "$pid" >/dev/null
 ok $? "node 3 hosts it"
-wait_for 3 eval '! guest_of 2 "$pid"'
+not_guest_of() { ! guest_of "$@"; }
+wait_for 3 not_guest_of 2 "$pid"
 ok $? "node 2 no longer does"
 sleep 0.5
 cluster_exec 1 "$bin/migrate" "$pid" home
 ok $? "node 3 to home"
+# shellcheck disable=SC2016 # awk's own $2
 is "$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pid/status")" 0 \
 	"at home it runs untraced, natively"
 wait "$shell"

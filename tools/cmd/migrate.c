@@ -9,10 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
+#include "engine/mig_client.h"
 #include "lib/paths.h"
 
 static const char usage[] =
@@ -27,30 +25,6 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 moved (or already there), 1 cannot migrate, 2 usage error,\n"
 	"3 mosix-migd is not running.\n";
-
-static int ask(const char *req, char *reply, size_t cap)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	ssize_t n;
-	int fd;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/migd.sock", paths_run_dir());
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
-		n = -errno;
-		close(fd);
-		return (int)n;
-	}
-	n = recv(fd, reply, cap - 1, 0);
-	close(fd);
-	if (n <= 0)
-		return n ? -errno : -ECONNRESET;
-	reply[n] = 0;
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -87,7 +61,7 @@ int main(int argc, char **argv)
 		}
 	}
 	snprintf(req, sizeof(req), "migrate %ld %s", pid, argv[2]);
-	r = ask(req, reply, sizeof(reply));
+	r = mig_client_request(paths_run_dir(), req, reply, sizeof(reply), 0);
 	if (r) {
 		fprintf(stderr, "migrate: cannot reach mosix-migd at '%s/migd.sock': %s\n",
 			paths_run_dir(), strerror(-r));

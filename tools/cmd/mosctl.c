@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "engine/mig_client.h"
 #include "engine/mig_probe.h"
 #include "lib/addr.h"
 #include "lib/ctl.h"
@@ -519,6 +520,8 @@ static int cmd_whois(int argc, char **argv)
 }
 
 /* Send @request to this node's mosix-infod; @verb names it in messages. */
+#define EVACUATE_MS 60000
+
 static int send_ctl(const char *verb, const char *request)
 {
 	const char *run = paths_run_dir();
@@ -700,13 +703,47 @@ static int cmd_check(int argc, char **argv)
 	return mig_features_sufficient(&f) ? 0 : 1;
 }
 
+/*
+ * expel: block (no new guests), then send every guest home; bring: every
+ * process of this node comes home, then lstay keeps them here. Both wait
+ * until done and say what could not move.
+ */
+static int cmd_evacuate(const char *verb)
+{
+	bool expel = !strcmp(verb, "expel");
+	const char *run = paths_run_dir();
+	unsigned left = 0;
+	int r;
+
+	if (expel && send_ctl(verb, "block"))
+		fprintf(stderr, "mosctl: expel: guests are sent home anyway\n");
+	r = mig_client_evacuate(run, verb, EVACUATE_MS, &left);
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		fprintf(stderr, "mosctl: %s: mosix-migd is not running (no '%s/migd.sock')\n",
+			verb, run);
+		return 1;
+	}
+	if (r) {
+		fprintf(stderr, "mosctl: %s: %s\n", verb,
+			r == -EPERM ? "only root may do this" : strerror(-r));
+		return 1;
+	}
+	if (left) {
+		fprintf(stderr, "mosctl: %s: %u %s could not %s within %d s\n", verb, left,
+			left == 1 ? "process" : "processes", expel ? "be sent home" : "come home",
+			EVACUATE_MS / 1000);
+		return 1;
+	}
+	return expel ? 0 : send_ctl(verb, "lstay");
+}
+
 struct command {
 	const char *name;
 	/* the control request of a policy verb; NULL for the others */
 	const char *request;
 	enum {
 		C_POLICY, C_STATUS, C_WHOIS, C_GET, C_SETSPEED, C_SETDECAY, C_GENKEY,
-		C_CHECK, C_NEEDS_MIGRATION,
+		C_CHECK, C_EVACUATE,
 	} kind;
 	enum figure fig;
 };
@@ -736,8 +773,8 @@ static const struct command commands[] = {
 	{ "setdecay", NULL, C_SETDECAY, 0 },
 	{ "genkey", NULL, C_GENKEY, 0 },
 	{ "check", NULL, C_CHECK, 0 },
-	{ "expel", NULL, C_NEEDS_MIGRATION, 0 },
-	{ "bring", NULL, C_NEEDS_MIGRATION, 0 },
+	{ "expel", NULL, C_EVACUATE, 0 },
+	{ "bring", NULL, C_EVACUATE, 0 },
 };
 
 int main(int argc, char **argv)
@@ -777,10 +814,10 @@ int main(int argc, char **argv)
 		return cmd_genkey(argc, argv);
 	case C_CHECK:
 		return cmd_check(argc, argv);
-	case C_NEEDS_MIGRATION:
-		fprintf(stderr, "mosctl: %s needs process migration, which this build "
-			"does not have yet\n", c->name);
-		return 1;
+	case C_EVACUATE:
+		if (argc != 1)
+			return usage_error("'%s' takes no argument", c->name);
+		return cmd_evacuate(c->name);
 	}
 	return 1;
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/mig_client.h"
 #include "lib/conf.h"
 #include "lib/ctl.h"
 #include "lib/map.h"
@@ -395,6 +396,25 @@ static int do_off(void)
 	char reply[CTL_MAX_MSG + 1];
 	int r;
 
+	/* guests go home and our processes come home first (when migd runs) */
+	for (int i = 0; i < 2; i++) {
+		const char *what = i ? "bring" : "expel";
+		unsigned left = 0;
+
+		r = mig_client_evacuate(run, what, 60000, &left);
+		if (r == -ENOENT || r == -ECONNREFUSED)
+			break;
+		if (r || left) {
+			if (r)
+				fprintf(stderr, "setpe: cannot leave the cluster: %s: %s\n",
+					what, strerror(-r));
+			else
+				fprintf(stderr, "setpe: cannot leave the cluster: %u %s\n", left,
+					i ? "processes could not come home" :
+					"guests could not be sent home");
+			return 1;
+		}
+	}
 	r = ctl_request(run, "leave", CTL_TIMEOUT_MS, reply, sizeof(reply));
 	if (daemon_absent(r)) {
 		fprintf(stderr, "setpe: cannot leave the cluster: mosix-infod is not "

@@ -209,6 +209,27 @@ static void fill_hello(struct dep *d, const struct mig_task *t, const struct mig
 	}
 }
 
+/*
+ * The names of the process's mappings (files, offsets) as home knows
+ * them: the node restores memory without files and lists these names in
+ * the process's /proc/self/maps.
+ */
+static int send_maps(struct dep *d)
+{
+	char path[64];
+	ssize_t n, len = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", d->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;	/* only names: not worth failing for */
+	while ((n = read(fd, d->out + len, MIG_CHAN_MAX - (size_t)len)) > 0)
+		len += n;
+	close(fd);
+	return send_rec(d, MIG_M_MAPS, d->out, (size_t)len);
+}
+
 /* HELLO -> WELCOME or REFUSE with its reason. */
 static int introduce(struct dep *d, const struct mig_hello *h, char *why, size_t whylen)
 {
@@ -344,6 +365,8 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 		goto out_teardown;
 	e = send_rec(d, MIG_M_TASK, d->task, sizeof(*d->task));
 	if (!e)
+		e = send_maps(d);
+	if (!e)
 		e = mig_dump_pages(d->pid, v, n, sink, d, &st);
 	if (e) {
 		snprintf(why, whylen, "the transfer to node %u broke: %s", node, strerror(-e));
@@ -394,8 +417,9 @@ static void reply_client(struct dep *d, const char *text)
 static void forward_pending(struct dep *d)
 {
 	for (int i = 0; i < d->j.npending; i++) {
-		struct mig_signal s = { .sig = d->j.pending[i] };
+		struct mig_signal s = { .sig = d->j.pending[i], .has_info = 1 };
 
+		memcpy(s.info, &d->j.pending_info[i], sizeof(s.info));
 		send_rec(d, MIG_M_SIGNAL, &s, sizeof(s));
 	}
 	d->j.npending = 0;
@@ -414,11 +438,14 @@ static int serve_call(struct dep *d, size_t len)
 		return e;
 	if (e)
 		return -EPROTO;
-	/* a call a signal stopped: the signal first, so the remote knows */
-	if (aborted)
-		forward_pending(d);
-	e = send_rec(d, MIG_M_SYSRET, d->out, out_len);
+	/*
+	 * Signals that came during the call go first: the node delivers them
+	 * as the call returns (raise() runs its handler before it returns),
+	 * or makes the call again after a handler with SA_RESTART.
+	 */
+	(void)aborted;
 	forward_pending(d);
+	e = send_rec(d, MIG_M_SYSRET, d->out, out_len);
 	/* busy at home, not silent: a long blocking call is no lost node */
 	d->last_rx = mig_now_ns();
 	if (!e)
@@ -509,6 +536,7 @@ static int on_sigchld(struct dep *d)
 		if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP) {
 			struct mig_signal s = { .sig = WSTOPSIG(st) };
 
+			s.has_info = !ptrace(PTRACE_GETSIGINFO, d->pid, 0, s.info);
 			send_rec(d, MIG_M_SIGNAL, &s, sizeof(s));
 		}
 		ptrace(PTRACE_CONT, d->pid, 0, 0);	/* suppressed at home */

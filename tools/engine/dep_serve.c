@@ -58,9 +58,9 @@ int dep_serve_call(struct inj *j, const void *rec, size_t len, uint8_t *reply, s
 			i++;
 			continue;
 		}
-		for (; i < c->nbuf && b[i].iov && b[i].arg == arg; i++)
-			if (b[i].len || b[i].dir != MIG_FWD_IN)
-				v[n++] = (struct iovec){ (void *)(uintptr_t)where[i], b[i].len };
+		/* every element, empty ones too: the count argument says how many */
+		for (; i < c->nbuf && b[i].iov && b[i].arg == arg && n < 64; i++)
+			v[n++] = (struct iovec){ (void *)(uintptr_t)where[i], b[i].len };
 		if (n * sizeof(v[0]) > limit - cur)
 			return -EBADMSG;
 		if (inj_put(j, cur, v, n * sizeof(v[0])))

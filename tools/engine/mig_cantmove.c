@@ -170,18 +170,48 @@ static int scan_stat(struct scan *s)
 	return 0;
 }
 
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd, ppid = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+/*
+ * The user's lock (mosrun -l, or 1 written to lock) holds for the process
+ * and everything it starts, as MOSIX's inherited lock flag did: the lock
+ * of any ancestor counts.
+ */
 static int scan_lock(struct scan *s, const char *run_dir)
 {
 	struct mig_pstate ps;
-	int r;
+	pid_t p = s->pid;
 
 	if (!run_dir)
 		return 0;
-	r = mig_pstate_read(run_dir, s->pid, &ps);
-	if (r < 0)
-		return r;
-	if (ps.lock)
-		s->why = MIG_CANT_USER_LOCK;
+	for (int depth = 0; p > 1 && depth < 64; depth++, p = parent_of(p)) {
+		int r = mig_pstate_read(run_dir, p, &ps);
+		if (r < 0 && p == s->pid)
+			return r;
+		if (r == 0 && ps.lock) {
+			s->why = MIG_CANT_USER_LOCK;
+			return 0;
+		}
+	}
 	return 0;
 }
 

@@ -43,7 +43,7 @@ static int next_image_rec(struct dep *d, uint32_t *type, size_t *len)
 
 		if (e)
 			return e;
-		if (*type != MIG_M_PING)
+		if (*type != MIG_M_PING && *type != MIG_M_MAPS)
 			return 0;
 	}
 }
@@ -259,8 +259,11 @@ out_undo:
 static int relay(struct dep *d, struct mig_chan *to, uint32_t *type)
 {
 	size_t len;
-	int e = next_image_rec(d, type, &len);
+	int e;
 
+	do
+		e = recv_rec(d, type, &len);
+	while (!e && *type == MIG_M_PING);
 	if (e)
 		return e;
 	return mig_chan_send(to, *type, d->in, len);

@@ -15,13 +15,14 @@ static_assert(sizeof(struct mig_pages_hdr) == 16, "mig_pages_hdr changed");
 static_assert(sizeof(struct mig_fwd_call) == 64, "mig_fwd_call changed");
 static_assert(sizeof(struct mig_fwd_buf) == 8, "mig_fwd_buf changed");
 static_assert(sizeof(struct mig_fwd_ret) == 16, "mig_fwd_ret changed");
+static_assert(sizeof(struct mig_signal) == 136, "mig_signal changed");
 
 int mig_hello_check(const void *buf, size_t len)
 {
 	const struct mig_hello *h = buf;
 
 	if (len != sizeof(*h) || h->version != MIG_VERSION || h->xsize > MIG_XSTATE_MAX ||
-	    h->home_pid <= 0)
+	    h->home_pid <= 0 || !memchr(h->comm, 0, sizeof(h->comm)))
 		return -EBADMSG;
 	return 0;
 }
@@ -43,6 +44,9 @@ int mig_task_check(const void *buf, size_t len)
 		return -EBADMSG;
 	if (t->xsize < 576 || t->xsize > MIG_XSTATE_MAX || t->auxv_bytes > sizeof(t->auxv) ||
 	    t->auxv_bytes % 16 || t->home_pid <= 0 || t->rseq_len > 1024)
+		return -EBADMSG;
+	if (t->home_scratch % MIG_PAGE || t->home_scratch_len % MIG_PAGE ||
+	    t->home_scratch_len > MIG_USER_TOP || t->home_scratch > MIG_USER_TOP - t->home_scratch_len)
 		return -EBADMSG;
 	if (t->vdso_end < t->vdso_start || t->vdso_end - t->vdso_start > MIG_VDSO_MAX ||
 	    t->vdso_start % MIG_PAGE || t->vvar_start % MIG_PAGE || t->vdso_end > MIG_USER_TOP ||

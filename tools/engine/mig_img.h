@@ -15,7 +15,7 @@
  * A migration, home deputy (D) to remote node (R):
  *   D: HELLO            who, why (a new guest), CPU features, clocks
  *   R: WELCOME|REFUSE   REFUSE carries a reason (blocked, no memory...)
- *   D: TASK VMAS PAGES... END
+ *   D: TASK [MAPS] VMAS PAGES... END
  *   R: READY|ABORT      READY is the commit point
  *   D: GO               the guest runs; then, in both directions:
  *   SYSCALL/SYSRET, SIGNAL, KILL, EXIT, COMEHOME, IMAGE..., HOMEOK, PING
@@ -56,6 +56,7 @@ enum mig_msg {
 	MIG_M_FILEREQ,	/* R->D: bytes of a home fd, for a file mmap */
 	MIG_M_FILEDATA,
 	MIG_M_PPID,	/* D->R: the home parent changed */
+	MIG_M_MAPS,	/* after TASK: home's /proc/PID/maps text, for the names */
 	MIG_M_MAX
 };
 
@@ -197,7 +198,8 @@ enum mig_fwd_ret_flags {
 /* SIGNAL D->R: deliver; KILL: end the guest now. */
 struct mig_signal {
 	int32_t sig;
-	int32_t pad;
+	int32_t has_info;	/* 1: info is the siginfo it arrived with at home */
+	uint8_t info[128];	/* siginfo_t: sender pid and uid, code, value */
 };
 
 /* EXIT R->D: how the guest ended. */

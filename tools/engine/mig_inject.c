@@ -20,17 +20,39 @@
 #define ERESTARTNOHAND 514
 #define ERESTART_RESTARTBLOCK 516
 
-int inj_seize(pid_t pid)
+/* At a signal-delivery stop: keep the signal and its siginfo for later. */
+static void note_signal(struct inj *j, int sig)
+{
+	siginfo_t *si = &j->pending_info[j->npending];
+
+	if (ptrace(PTRACE_GETSIGINFO, j->pid, 0, si))
+		memset(si, 0, sizeof(*si));
+	j->pending[j->npending++] = sig;
+}
+
+int inj_seize_start(pid_t pid)
+{
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0))
+		return -errno;
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0)) {
+		int e = -errno;
+
+		ptrace(PTRACE_DETACH, pid, 0, 0);
+		return e;
+	}
+	return 0;
+}
+
+int inj_seize_wait(pid_t pid)
 {
 	int st;
 
-	if (ptrace(PTRACE_SEIZE, pid, 0, 0))
-		return -errno;
-	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0))
-		goto out_detach;
 	for (;;) {
-		if (waitpid(pid, &st, __WALL) < 0)
-			goto out_detach;
+		if (waitpid(pid, &st, __WALL) < 0) {
+			st = -errno;
+			ptrace(PTRACE_DETACH, pid, 0, 0);
+			return st;
+		}
 		if (!WIFSTOPPED(st))
 			return -ESRCH;
 		if ((st >> 16) == PTRACE_EVENT_STOP)
@@ -38,10 +60,13 @@ int inj_seize(pid_t pid)
 		/* a signal on its way in: let it go, it is delivered as usual */
 		ptrace(PTRACE_CONT, pid, 0, WSTOPSIG(st));
 	}
-out_detach:
-	st = -errno;
-	ptrace(PTRACE_DETACH, pid, 0, 0);
-	return st;
+}
+
+int inj_seize(pid_t pid)
+{
+	int e = inj_seize_start(pid);
+
+	return e ? e : inj_seize_wait(pid);
 }
 
 int inj_interrupt(struct inj *j)
@@ -60,7 +85,7 @@ int inj_interrupt(struct inj *j)
 		if ((st >> 16) == PTRACE_EVENT_STOP)
 			return 0;
 		if ((st >> 16) == 0 && j->npending < INJ_PENDING_MAX)
-			j->pending[j->npending++] = WSTOPSIG(st);
+			note_signal(j, WSTOPSIG(st));
 		ptrace(PTRACE_CONT, j->pid, 0, 0);
 	}
 }
@@ -85,6 +110,14 @@ static void abort_call(struct inj *j)
 		j->aborted = 1;
 }
 
+void inj_note_stop(struct inj *j, int sig)
+{
+	if (j->npending < INJ_PENDING_MAX)
+		note_signal(j, sig);
+	if (j->abort_on_signal)
+		abort_call(j);
+}
+
 int inj_wait_trap(struct inj *j)
 {
 	int st;
@@ -99,7 +132,7 @@ int inj_wait_trap(struct inj *j)
 		if (WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0)
 			return st;
 		if ((st >> 16) == 0 && j->npending < INJ_PENDING_MAX)
-			j->pending[j->npending++] = WSTOPSIG(st);
+			note_signal(j, WSTOPSIG(st));
 		if ((st >> 16) == 0 && j->abort_on_signal)
 			abort_call(j);
 		/* a signal-delivery stop, or a late PTRACE_INTERRUPT: go on */

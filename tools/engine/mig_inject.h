@@ -14,6 +14,7 @@
  * in `pending` for the caller (the deputy forwards them) and suppressed.
  */
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -26,6 +27,7 @@ struct inj {
 	uint64_t gadget;		/* "syscall; int3" */
 	uint64_t scratch, scratch_len;
 	int pending[INJ_PENDING_MAX];
+	siginfo_t pending_info[INJ_PENDING_MAX];
 	int npending;
 	int dead;			/* the process ended under us */
 	/*
@@ -42,6 +44,9 @@ struct inj {
  * PTRACE_INTERRUPT; no group stop, so its parent sees nothing.
  */
 int inj_seize(pid_t pid);
+/* The same in two halves, for a caller that must act between them. */
+int inj_seize_start(pid_t pid);
+int inj_seize_wait(pid_t pid);
 /* Interrupt an already seized process and wait for the stop. */
 int inj_interrupt(struct inj *j);
 
@@ -63,6 +68,10 @@ int inj_get(const struct inj *j, uint64_t addr, void *buf, size_t n);
 int inj_teardown(struct inj *j);
 /* Only put the registers back. */
 int inj_restore(struct inj *j);
+
+/* A signal-delivery stop seen by the caller: note the signal (and, with
+ * abort_on_signal, abort an interrupted call) as inj_wait_trap does. */
+void inj_note_stop(struct inj *j, int sig);
 
 /* Wait for the next stop of the tracee, noting and suppressing signals;
  * returns the wait status or -ESRCH when the process ended. */

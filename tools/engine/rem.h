@@ -43,6 +43,12 @@ struct rem {
 	const char *fault;		/* MOSIX_FAULT: fail at this step (tests) */
 	int ctl_fd;			/* requests from migd ("home"), or -1 */
 	bool image_done;		/* END of the image received */
+	bool killable;			/* the guest's filter waits killably */
+	uint32_t in_type;		/* type of the last record received */
+	char *maps;			/* home's maps text (MAPS), or NULL */
+	size_t maps_len;
+	bool home_notif_set;		/* a call that must run at home waits */
+	uint64_t home_notif;
 };
 
 /* Both return 0 or -errno; on failure @why says what (for ABORT/logs). */

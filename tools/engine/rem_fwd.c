@@ -114,8 +114,8 @@ static int gather_iov(struct gather *g, int arg, uint64_t addr, uint64_t count, 
 		if (r)
 			return r;
 	}
-	/* an empty iovec still needs its array at home */
-	return count ? 0 : add_buf(g, arg, MIG_FWD_IN, 1, 0, 0, 0);
+	/* none: the argument stays as it was, the kernel reads no element */
+	return 0;
 }
 
 int rem_fwd_gather(pid_t pid, long nr, const uint64_t args[6], const struct sc_desc *d,
@@ -211,7 +211,8 @@ int rem_fwd_scatter(pid_t pid, const struct rem_fwd_plan *plan, const uint32_t *
 		struct iovec l = { (void *)data, lens[i] };
 		struct iovec rv = { (void *)(uintptr_t)plan->addr[i], lens[i] };
 
-		if (lens[i] > plan->len[i])
+		/* only what the call writes comes back, never into an IN buffer */
+		if (lens[i] > plan->len[i] || (lens[i] && !(plan->dir[i] & MIG_FWD_OUT)))
 			return -EBADMSG;
 		if (lens[i] && process_vm_writev(pid, &l, 1, &rv, 1, 0) != (ssize_t)lens[i])
 			r = -EFAULT;

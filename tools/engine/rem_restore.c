@@ -64,6 +64,8 @@ void rem_release(struct rem *r)
 		munmap(r->sh, sizeof(*r->sh));
 	if (r->sync && r->sync != MAP_FAILED)
 		munmap(r->sync, MIG_PAGE);
+	free(r->maps);
+	r->maps = NULL;
 	if (r->listener >= 0)
 		close(r->listener);
 	if (r->status_fd >= 0)
@@ -90,6 +92,7 @@ static int recv_type(struct rem *r, uint32_t want, size_t *ret_len)
 	if (e)
 		return e;
 	r->last_rx = mig_now_ns();
+	r->in_type = type;
 	return type == want ? 0 : -EPROTO;
 }
 
@@ -268,6 +271,16 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 		return say(why, e ? e : -EBADMSG, 0, "bad task record");
 	memcpy(&r->sh->task, r->in, sizeof(r->sh->task));
 	e = recv_type(r, MIG_M_VMAS, &len);
+	if (e == -EPROTO && r->in_type == MIG_M_MAPS) {
+		free(r->maps);
+		r->maps = malloc(len + 1);
+		if (r->maps) {
+			memcpy(r->maps, r->in, len);
+			r->maps[len] = 0;
+			r->maps_len = len;
+		}
+		e = recv_type(r, MIG_M_VMAS, &len);
+	}
 	if (e || mig_vmas_check(r->in, len, &v, &n))
 		return say(why, e ? e : -EBADMSG, 0, "bad VMA table");
 	memcpy(r->sh->vmas, v, n * sizeof(*v));
@@ -320,6 +333,7 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 			 strerror(e ? -e : (int)r->sync->err));
 		return say(why, e ? e : -(int)r->sync->err, r->sync->step, t);
 	}
+	r->killable = r->sync->killable;
 	pidfd = (int)syscall(SYS_pidfd_open, r->guest, 0);
 	if (pidfd < 0)
 		return say(why, -errno, 0, "pidfd_open");

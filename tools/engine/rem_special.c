@@ -211,7 +211,7 @@ static int file_mmap(struct rem *r, const struct seccomp_notif *n, long *ret_val
 		}
 		r->last_rx = mig_now_ns();
 		if (type == MIG_M_SIGNAL && !mig_fixed_check(type, len)) {
-			kill(r->guest, ((const struct mig_signal *)r->in)->sig);
+			kill(r->guest, ((const struct mig_signal *)r->in)->sig);	/* not in a call */
 			continue;
 		}
 		if (type == MIG_M_PING)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -25,6 +27,14 @@
 #define HEARTBEAT_NS 1000000000ull
 #define LOST_NS (5 * HEARTBEAT_NS)
 #define GUEST_SCRATCH (64 * 1024)
+#define ERESTARTSYS 512		/* kernel-internal: restart or EINTR, by SA_RESTART */
+#define REM_MAX_SIGS 32
+
+/* Signals from home waiting to be delivered. */
+struct rem_sigs {
+	int n;
+	struct mig_signal s[REM_MAX_SIGS];
+};
 
 enum outcome {
 	GOING_ON = 0,
@@ -101,10 +111,36 @@ static bool interrupts(pid_t guest, int sig)
 	return sig != SIGCHLD && sig != SIGWINCH && sig != SIGURG && sig != SIGCONT;
 }
 
-static void deliver(struct rem *r, int sig)
+/*
+ * A signal from home, with the siginfo it arrived with there: the sender's
+ * pid and uid (home's, as the process believes it is at home), the code
+ * and value. The kernel lets a process forge only negative codes for
+ * another one, so kill()/tkill() signals (and the kernel's own) arrive as
+ * SI_QUEUE with their sender kept.
+ */
+static void deliver(struct rem *r, const struct mig_signal *m)
 {
-	if (sig > 0 && sig <= MIG_NSIG && sig != SIGKILL)
-		kill(r->guest, sig);
+	siginfo_t si;
+
+	if (m->sig <= 0 || m->sig > MIG_NSIG || m->sig == SIGKILL)
+		return;
+	if (!m->has_info) {
+		kill(r->guest, m->sig);
+		return;
+	}
+	memcpy(&si, m->info, sizeof(si));
+	si.si_signo = m->sig;
+	if (si.si_code >= 0 || si.si_code == SI_TKILL)
+		si.si_code = SI_QUEUE;
+	if (syscall(SYS_rt_tgsigqueueinfo, r->guest, r->guest, m->sig, &si))
+		kill(r->guest, m->sig);
+}
+
+static void deliver_all(struct rem *r, struct rem_sigs *q)
+{
+	for (int i = 0; i < q->n; i++)
+		deliver(r, &q->s[i]);
+	q->n = 0;
 }
 
 static void answer(int lfd, uint64_t id, long val, unsigned flags)
@@ -122,12 +158,14 @@ static void answer(int lfd, uint64_t id, long val, unsigned flags)
 static enum outcome on_message(struct rem *r, uint32_t type, size_t len);
 
 /*
- * A forwarded call: send it, then serve what comes until its SYSRET.
- * Returns the call's result, or sets *ret_outcome when the conversation
- * ends meanwhile.
+ * A forwarded call: send it, then serve what comes until its SYSRET;
+ * signals that come meanwhile are kept in @q for the caller to deliver in
+ * the right order. Returns the call's result, or sets *ret_outcome when
+ * the conversation ends meanwhile (*ret_answer false: no answer then).
  */
 static long forward(struct rem *r, const struct seccomp_notif *n, const struct sc_desc *d,
-		    enum outcome *ret_outcome, bool *ret_answer)
+		    struct rem_sigs *q, enum outcome *ret_outcome, bool *ret_answer,
+		    bool *ret_aborted)
 {
 	struct rem_fwd_plan plan;
 	const uint32_t *lens;
@@ -137,52 +175,49 @@ static long forward(struct rem *r, const struct seccomp_notif *n, const struct s
 	int e;
 
 	*ret_answer = true;
+	*ret_aborted = false;
+	e = rem_fwd_gather(n->pid, n->data.nr, (const uint64_t *)n->data.args, d, r->out,
+			   MIG_CHAN_MAX, &len, &plan);
+	if (e == -EFAULT)
+		return -EFAULT;
+	if (e) {
+		/* not expressible here: the call runs at home */
+		r->want_home = true;
+		r->home_reason = MIG_HOME_CALL;
+		*ret_answer = false;
+		return 0;
+	}
+	if (send_rec(r, MIG_M_SYSCALL, r->out, len))
+		goto out_lost;
+	r->nfwd++;
 	for (;;) {
-		const struct mig_fwd_ret *rr = (const void *)r->in;
-		int sig = 0;
+		enum outcome o;
 
-		e = rem_fwd_gather(n->pid, n->data.nr, (const uint64_t *)n->data.args, d, r->out, MIG_CHAN_MAX, &len,
-				   &plan);
-		if (e == -EFAULT)
-			return -EFAULT;
-		if (e) {
-			/* not expressible here: the call runs at home */
-			r->want_home = true;
-			r->home_reason = MIG_HOME_CALL;
-			*ret_answer = false;
-			return 0;
-		}
-		if (send_rec(r, MIG_M_SYSCALL, r->out, len))
+		e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len);
+		if (e)
 			goto out_lost;
-		r->nfwd++;
-		for (;;) {
-			enum outcome o;
-
-			e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len);
-			if (e)
-				goto out_lost;
-			r->last_rx = mig_now_ns();
-			if (type == MIG_M_SYSRET)
-				break;
-			if (type == MIG_M_SIGNAL && !mig_fixed_check(type, len))
-				sig = ((const struct mig_signal *)r->in)->sig;
-			o = on_message(r, type, len);
-			if (o != GOING_ON) {
-				*ret_outcome = o;
-				*ret_answer = false;
-				return 0;
-			}
-		}
-		if (mig_fwd_ret_check(r->in, len, plan.nbuf, &lens, &data, &dlen))
-			goto out_lost;
-		if (!(rr->flags & MIG_FWD_ABORTED))
+		r->last_rx = mig_now_ns();
+		if (type == MIG_M_SYSRET)
 			break;
-		/* stopped at home by a signal: the guest either was interrupted
-		 * too (then its notification is gone) or makes the call again */
-		if (sig && interrupts(r->guest, sig)) {
+		if (type == MIG_M_SIGNAL) {
+			if (mig_fixed_check(type, len))
+				goto out_lost;
+			if (q->n < REM_MAX_SIGS)
+				memcpy(&q->s[q->n++], r->in, sizeof(q->s[0]));
+			continue;
+		}
+		o = on_message(r, type, len);
+		if (o != GOING_ON) {
+			*ret_outcome = o;
 			*ret_answer = false;
 			return 0;
 		}
+	}
+	if (mig_fwd_ret_check(r->in, len, plan.nbuf, &lens, &data, &dlen))
+		goto out_lost;
+	if (((const struct mig_fwd_ret *)r->in)->flags & MIG_FWD_ABORTED) {
+		*ret_aborted = true;
+		return -EINTR;
 	}
 	if (rem_fwd_scatter(n->pid, &plan, lens, data))
 		return -EFAULT;
@@ -192,6 +227,194 @@ out_lost:
 	*ret_outcome = LOST;
 	*ret_answer = false;
 	return 0;
+}
+
+/*
+ * Run a forwarded call and answer it, with the signals that came from
+ * home meanwhile delivered as they would have been there: before the call
+ * returns. A call a signal stopped at home before it did anything
+ * restarts or fails with EINTR as the guest's handler says (the kernel
+ * decides, from -ERESTARTSYS, once the signal is pending).
+ */
+static enum outcome forward_and_answer(struct rem *r, const struct seccomp_notif *n,
+				       const struct sc_desc *d)
+{
+	struct rem_sigs q = { 0 };
+	enum outcome o = GOING_ON;
+	bool reply, aborted;
+
+	for (;;) {
+		bool stop = false;
+		long val = forward(r, n, d, &q, &o, &reply, &aborted);
+
+		if (!reply) {
+			deliver_all(r, &q);
+			return o;
+		}
+		if (r->killable) {
+			/* the wait is killable only: the signals stay pending */
+			deliver_all(r, &q);
+			answer(r->listener, n->id, aborted ? -ERESTARTSYS : val, 0);
+			return o;
+		}
+		if (!aborted) {
+			answer(r->listener, n->id, val, 0);
+			deliver_all(r, &q);
+			return o;
+		}
+		/* older kernels: a signal now ends the guest's wait itself,
+		 * unless blocked or ignored there; then the call goes again */
+		for (int i = 0; i < q.n; i++)
+			stop |= interrupts(r->guest, q.s[i].sig);
+		deliver_all(r, &q);
+		if (stop)
+			return o;
+	}
+}
+
+/* A call made at home on our own behalf, with buffers in our memory. */
+static long forward_own(struct rem *r, long nr, const uint64_t args[6],
+			const struct sc_desc *d, enum outcome *o)
+{
+	struct seccomp_notif n = { .pid = (uint32_t)getpid() };
+	struct rem_sigs q = { 0 };
+	bool reply, aborted;
+	long val;
+
+	n.data.nr = (int)nr;
+	memcpy(n.data.args, args, sizeof(n.data.args));
+	val = forward(r, &n, d, &q, o, &reply, &aborted);
+	deliver_all(r, &q);
+	return reply ? val : -EIO;
+}
+
+/*
+ * A line of the guest's maps with the name home gave that memory: the
+ * guest's memory is anonymous here, but the process knows it as parts of
+ * its files. @line is rewritten in place (room for 4352 bytes).
+ */
+static void rename_line(const struct rem *r, char *line, size_t cap)
+{
+	unsigned long long s, e, hs, he, off;
+	char perm[8], dev[16], name[4096];
+	unsigned long long ino;
+	const char *p = r->maps;
+
+	if (!p || sscanf(line, "%llx-%llx %7s", &s, &e, perm) != 3)
+		return;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+
+		name[0] = 0;
+		if (sscanf(p, "%llx-%llx %*s %llx %15s %llu %4095[^\n]", &hs, &he, &off, dev, &ino,
+			   name) >= 5 && s >= hs && e <= he && ino) {
+			snprintf(line, cap, "%llx-%llx %s %08llx %s %llu %*s%s\n", s, e, perm,
+				 off + (s - hs), dev, ino, name[0] ? 26 - (int)strlen(dev) : 0, "",
+				 name);
+			return;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+/* Whether @path names this process's own maps or smaps. */
+static const char *own_maps(const struct rem *r, const char *path)
+{
+	char self[64];
+	const char *leaf;
+
+	snprintf(self, sizeof(self), "/proc/%d/", r->sh->task.home_pid);
+	if (!strncmp(path, "/proc/self/", 11))
+		leaf = path + 11;
+	else if (!strncmp(path, "/proc/thread-self/", 18))
+		leaf = path + 18;
+	else if (!strncmp(path, self, strlen(self)))
+		leaf = path + strlen(self);
+	else
+		return NULL;
+	return !strcmp(leaf, "maps") || !strcmp(leaf, "smaps") ? leaf : NULL;
+}
+
+/*
+ * open("/proc/self/maps") at home would list the home process's memory,
+ * which is gone: it gets the guest's own maps instead (without the
+ * restorer's leftovers), as a file made at home (a memfd) so that every
+ * later call on the fd runs at home as usual. glibc reads it to find the
+ * stack (pthread_getattr_np), and so do many runtimes.
+ */
+static bool open_own_maps(struct rem *r, const struct seccomp_notif *n, long *ret_val,
+			  enum outcome *o)
+{
+	static const struct sc_desc memfd = { .name = "memfd_create", .cls = SC_FWD,
+		.nargs = 2, .arg = { { .kind = SCK_STR } } };
+	static const struct sc_desc pwr = { .name = "pwrite64", .cls = SC_FWD, .nargs = 4,
+		.arg = { [1] = { .kind = SCK_IN, .flags = SCF_LEN_ARG, .len_arg = 2,
+				 .size = 1 } } };
+	uint64_t a[6] = { 0 }, path_arg = n->data.nr == SYS_open ? n->data.args[0] :
+					  n->data.args[1];
+	int flags = (int)(n->data.nr == SYS_open ? n->data.args[1] : n->data.args[2]);
+	char path[PATH_MAX], src[96], *buf = NULL, line[4352];
+	const char *leaf;
+	size_t len = 0, cap = 0;
+	long fd;
+	FILE *f;
+
+	if (rem_read_str(n->pid, path_arg, path, sizeof(path)) <= 0 ||
+	    !(leaf = own_maps(r, path)) || (flags & O_ACCMODE) != O_RDONLY)
+		return false;
+	snprintf(src, sizeof(src), "/proc/%d/%s", r->guest, !strcmp(leaf, "maps") ? "maps" :
+		 "smaps");
+	f = fopen(src, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e;
+		size_t l = strlen(line);
+
+		/* the restorer's area and the deputy's placeholder are ours */
+		if (sscanf(line, "%llx-%llx", &s, &e) == 2 &&
+		    ((s >= r->sh->keep_start && e <= r->sh->keep_end) ||
+		     (s >= r->sh->task.home_scratch &&
+		      e <= r->sh->task.home_scratch + r->sh->task.home_scratch_len))) {
+			/* and, for smaps, the lines that follow it */
+			while (fgets(line, sizeof(line), f) && !strchr(line, '-'))
+				;
+			if (feof(f))
+				break;
+			if (sscanf(line, "%llx-%llx", &s, &e) != 2)
+				continue;
+			l = strlen(line);
+		}
+		if (sscanf(line, "%llx-%llx", &s, &e) == 2) {
+			rename_line(r, line, sizeof(line));
+			l = strlen(line);
+		}
+		if (len + l + 1 > cap) {
+			char *nb = realloc(buf, cap ? cap * 2 + l : 65536);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap = cap ? cap * 2 + l : 65536;
+		}
+		memcpy(buf + len, line, l);
+		len += l;
+	}
+	fclose(f);
+	a[0] = (uint64_t)(uintptr_t)leaf;
+	a[1] = (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0;
+	fd = forward_own(r, SYS_memfd_create, a, &memfd, o);
+	if (fd >= 0 && len) {
+		uint64_t b[6] = { (uint64_t)fd, (uint64_t)(uintptr_t)buf, len, 0 };
+
+		long w = forward_own(r, SYS_pwrite64, b, &pwr, o);
+
+		if (w < 0)
+			fd = w;
+	}
+	free(buf);
+	*ret_val = fd;
+	return true;
 }
 
 static enum outcome on_notification(struct rem *r)
@@ -207,6 +430,11 @@ static enum outcome on_notification(struct rem *r)
 	if (ioctl(r->listener, SECCOMP_IOCTL_NOTIF_RECV, &n))
 		return GOING_ON;	/* the guest left the call meanwhile */
 	d = sc_lookup(n.data.nr);
+	if ((n.data.nr == SYS_open || n.data.nr == SYS_openat) &&
+	    open_own_maps(r, &n, &val, &o)) {
+		answer(r->listener, n.id, val, 0);
+		return o;
+	}
 	switch (d ? d->cls : SC_HOME) {
 	case SC_ANSWER:
 		val = d->answer == SCA_PPID ? r->home_ppid : r->sh->task.home_pid;
@@ -217,14 +445,13 @@ static enum outcome on_notification(struct rem *r)
 		val = 0;
 		break;
 	case SC_FWD:
-		val = forward(r, &n, d, &o, &reply);
-		break;
+		return forward_and_answer(r, &n, d);
 	case SC_SPECIAL: {
 		struct sc_desc tmp;
 		int how = rem_special(r, &n, d, &tmp, &val);
 
 		if (how == REM_SPECIAL_FWD)
-			val = forward(r, &n, &tmp, &o, &reply);
+			return forward_and_answer(r, &n, &tmp);
 		else if (how == REM_SPECIAL_CONTINUE)
 			flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		else if (how == REM_SPECIAL_HOME)
@@ -239,12 +466,14 @@ static enum outcome on_notification(struct rem *r)
 	return o;
 home:
 	/*
-	 * Left unanswered: freezing the guest takes it out of the call with
-	 * a restart, which the dump rewinds, so the process makes the call
-	 * again at home, natively.
+	 * Left unanswered until the guest is being frozen: then it leaves the
+	 * call with a restart, which the dump rewinds, so the process makes
+	 * the call again at home, natively.
 	 */
 	r->want_home = true;
 	r->home_reason = MIG_HOME_CALL;
+	r->home_notif = n.id;
+	r->home_notif_set = true;
 	return GOING_ON;
 }
 
@@ -258,6 +487,7 @@ static enum outcome send_home(struct rem *r)
 	struct mig_comehome ch = { .reason = r->home_reason };
 	struct mig_dump_stats st = { 0 };
 	struct mig_excl ex[4];
+	struct rem_sigs q = { 0 };
 	struct mig_vma *v = NULL;
 	struct mig_task *t;
 	struct inj j;
@@ -269,7 +499,14 @@ static enum outcome send_home(struct rem *r)
 	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t == MAP_FAILED)
 		return GOING_ON;
-	e = inj_seize(r->guest);
+	e = inj_seize_start(r->guest);
+	if (e)
+		goto out_free;
+	/* a call waiting (killably) for us: its answer lets the stop happen */
+	if (r->home_notif_set)
+		answer(r->listener, r->home_notif, -ERESTARTSYS, 0);
+	r->home_notif_set = false;
+	e = inj_seize_wait(r->guest);
 	if (e)
 		goto out_free;
 	e = inj_setup(&j, r->guest, GUEST_SCRATCH);
@@ -300,6 +537,8 @@ static enum outcome send_home(struct rem *r)
 	e = send_rec(r, MIG_M_COMEHOME, &ch, sizeof(ch));
 	if (!e)
 		e = send_rec(r, MIG_M_TASK, t, sizeof(*t));
+	if (!e && r->maps)
+		e = send_rec(r, MIG_M_MAPS, r->maps, r->maps_len);
 	if (!e)
 		e = mig_dump_pages(r->guest, v, n, sink, r, &st);
 	if (e)
@@ -317,9 +556,8 @@ static enum outcome send_home(struct rem *r)
 		}
 		if (type == MIG_M_GO)
 			break;
-		if (type == MIG_M_SIGNAL && !mig_fixed_check(type, len))
-			j.pending[j.npending < INJ_PENDING_MAX ? j.npending++ : 0] =
-				((const struct mig_signal *)r->in)->sig;
+		if (type == MIG_M_SIGNAL && !mig_fixed_check(type, len) && q.n < REM_MAX_SIGS)
+			memcpy(&q.s[q.n++], r->in, sizeof(q.s[0]));
 		if (type == MIG_M_KILL)
 			goto out_lost;
 	}
@@ -327,8 +565,7 @@ out_teardown:
 	inj_teardown(&j);
 out_detach:
 	ptrace(PTRACE_DETACH, r->guest, 0, 0);
-	for (int i = 0; i < j.npending; i++)
-		deliver(r, j.pending[i]);
+	deliver_all(r, &q);
 out_free:
 	free(v);
 	munmap(t, sizeof(*t));
@@ -346,7 +583,7 @@ static enum outcome on_message(struct rem *r, uint32_t type, size_t len)
 		return LOST;	/* a malformed record: this conversation is over */
 	switch (type) {
 	case MIG_M_SIGNAL:
-		deliver(r, ((const struct mig_signal *)r->in)->sig);
+		deliver(r, (const struct mig_signal *)r->in);
 		return GOING_ON;
 	case MIG_M_KILL:
 		end_guest(r);

@@ -9,6 +9,8 @@
  *                           "guest"; then "end"
  *   expel                   every guest is sent home; "ok N"
  *   bring                   every process of this node comes home; "ok N"
+ *   lock PID 0|1            the user's lock of PID (mosrun -l): held by the
+ *                           process and its descendants; "ok"
  *
  * Anyone may ask to move their own processes (real and effective uid of
  * the process are the caller's); root may move any and expel or bring.
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #include "engine/mig_cantmove.h"
+#include "engine/mig_pstate.h"
 #include "lib/log.h"
 #include "migd.h"
 
@@ -152,6 +155,24 @@ static void do_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const char 
 		close(sp[0]);
 }
 
+static void do_lock(struct migd *m, int fd, uid_t uid, pid_t pid, bool lock)
+{
+	struct mig_pstate ps = { 0 };
+	int e;
+
+	if (uid != 0 && !owns(pid, uid)) {
+		answer(fd, "err not your process");
+		return;
+	}
+	mig_pstate_read(m->run_dir, pid, &ps);
+	ps.lock = lock;
+	e = mig_pstate_write(m->run_dir, pid, &ps);
+	if (e)
+		answer(fd, "err %s", strerror(-e));
+	else
+		answer(fd, "ok");
+}
+
 static void do_list(struct migd *m, int fd)
 {
 	char buf[65536];
@@ -205,6 +226,8 @@ void migd_ctl_handle(struct migd *m)
 	req[n] = 0;
 	if (sscanf(req, "migrate %d %31s", &pid, target) == 2 && pid > 0) {
 		do_migrate(m, fd, cr.uid, pid, target);
+	} else if (sscanf(req, "lock %d %31s", &pid, target) == 2 && pid > 0) {
+		do_lock(m, fd, cr.uid, pid, !strcmp(target, "1"));
 	} else if (!strcmp(req, "list")) {
 		do_list(m, fd);
 	} else if (!strcmp(req, "expel") || !strcmp(req, "bring")) {

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/mig_pstate.h"
 #include "lib/log.h"
 #include "migd.h"
 
@@ -80,4 +85,31 @@ void kid_close_inherited(struct migd *m, int keep)
 	for (int i = 0; i < MIGD_MAX_KIDS; i++)
 		if (m->kid[i].child && m->kid[i].ctl >= 0 && m->kid[i].ctl != keep)
 			close(m->kid[i].ctl);
+}
+
+/*
+ * Per-process state of processes that ended (a lock set by mosrun -l on a
+ * process that never moved, say) goes, so that a new process with the
+ * same pid does not inherit it.
+ */
+void migd_sweep(struct migd *m)
+{
+	char path[4096];
+	struct dirent *e;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/proc", m->run_dir);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end || pid <= 0 || kid_find(m, KID_DEPUTY, (pid_t)pid))
+			continue;
+		if (kill((pid_t)pid, 0) && errno == ESRCH)
+			mig_pstate_remove(m->run_dir, (pid_t)pid);
+	}
+	closedir(dir);
 }

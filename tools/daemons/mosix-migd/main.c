@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/conf.h"
@@ -20,6 +21,8 @@
 #include "lib/notify.h"
 #include "lib/paths.h"
 #include "migd.h"
+
+#define SWEEP_MS 10000
 
 static const char usage[] =
 	"usage: mosix-migd [--node ID] [--debug]\n"
@@ -179,6 +182,7 @@ int main(int argc, char **argv)
 	bool debug = false, help = false;
 	uint32_t node = 0;
 	char path[4096];
+	time_t last_sweep = 0;
 	int r;
 
 	r = parse_args(argc, argv, &node, &debug, &help);
@@ -206,7 +210,14 @@ int main(int argc, char **argv)
 			{ m.signal_fd, POLLIN, 0 },
 		};
 
-		if (poll(pf, 3, -1) < 0) {
+		int n = poll(pf, 3, SWEEP_MS);
+		time_t now = time(NULL);
+
+		if (now - last_sweep >= SWEEP_MS / 1000) {
+			migd_sweep(&m);
+			last_sweep = now;
+		}
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));

@@ -57,6 +57,8 @@ struct kid *kid_find(struct migd *m, enum kid_kind kind, pid_t pid);
 void kid_reap(struct migd *m);
 /* Send @text (and @fd, if >= 0) to a child over its socketpair. */
 int kid_tell(const struct kid *k, const char *text, int fd);
+/* Forget the state of processes that ended. */
+void migd_sweep(struct migd *m);
 /* Close what a fresh child inherited of the parent's and must not keep. */
 void kid_close_inherited(struct migd *m, int keep);
 

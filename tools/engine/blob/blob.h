@@ -35,7 +35,7 @@ struct blob_sync {
 	volatile uint32_t step;
 	volatile uint32_t err;
 	volatile int32_t fd;
-	uint32_t pad;
+	volatile uint32_t killable;	/* the filter waits killably once received */
 };
 
 struct blob_args {

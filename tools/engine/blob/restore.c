@@ -101,8 +101,17 @@ void blob_entry(struct blob_args *a)
 	r = sc(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
 	if (r)
 		fail(a, BLOB_STEP_NNP, r);
-	r = sc(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
-	       SECCOMP_FILTER_FLAG_NEW_LISTENER | a->filter_flags, a->fprog, 0, 0, 0);
+	/*
+	 * Killable waits (5.19+): a signal for the guest may then be queued
+	 * while its forwarded call is being answered, and is delivered as
+	 * the call returns, as it would be at home.
+	 */
+	r = sc(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER |
+	       SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | a->filter_flags, a->fprog, 0, 0, 0);
+	s->killable = r >= 0;
+	if (r == -22)	/* EINVAL: an older kernel */
+		r = sc(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+		       SECCOMP_FILTER_FLAG_NEW_LISTENER | a->filter_flags, a->fprog, 0, 0, 0);
 	if (r < 0)
 		fail(a, BLOB_STEP_FILTER, r);
 	/* READY with the listener; wait for GO (futex and exit are local) */

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# mosrun and its MOSIX names, and the commands that move every process of
+# a node: runon starts a program on another node before it runs anything,
+# nomig locks it (and what it starts) home, mosctl expel sends every guest
+# home and blocks, mosctl bring brings every process home, setpe -off does
+# both before leaving.
+set -u
+here=$(dirname "$0")
+. "$here/../lib/tap.sh"
+. "$here/../harness/cluster.sh"
+. "$here/../lib/migd_cluster.sh"
+. "$here/../lib/infod_cluster.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # SKIP needs root (namespaces, ptrace)"
+	exit 0
+fi
+bin=${MOSIX_BIN:-$here/../../out/asan/bin}
+plan 21
+migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
+infod_start 1 && infod_start 2 || { echo "Bail out! no infod"; exit 1; }
+d1=$(cluster_dir 1)
+d2=$(cluster_dir 2)
+printf '%s' 'import os, sys, time
+for i in range(int(sys.argv[1])):
+    print("line", i, flush=True)
+    time.sleep(0.1)
+sys.exit(5)
+' >"$d1/tmp/counter.py"
+
+# --- runon: on node 2 from the first instruction -----------------------------------
+run_at 1 ro "$bin/runon" 2 python3 /tmp/counter.py 25
+shell=$!
+wait_for 5 eval 'ls "$d2"/run/mosix/guests/* >/dev/null 2>&1'
+ok $? "runon 2: node 2 hosts the process while it runs"
+wait "$shell"
+is "$?" 5 "runon exits with the command's status"
+is "$(grep -c '^line' "$d1/tmp/ro.out")" 25 "all its output at home"
+is "$(cat "$d1/tmp/ro.err")" "" "nothing on stderr"
+run_at 1 ro2 "$bin/mosrun" -n 2 sh -c 'exit 3'
+wait $!
+is "$?" 3 "mosrun -n 2 sh -c 'exit 3': status 3 (sh forks home as needed)"
+run_at 1 ro3 "$bin/runon" 2 /nonexistent/prog
+wait $!
+is "$?" 127 "runon with a missing command: 127"
+
+# --- nomig: locked, and so is what it starts ----------------------------------------
+run_at 1 nm "$bin/nomig" sh -c 'python3 /tmp/counter.py 40; true'
+shell=$!
+sh_pid=$(node_pid 1 nm)
+child=$(child_of 1 "$sh_pid")
+out=$(cluster_exec 1 "$bin/migrate" "$sh_pid" 2 2>&1)
+like "$out" "cannot migrate $sh_pid: locked by user" "nomig: migrate refuses: locked by user"
+out=$(cluster_exec 1 "$bin/migrate" "$child" 2 2>&1)
+like "$out" "cannot migrate $child: locked by user" "and so for its child"
+like "$(cluster_exec 1 "$bin/mps" "$child")" "locked by user" "mps shows the lock"
+cluster_exec 1 kill "$child"
+wait "$shell"
+run_at 1 nm2 "$bin/nomig" /nonexistent/prog
+wait $!
+is "$?" 127 "nomig with a missing command: 127"
+
+# --- mosctl expel on the node hosting guests ----------------------------------------
+shells=()
+for k in a b; do
+	run_at 1 "ex$k" python3 /tmp/counter.py 60
+	shells+=($!)
+done
+pa=$(node_pid 1 exa)
+pb=$(node_pid 1 exb)
+sleep 0.3
+cluster_exec 1 "$bin/migrate" "$pa" 2 && cluster_exec 1 "$bin/migrate" "$pb" 2
+ok $? "two processes sent to node 2"
+cluster_exec 2 "$bin/mosctl" expel
+ok $? "mosctl expel on node 2 succeeds"
+test -z "$(ls "$d2/run/mosix/guests/")"
+ok $? "node 2 hosts no guest any more"
+is "$(cat "$d1/run/mosix/proc/$pa/where" 2>/dev/null || echo gone)" gone \
+	"the first runs at home again (no state: here)"
+is "$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pb/status")" 0 \
+	"the second runs natively at home"
+wait_for 3 test "$(cat "$d2/run/mosix/admin/block" 2>/dev/null)" = 1
+ok $? "node 2 is blocked"
+out=$(cluster_exec 1 "$bin/migrate" "$pa" 2 2>&1)
+like "$out" "blocked" "a blocked node refuses new guests"
+cluster_exec 2 "$bin/mosctl" noblock >/dev/null
+wait "${shells[@]}"
+
+# --- mosctl bring on the home node -----------------------------------------------------
+shells=()
+for k in a b; do
+	run_at 1 "br$k" python3 /tmp/counter.py 60
+	shells+=($!)
+done
+pa=$(node_pid 1 bra)
+pb=$(node_pid 1 brb)
+sleep 0.3
+cluster_exec 1 "$bin/migrate" "$pa" 2 && cluster_exec 1 "$bin/migrate" "$pb" 2
+ok $? "two processes sent to node 2"
+cluster_exec 1 "$bin/mosctl" bring
+ok $? "mosctl bring on node 1 succeeds"
+test -z "$(ls "$d2/run/mosix/guests/")"
+ok $? "none runs on node 2 any more"
+wait "${shells[@]}"
+is "$(cat "$d1/tmp/bra.out" "$d1/tmp/brb.out" | grep -c '^line')" 120 \
+	"both finished at home with all their output"

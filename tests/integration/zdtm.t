@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# The migration suite in the spirit of CRIU's ZDTM: each tests/progs/zdtm_*
+# program sets up one kind of state at home (node 1), says "ready", is
+# migrated to node 2 while it waits, gets SIGUSR2 there, checks that the
+# state survived and says "PASS zdtm_NAME" (see tests/progs/zdtm.h). Each
+# first runs without migration, as the baseline of the same checks.
+#
+# A program whose migrated run fails because the engine is wrong is kept,
+# its checks marked "# TODO engine: why" by the engine_todo table below, so
+# that the suite stays green and the bug stays documented.
+set -u
+here=$(dirname "$0")
+. "$here/../lib/tap.sh"
+. "$here/../harness/cluster.sh"
+. "$here/../lib/migd_cluster.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # SKIP needs root (namespaces, ptrace)"
+	exit 0
+fi
+root=$(cd "$here/../.." && pwd)
+out=$(realpath -m -- "${MOSIX_OUT:-$root/out}")
+bin=$(realpath -m -- "${MOSIX_BIN:-$out/asan/bin}")
+progs=$out/asan/tests/progs
+make -C "$root/tests" --no-print-directory -s O="$out/asan" progs >&2 ||
+	{ echo "Bail out! cannot build the programs of tests/progs"; exit 1; }
+
+# TAG -> the engine bug that makes its migrated run fail
+declare -A engine_todo=(
+	[siginfo]="engine: kill() from home arrives as SI_QUEUE (only a process may forge SI_USER for itself)"
+)
+
+plan 147
+migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
+d1=$(cluster_dir 1)
+d2=$(cluster_dir 2)
+
+# The pty harness for zdtm_tty: ROWS COLS PROG [ARG...] runs PROG as the
+# session leader of a new pty whose window is ROWS x COLS, prints
+# "pty pid=N", copies the terminal's output to stdout (without the \r),
+# and exits with PROG's status (128 + N for signal N).
+cat >"$d1/tmp/zdtm_pty.py" <<'EOF'
+import fcntl, os, pty, struct, sys, termios
+rows, cols = int(sys.argv[1]), int(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    os.execv(sys.argv[3], sys.argv[3:])
+print("pty pid=%d" % pid, flush=True)
+while True:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    sys.stdout.buffer.write(data.replace(b"\r", b""))
+    sys.stdout.flush()
+code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+sys.exit(code if code >= 0 else 128 - code)
+EOF
+
+# start TAG CMD...: run CMD at home, its output in node 1's /tmp/TAG.out;
+# sets shell (the job here) and pid (in node 1: the process under test,
+# which is the one a "pid=N" line names, if any); true once it is ready
+start() {
+	local tag=$1 f=$d1/tmp/$1.out
+	shift
+	run_at 1 "$tag" "$@"
+	shell=$!
+	pid=$(node_pid 1 "$tag")
+	wait_for 10 eval "grep -q '^ready' '$f' || ! kill -0 $shell" 2>/dev/null
+	if grep -q 'pid=' "$f" 2>/dev/null; then
+		pid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' "$f" | head -n 1)
+	fi
+	grep -q '^ready' "$f" && return 0
+	diag "$tag did not get ready: $(cat "$f" "$d1/tmp/$tag.err" 2>/dev/null)"
+	cluster_exec 1 kill -KILL "$pid" 2>/dev/null
+	return 1
+}
+
+# finish TAG: the exit status of the job, killed after 30 s
+finish() {
+	if ! wait_for 30 eval "! kill -0 $shell" 2>/dev/null; then
+		diag "$1: still running after 30 s: killed"
+		cluster_exec 1 kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$shell" 2>/dev/null
+	fi
+	wait "$shell"
+}
+
+# verdict TAG PROG LABEL STATUS WHAT [TODO]: its output says PASS PROG,
+# and it exited 0 (2 tests)
+verdict() {
+	local tag=$1 prog=$2 label=$3 status=$4 what=$5 mark=${6:+ # TODO $6} o
+	o=$(cat "$d1/tmp/$tag.out" "$d1/tmp/$tag.err" 2>/dev/null)
+	like "$o" "^PASS $prog\$" "$label: PASS $what$mark"
+	is "$status" 0 "$label: exit status 0 $what$mark"
+	if [ -z "$mark" ] && ! printf '%s' "$o" | grep -q "^PASS $prog\$"; then
+		diag "--- $tag: output" "$o"
+		diag "--- node 1 migd.log (tail)" "$(tail -n 12 "$d1/tmp/migd.log" 2>/dev/null)"
+		diag "--- node 2 migd.log (tail)" "$(tail -n 12 "$d2/tmp/migd.log" 2>/dev/null)"
+	fi
+}
+
+# zdtm TAG CMD...: the baseline run, then the migrated one (7 tests). The
+# program is zdtm_${TAG%%-*}. A function pre_TAG runs just before SIGUSR2
+# is sent, post_TAG just after; both in either run, with $tag and $pid set.
+zdtm() {
+	local name=$1 prog="zdtm_${1%%-*}" label="zdtm_$1" status err
+	shift
+	for tag in "b_$name" "m_$name"; do
+		if start "$tag" "$@"; then
+			if [ "$tag" = "m_$name" ]; then
+				err=$(cluster_exec 1 "$bin/migrate" "$pid" 2 2>&1)
+				ok $? "$label: migrate it (pid $pid) to node 2${err:+: $err}"
+				guest_of 2 "$pid" >/dev/null
+				ok $? "$label: node 2 hosts its guest"
+			fi
+			if declare -F "pre_$name" >/dev/null; then "pre_$name"; fi
+			cluster_exec 1 kill -USR2 "$pid"
+			if declare -F "post_$name" >/dev/null; then "post_$name"; fi
+		elif [ "$tag" = "m_$name" ]; then
+			ok 1 "$label: migrate it to node 2"
+			ok 1 "$label: node 2 hosts its guest"
+		fi
+		finish "$tag"
+		status=$?
+		if [ "$tag" = "b_$name" ]; then
+			verdict "$tag" "$prog" "$label" "$status" "(baseline)"
+		else
+			verdict "$tag" "$prog" "$label" "$status" "after migration" "${engine_todo[$name]:-}"
+		fi
+	done
+	wait_for 3 eval "! guest_of 2 $pid"
+	ok $? "$label: no guest left on node 2"
+}
+
+# zdtm_sigmask: SIGUSR1 once and its real-time signal twice, while blocked
+pre_sigmask() {
+	local rt
+	rt=$(sed -n 's/^ready rt=//p' "$d1/tmp/$tag.out")
+	cluster_exec 1 kill -USR1 "$pid"
+	cluster_exec 1 kill "-${rt:-36}" "$pid"
+	cluster_exec 1 kill "-${rt:-36}" "$pid"
+	sleep 0.2
+}
+
+# zdtm_siginfo: SIGUSR1 from a process at home
+pre_siginfo() {
+	cluster_exec 1 kill -USR1 "$pid"
+}
+
+# in_read: the process under test is blocked in read(2) at home (where
+# the home agent runs a forwarded read, if it moved)
+in_read() {
+	[ "$(cluster_exec 1 cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" = 0 ]
+}
+
+# zdtm_sigrestart: SIGUSR1 into each blocking read; data for the second
+post_sigrestart() {
+	local f=$d1/tmp/$tag.out wfd
+	wait_for 10 grep -q '^blocking eintr' "$f"
+	wait_for 5 in_read || diag "$tag: not seen blocked in the first read"
+	sleep 0.1
+	cluster_exec 1 kill -USR1 "$pid"
+	wait_for 10 grep -q '^blocking restart' "$f"
+	wait_for 5 in_read || diag "$tag: not seen blocked in the second read"
+	sleep 0.1
+	cluster_exec 1 kill -USR1 "$pid"
+	sleep 0.3
+	wfd=$(sed -n 's/^blocking restart wfd=//p' "$f")
+	cluster_exec 1 sh -c "printf data >/proc/$pid/fd/${wfd:-4}"
+}
+
+p=$progs
+zdtm file "$p/zdtm_file"
+zdtm pipe "$p/zdtm_pipe"
+zdtm tty python3 /tmp/zdtm_pty.py 37 91 "$p/zdtm_tty" 37 91
+zdtm sigmask "$p/zdtm_sigmask"
+zdtm raise "$p/zdtm_raise"
+zdtm siginfo "$p/zdtm_siginfo"
+zdtm sigrestart "$p/zdtm_sigrestart"
+zdtm altstack "$p/zdtm_altstack"
+zdtm fpu "$p/zdtm_fpu"
+diag "zdtm_fpu: $(sed -n 's/^ready //p' "$d1/tmp/m_fpu.out") registers"
+zdtm heap "$p/zdtm_heap" 256
+zdtm dlopen "$p/zdtm_dlopen"
+zdtm procmaps "$p/zdtm_procmaps"
+zdtm mmapfile "$p/zdtm_mmapfile"
+zdtm timers "$p/zdtm_timers"
+zdtm ids "$p/zdtm_ids"
+zdtm rlimit "$p/zdtm_rlimit"
+zdtm exit-exit "$p/zdtm_exit" exit
+zdtm exit-abort "$p/zdtm_exit" abort
+zdtm exit-segv "$p/zdtm_exit" segv
+zdtm fork "$p/zdtm_fork"
+zdtm exec "$p/zdtm_exec"

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * zdtm_sigrestart: a read from an empty pipe, which after the migration
+ * blocks at home, is interrupted by SIGUSR1. Without SA_RESTART the read
+ * fails with EINTR; with it the read goes on and returns the data written
+ * later. It says "blocking eintr" and "blocking restart wfd=N" before
+ * each read: the test then sends SIGUSR1, and for the second writes
+ * "data" into the pipe through /proc/PID/fd/N.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "zdtm.h"
+
+static volatile sig_atomic_t hits;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	hits++;
+}
+
+static void set(int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+int main(void)
+{
+	char buf[16];
+	int p[2];
+	ssize_t n;
+
+	zdtm_init("zdtm_sigrestart");
+	if (pipe(p)) {
+		printf("FAIL zdtm_sigrestart: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	set(0);
+
+	zdtm_ready();
+	zdtm_wait();
+
+	printf("blocking eintr\n");
+	errno = 0;
+	n = read(p[0], buf, sizeof(buf));
+	zdtm_check(n == -1 && errno == EINTR, "read without SA_RESTART returned %zd (%m)", n);
+	zdtm_check(hits == 1, "the handler ran %d times, expected 1", (int)hits);
+
+	set(SA_RESTART);
+	printf("blocking restart wfd=%d\n", p[1]);
+	memset(buf, 0, sizeof(buf));
+	n = read(p[0], buf, sizeof(buf) - 1);
+	zdtm_check(n == 4 && strcmp(buf, "data") == 0, "read with SA_RESTART returned %zd '%s' (%m)",
+		   n, buf);
+	zdtm_check(hits == 2, "the handler ran %d times, expected 2", (int)hits);
+	return zdtm_done();
+}
