@@ -22,6 +22,7 @@ DEPS=(
 	tmux python3                     # mtop driven in a terminal; JSON checks
 	dpkg-dev debhelper               # ./build.sh debs: the packages
 	apt-utils gnupg                  # the signed apt repository
+	bc xz-utils gzip                 # real programs the migration tests move
 	lintian piuparts debootstrap     # packaging tier: package checks, chroots
 	debian-archive-keyring           # debootstrap of the test chroots
 	systemd-container man-db         # boot test (nspawn), man --warnings

@@ -18,7 +18,10 @@ fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
 plan 21
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
-infod_start 1 && infod_start 2 || { echo "Bail out! no infod"; exit 1; }
+if ! infod_start 1 || ! infod_start 2; then
+	echo "Bail out! no infod"
+	exit 1
+fi
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
 printf '%s' 'import os, sys, time
@@ -31,7 +34,8 @@ sys.exit(5)
 # --- runon: on node 2 from the first instruction -----------------------------------
 run_at 1 ro "$bin/runon" 2 python3 /tmp/counter.py 25
 shell=$!
-wait_for 5 eval 'ls "$d2"/run/mosix/guests/* >/dev/null 2>&1'
+has_guest() { compgen -G "$d2/run/mosix/guests/*" >/dev/null; }
+wait_for 5 has_guest
 ok $? "runon 2: node 2 hosts the process while it runs"
 wait "$shell"
 is "$?" 5 "runon exits with the command's status"
@@ -77,6 +81,7 @@ test -z "$(ls "$d2/run/mosix/guests/")"
 ok $? "node 2 hosts no guest any more"
 is "$(cat "$d1/run/mosix/proc/$pa/where" 2>/dev/null || echo gone)" gone \
 	"the first runs at home again (no state: here)"
+# shellcheck disable=SC2016 # awk's own $2
 is "$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pb/status")" 0 \
 	"the second runs natively at home"
 wait_for 3 test "$(cat "$d2/run/mosix/admin/block" 2>/dev/null)" = 1

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "engine/dep_agent.h"
 #include "engine/mig_img.h"
 #include "engine/mig_inject.h"
 #include "engine/mig_net.h"
@@ -34,8 +35,11 @@ struct dep {
 	uint64_t last_rx, last_tx;
 	int ctl_fd;			/* requests from migd (-1: none) */
 	int client_fd;			/* a migrate command waiting for an answer */
-	bool parked;			/* in pause() at the gadget */
+	bool parked;			/* waiting for calls: the agent, or pause() */
+	struct dep_agent ag;		/* the home agent, once planted */
+	bool agent;			/* planted: calls go through it */
 	bool lost;			/* the node stopped answering: killed */
+	bool stopping;			/* our SIGSTOP, after the guest stopped */
 	uint64_t frozen_ns;		/* the last migration's freeze time */
 	uint64_t sent_bytes;
 	const char *fault;		/* MOSIX_FAULT */
@@ -58,6 +62,11 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen);
  * the home process was killed).
  */
 int dep_serve(struct dep *d);
+
+/* Let the home process wait for calls (the agent loop, or pause() at the
+ * gadget where signals find it); and stop it again for injection. */
+int dep_park(struct dep *d);
+int dep_unpark(struct dep *d);
 
 /* Move the process from its node to @node, the image relayed through
  * home; on failure it runs on where it was. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <linux/ptrace.h>	/* after sys/ptrace.h: PTRACE_LISTEN, EVENT_STOP */
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -61,6 +62,7 @@ static void close_chan(struct dep *d)
 void dep_release(struct dep *d)
 {
 	close_chan(d);
+	dep_agent_release(&d->ag);
 	if (d->in && d->in != MAP_FAILED)
 		munmap(d->in, MIG_CHAN_MAX);
 	if (d->out && d->out != MAP_FAILED)
@@ -108,11 +110,16 @@ static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
 	return e;
 }
 
-/* The process waits in pause() at the gadget, where signals find it. */
-static int park(struct dep *d)
+int dep_park(struct dep *d)
 {
 	struct user_regs_struct r = d->j.saved;
 
+	if (d->agent) {
+		if (dep_agent_start(&d->ag, &d->j))
+			return -ESRCH;
+		d->parked = true;
+		return 0;
+	}
 	r.rip = d->j.gadget;
 	r.rax = SYS_pause;
 	r.orig_rax = (unsigned long long)-1;
@@ -122,7 +129,7 @@ static int park(struct dep *d)
 	return 0;
 }
 
-static int unpark(struct dep *d)
+int dep_unpark(struct dep *d)
 {
 	int e;
 
@@ -130,6 +137,7 @@ static int unpark(struct dep *d)
 		return 0;
 	e = inj_interrupt(&d->j);
 	d->parked = false;
+	d->ag.running = false;
 	return e;
 }
 
@@ -356,7 +364,9 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	e = mig_net_connect(d->net, node, &d->ch);
 	if (e) {
 		snprintf(why, whylen, "cannot reach node %u: %s", node,
-			 e == -EKEYREJECTED ? "the cluster keys differ" : strerror(-e));
+			 e == -EKEYREJECTED ? "the cluster keys differ" :
+			 e == -EPERM ? "it does not take this node (not in its map, or another "
+				       "address)" : strerror(-e));
 		goto out_teardown;
 	}
 	fill_hello(d, d->task, v, n, &h);
@@ -388,12 +398,14 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	}
 	drop_home_memory(d, v, n);
 	free(v);
+	/* without the agent, each call is one more ptrace stop: slower, right */
+	d->agent = !fault(d, "no-agent") && !dep_agent_plant(&d->ag, &d->j, d->pidfd);
 	d->sent_bytes = st.bytes;
 	d->frozen_ns = mig_now_ns() - t0;
 	d->where = node;
 	d->nmigs++;
 	write_state(d);
-	return park(d);
+	return dep_park(d);
 
 out_teardown:
 	close_chan(d);
@@ -431,9 +443,11 @@ static int serve_call(struct dep *d, size_t len)
 	bool aborted;
 	int e;
 
-	e = unpark(d);
+	/* with the agent, the process stays in its loop */
+	e = d->agent ? 0 : dep_unpark(d);
 	if (!e)
-		e = dep_serve_call(&d->j, d->in, len, d->out, MIG_CHAN_MAX, &out_len, &aborted);
+		e = dep_serve_call(&d->j, d->agent ? &d->ag : NULL, d->in, len, d->out,
+				   MIG_CHAN_MAX, &out_len, &aborted);
 	if (e == -ESRCH)
 		return e;
 	if (e)
@@ -448,8 +462,8 @@ static int serve_call(struct dep *d, size_t len)
 	e = send_rec(d, MIG_M_SYSRET, d->out, out_len);
 	/* busy at home, not silent: a long blocking call is no lost node */
 	d->last_rx = mig_now_ns();
-	if (!e)
-		e = park(d);
+	if (!e && !d->agent)
+		e = dep_park(d);
 	return e;
 }
 
@@ -497,7 +511,7 @@ static void finish(struct dep *d, const struct mig_exit *ex)
 {
 	int st;
 
-	if (unpark(d))
+	if (dep_unpark(d))
 		return;
 	if (!ex->signaled) {
 		inj_call(&d->j, SYS_exit_group, ex->code, 0, 0, 0, 0, 0);
@@ -532,6 +546,17 @@ static int on_sigchld(struct dep *d)
 			/* killed at home (kill -9): the node ends its part now */
 			send_rec(d, MIG_M_KILL, &k, sizeof(k));
 			return 1;
+		}
+		if ((st >> 16) == PTRACE_EVENT_STOP && WSTOPSIG(st) != SIGTRAP) {
+			/* in group stop, as its shell sees it: stay, but hear SIGCONT */
+			ptrace(PTRACE_LISTEN, d->pid, 0, 0);
+			continue;
+		}
+		if ((st >> 16) == 0 && WSTOPSIG(st) == SIGSTOP && d->stopping) {
+			/* ours (the guest stopped): into group stop for real */
+			d->stopping = false;
+			ptrace(PTRACE_CONT, d->pid, 0, SIGSTOP);
+			continue;
 		}
 		if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP) {
 			struct mig_signal s = { .sig = WSTOPSIG(st) };
@@ -660,6 +685,10 @@ int dep_serve(struct dep *d)
 				if (dep_restore_home(d, why, sizeof(why)) == 0) {
 					d->where = 0;
 					write_state(d);
+					/* no more requests: the next goes to a new deputy */
+					if (d->ctl_fd >= 0)
+						close(d->ctl_fd);
+					d->ctl_fd = -1;
 					reply_client(d, "ok");
 					ret = 0;
 					goto out;
@@ -672,6 +701,18 @@ int dep_serve(struct dep *d)
 				}
 				break;
 			case MIG_M_PING:
+				break;
+			case MIG_M_STOPPED:
+				/*
+				 * Job control: the guest stopped (SIGTSTP from the
+				 * terminal, say), so the home process stops too and
+				 * its parent sees it stopped; SIGCONT at home reaches
+				 * the guest as any signal.
+				 */
+				if (!mig_fixed_check(type, len) && !d->stopping) {
+					d->stopping = true;
+					kill(d->pid, SIGSTOP);
+				}
 				break;
 			default:
 				goto out_lost;

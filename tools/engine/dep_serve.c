@@ -13,8 +13,8 @@ static uint64_t align16(uint64_t x)
 	return (x + 15) & ~15ull;
 }
 
-int dep_serve_call(struct inj *j, const void *rec, size_t len, uint8_t *reply, size_t cap,
-		   size_t *ret_len, bool *ret_aborted)
+int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t len,
+		   uint8_t *reply, size_t cap, size_t *ret_len, bool *ret_aborted)
 {
 	const struct mig_fwd_call *c = rec;
 	const struct mig_fwd_buf *b;
@@ -34,7 +34,7 @@ int dep_serve_call(struct inj *j, const void *rec, size_t len, uint8_t *reply, s
 		return -EBADMSG;
 	memcpy(args, c->args, sizeof(args));
 	cur = j->scratch + FIRST_BUF;
-	limit = j->scratch + j->scratch_len;
+	limit = j->scratch + j->scratch_len - DEP_AGENT_TOP;
 	/* buffers first, then each iovec array */
 	for (uint32_t i = 0; i < c->nbuf; i++) {
 		where[i] = cur;
@@ -69,14 +69,18 @@ int dep_serve_call(struct inj *j, const void *rec, size_t len, uint8_t *reply, s
 		cur = align16(cur + n * sizeof(v[0]));
 	}
 
-	j->aborted = 0;
-	j->abort_on_signal = 1;
-	ret = inj_call(j, c->nr, (long)args[0], (long)args[1], (long)args[2], (long)args[3],
-		       (long)args[4], (long)args[5]);
-	j->abort_on_signal = 0;
+	if (ag) {
+		ret = dep_agent_call(ag, j, c->nr, args, ret_aborted);
+	} else {
+		j->aborted = 0;
+		j->abort_on_signal = 1;
+		ret = inj_call(j, c->nr, (long)args[0], (long)args[1], (long)args[2],
+			       (long)args[3], (long)args[4], (long)args[5]);
+		j->abort_on_signal = 0;
+		*ret_aborted = j->aborted;
+	}
 	if (j->dead)
 		return -ESRCH;
-	*ret_aborted = j->aborted;
 
 	rr->ret = ret;
 	rr->nbuf = c->nbuf;

@@ -14,19 +14,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/dep_agent.h"
 #include "engine/mig_inject.h"
 
 /* Scratch the deputy maps in the home process: gadget page + buffers. */
 #define DEP_SCRATCH_LEN (8u << 20)
 
 /*
+ * The call runs through the home agent @ag when given, else by injection.
  * @rec/@len: a SYSCALL payload (checked here). Fills @reply (@cap bytes)
  * with the SYSRET payload. *@ret_aborted: a signal interrupted the call at
  * home before it did anything (it returned -EINTR there; the remote
  * decides whether to make it again). -EBADMSG for a malformed record,
  * -ESRCH when the home process died.
  */
-int dep_serve_call(struct inj *j, const void *rec, size_t len, uint8_t *reply, size_t cap,
-		   size_t *ret_len, bool *ret_aborted);
+int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t len,
+		   uint8_t *reply, size_t cap, size_t *ret_len, bool *ret_aborted);
 
 #endif

@@ -202,8 +202,7 @@ int dep_restore_home(struct dep *d, char *why, size_t whylen)
 	uint32_t n = 0;
 	int e;
 
-	e = inj_interrupt(&d->j);
-	d->parked = false;
+	e = dep_unpark(d);
 	if (e) {
 		snprintf(why, whylen, "the home process is gone");
 		return e;
@@ -243,15 +242,7 @@ out_undo:
 		unmap_all(d, copy, n);
 	free(copy);
 	mig_chan_send(d->ch, MIG_M_GO, NULL, 0);
-	{
-		struct user_regs_struct r = d->j.saved;
-
-		r.rip = d->j.gadget;
-		r.rax = SYS_pause;
-		r.orig_rax = (unsigned long long)-1;
-		if (!ptrace(PTRACE_SETREGS, d->pid, 0, &r) && !ptrace(PTRACE_CONT, d->pid, 0, 0))
-			d->parked = true;
-	}
+	dep_park(d);
 	return e;
 }
 

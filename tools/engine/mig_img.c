@@ -148,6 +148,7 @@ int mig_fixed_check(uint32_t type, size_t len)
 	switch (type) {
 	case MIG_M_SIGNAL:
 	case MIG_M_KILL:
+	case MIG_M_STOPPED:
 		want = sizeof(struct mig_signal);
 		break;
 	case MIG_M_EXIT:

@@ -57,6 +57,7 @@ enum mig_msg {
 	MIG_M_FILEDATA,
 	MIG_M_PPID,	/* D->R: the home parent changed */
 	MIG_M_MAPS,	/* after TASK: home's /proc/PID/maps text, for the names */
+	MIG_M_STOPPED,	/* R->D: the guest stopped (job control); mig_signal */
 	MIG_M_MAX
 };
 

@@ -141,6 +141,8 @@ static void __attribute__((noreturn)) guest_main(struct rem *r)
 	if (setgroups(0, NULL) || setresgid(g, g, g) || setresuid(REM_GUEST_UID, REM_GUEST_UID,
 								  REM_GUEST_UID))
 		_exit(120);
+	/* its own name, for ps and mps --guests on this node */
+	prctl(PR_SET_NAME, r->hello.comm);
 	if (rem_fault(r, "stage")) {
 		r->sh->err = -EIO;
 		r->sh->step = MIG_STAGE_MAP;

@@ -136,6 +136,47 @@ static void deliver(struct rem *r, const struct mig_signal *m)
 		kill(r->guest, m->sig);
 }
 
+static bool stopped(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'T';
+}
+
+/*
+ * Job control: after a stop signal the guest may enter group stop (its
+ * default action); home is told, so that the home process stops too and
+ * the shell at home sees it stopped.
+ */
+static void report_stop(struct rem *r, int sig)
+{
+	struct mig_signal s = { .sig = sig };
+
+	if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+		return;
+	for (int i = 0; i < 20; i++) {
+		struct timespec ts = { 0, 5 * 1000000 };
+
+		if (stopped(r->guest)) {
+			send_rec(r, MIG_M_STOPPED, &s, sizeof(s));
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void deliver_all(struct rem *r, struct rem_sigs *q)
 {
 	for (int i = 0; i < q->n; i++)
@@ -584,6 +625,7 @@ static enum outcome on_message(struct rem *r, uint32_t type, size_t len)
 	switch (type) {
 	case MIG_M_SIGNAL:
 		deliver(r, (const struct mig_signal *)r->in);
+		report_stop(r, ((const struct mig_signal *)r->in)->sig);
 		return GOING_ON;
 	case MIG_M_KILL:
 		end_guest(r);

@@ -122,9 +122,13 @@ static void do_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const char 
 
 		snprintf(req, sizeof(req), node && node != m->id.self ? "move %lu" : "home",
 			 node);
-		if (kid_tell(k, req, fd))
-			answer(fd, "err the deputy of %d does not answer", pid);
-		return;
+		if (!kid_tell(k, req, fd))
+			return;
+		/* a deputy that just brought it home and is ending: forget it */
+		close(k->ctl);
+		k->ctl = -1;
+		k->kind = 0;
+		k->pid = 0;
 	}
 	if (!node || node == m->id.self) {
 		answer(fd, "ok home");

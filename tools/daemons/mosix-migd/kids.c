@@ -100,9 +100,7 @@ void migd_sweep(struct migd *m)
 
 	snprintf(path, sizeof(path), "%s/proc", m->run_dir);
 	dir = opendir(path);
-	if (!dir)
-		return;
-	while ((e = readdir(dir))) {
+	while (dir && (e = readdir(dir))) {
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
@@ -110,6 +108,20 @@ void migd_sweep(struct migd *m)
 			continue;
 		if (kill((pid_t)pid, 0) && errno == ESRCH)
 			mig_pstate_remove(m->run_dir, (pid_t)pid);
+	}
+	if (dir)
+		closedir(dir);
+	/* guests of a supervisor that died with a migd crash */
+	snprintf(path, sizeof(path), "%s/guests", m->run_dir);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (!*end && pid > 0 && kill((pid_t)pid, 0) && errno == ESRCH)
+			mig_guest_remove(m->run_dir, (pid_t)pid);
 	}
 	closedir(dir);
 }

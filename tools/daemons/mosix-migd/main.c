@@ -139,6 +139,8 @@ static int setup(struct migd *m, uint32_t node)
 		log_err("cannot listen on TCP port %u: %s", m->net.port, strerror(-r));
 		return r;
 	}
+	/* what a crashed predecessor left, gone before anyone can ask */
+	migd_sweep(m);
 	r = migd_ctl_open(m);
 	if (r) {
 		log_err("cannot open '%s/%s': %s", m->run_dir, MIGD_SOCKET,

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.inc"
+#include "engine/dep_agent.h"
+
+#define MAX_WAIT_NS (50 * 1000000L)	/* how late a signal may be noticed */
+
+int dep_agent_plant(struct dep_agent *a, struct inj *j, int pidfd)
+{
+	uint64_t top = j->scratch + j->scratch_len - DEP_AGENT_TOP;
+	long hfd, r;
+	int mfd;
+
+	memset(a, 0, sizeof(*a));
+	if (j->scratch_len < 2 * DEP_AGENT_TOP)
+		return -EINVAL;
+	/* the name is read from the scratch page: "agent" */
+	if (inj_put(j, j->scratch + 512, "mosix-agent", 12))
+		return -ESRCH;
+	hfd = inj_call(j, SYS_memfd_create, (long)(j->scratch + 512), MFD_CLOEXEC, 0, 0, 0, 0);
+	if (hfd < 0)
+		return (int)hfd;
+	mfd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)hfd, 0);
+	r = mfd < 0 ? -errno : ftruncate(mfd, 4096) ? -errno : 0;
+	if (!r) {
+		r = inj_call(j, SYS_mmap, (long)top, 4096, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_FIXED, hfd, 0);
+		r = r == (long)top ? 0 : r < 0 ? r : -EFAULT;
+	}
+	/* the home's fd table must look as before */
+	inj_call(j, SYS_close, hfd, 0, 0, 0, 0, 0);
+	if (!r) {
+		a->shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+		if (a->shm == MAP_FAILED) {
+			a->shm = NULL;
+			r = -errno;
+		}
+	}
+	if (mfd >= 0)
+		close(mfd);
+	if (r)
+		return (int)r;
+	a->shm_home = top;
+	a->code = j->scratch + 2048;	/* above the small scratch buffers */
+	a->seq = a->shm->done;
+	return inj_put(j, a->code, agent_bin, sizeof(agent_bin));
+}
+
+int dep_agent_start(struct dep_agent *a, struct inj *j)
+{
+	struct user_regs_struct r = j->saved;
+
+	r.rip = a->code;
+	r.rdi = a->shm_home;
+	r.rsp = a->shm_home - 256;	/* the agent's stack, below its page */
+	r.orig_rax = (unsigned long long)-1;
+	if (ptrace(PTRACE_SETREGS, j->pid, 0, &r) || ptrace(PTRACE_CONT, j->pid, 0, 0))
+		return -ESRCH;
+	a->running = true;
+	return 0;
+}
+
+int dep_agent_stop(struct dep_agent *a, struct inj *j)
+{
+	if (!a->running)
+		return 0;
+	a->running = false;
+	return inj_interrupt(j);
+}
+
+/* A stop of the home process while the agent runs a call. */
+static int on_stop(struct inj *j, int st)
+{
+	if (!WIFSTOPPED(st)) {
+		j->dead = 1;
+		return -ESRCH;
+	}
+	if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP) {
+		/* a signal for the process: noted, and maybe the call aborted */
+		j->abort_on_signal = 1;
+		inj_note_stop(j, WSTOPSIG(st));
+		j->abort_on_signal = 0;
+	}
+	return ptrace(PTRACE_CONT, j->pid, 0, 0) ? -ESRCH : 0;
+}
+
+long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t args[6],
+		    bool *ret_aborted)
+{
+	struct agent_shm *s = a->shm;
+	long wait_ns = 20000;
+	uint32_t seq = ++a->seq;
+
+	j->aborted = 0;
+	s->nr = nr;
+	for (int i = 0; i < 6; i++)
+		s->a[i] = (long)args[i];
+	__atomic_store_n(&s->req, seq, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &s->req, FUTEX_WAKE, 1, NULL, NULL, 0);
+	while (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != seq) {
+		struct timespec ts = { 0, wait_ns };
+		int st;
+		pid_t w;
+
+		syscall(SYS_futex, &s->done, FUTEX_WAIT, seq - 1, &ts, NULL, 0);
+		if (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) == seq)
+			break;
+		/* a long call (a read from a terminal): look for signals less often */
+		if (wait_ns < MAX_WAIT_NS)
+			wait_ns *= 2;
+		while ((w = waitpid(j->pid, &st, __WALL | WNOHANG)) == j->pid)
+			if (on_stop(j, st))
+				return -ESRCH;
+		if (w < 0 && errno != EINTR)
+			return -ESRCH;
+	}
+	*ret_aborted = j->aborted;
+	return s->ret;
+}
+
+void dep_agent_release(struct dep_agent *a)
+{
+	if (a->shm)
+		munmap(a->shm, 4096);
+	a->shm = NULL;
+}

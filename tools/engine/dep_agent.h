@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MOSIX_DEP_AGENT_H
+#define MOSIX_DEP_AGENT_H
+
+/*
+ * The home agent (blob/agent.c) in the home process of a migrated
+ * process: planted once at the commit, it makes each forwarded call with
+ * one futex round trip instead of a ptrace stop and an injection. The
+ * deputy stops it (PTRACE_INTERRUPT) to inject anything else, and starts
+ * it again afterwards.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/blob/agent.h"
+#include "engine/mig_inject.h"
+
+/* The top of the scratch area is the agent's: its shared page and stack. */
+#define DEP_AGENT_TOP (64u * 1024)
+
+struct dep_agent {
+	struct agent_shm *shm;		/* the deputy's view */
+	uint64_t shm_home;		/* the home process's view */
+	uint64_t code;			/* where the loop is, at home */
+	uint32_t seq;
+	bool running;
+};
+
+/* The process is stopped with @j set up: map the shared page (a memfd
+ * made in the home process, its fd closed there again) and copy the loop.
+ * @pidfd is the home process's. */
+int dep_agent_plant(struct dep_agent *a, struct inj *j, int pidfd);
+
+/* Run the loop (from a ptrace stop); stop it again (to a ptrace stop). */
+int dep_agent_start(struct dep_agent *a, struct inj *j);
+int dep_agent_stop(struct dep_agent *a, struct inj *j);
+
+/*
+ * One call through the loop. Signals that stop the process meanwhile are
+ * noted in @j (pending) and suppressed; one that interrupts the call
+ * before it did anything makes it return -EINTR and sets *@ret_aborted.
+ * -ESRCH (as the result) when the process died.
+ */
+long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t args[6],
+		    bool *ret_aborted);
+
+void dep_agent_release(struct dep_agent *a);
+
+#endif
