@@ -303,7 +303,8 @@ run_at 1 churn0 "$progs/mm_churn" - "${rounds:-0}"
 wait $!
 like "$(cat "$d1/tmp/churn.out")" "^rounds [0-9]+ run " "it ran its $rounds rounds to the end"
 same churn0.out churn.out "its memory and checksums are those of $rounds rounds at home"
-wait_for 5 settled
+# the entry of a process that ended at home goes at migd's next sweep (10 s)
+wait_for 15 settled
 for k in 1 2 3; do
 	is "$(node_state "$k")" "${state0[k]}" \
 		"node $k: no process, child of migd, descriptor or run file left"

@@ -79,8 +79,8 @@ cluster_exec 2 "$bin/mosctl" expel
 ok $? "mosctl expel on node 2 succeeds"
 test -z "$(ls "$d2/run/mosix/guests/")"
 ok $? "node 2 hosts no guest any more"
-is "$(cat "$d1/run/mosix/proc/$pa/where" 2>/dev/null || echo gone)" gone \
-	"the first runs at home again (no state: here)"
+wait_for 3 grep -qx here "$d1/run/mosix/proc/$pa/where"
+ok $? "the first runs at home again (where says here)"
 # shellcheck disable=SC2016 # awk's own $2
 is "$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pb/status")" 0 \
 	"the second runs natively at home"

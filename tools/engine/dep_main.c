@@ -733,6 +733,8 @@ out:
 	reply_client(d, "err the process ended");
 	if (sfd >= 0)
 		close(sfd);
-	mig_pstate_remove(d->run_dir, d->pid);
+	/* home again, it keeps its count and lock; ended, its entry goes */
+	if (kill(d->pid, 0) && errno == ESRCH)
+		mig_pstate_remove(d->run_dir, d->pid);
 	return ret;
 }

@@ -183,16 +183,29 @@ out_close:
 	return r;
 }
 
+/* The real uid of @pid, or -1. */
+static uid_t process_uid(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	return stat(path, &st) ? (uid_t)-1 : st.st_uid;
+}
+
 int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 {
 	char dir[PATH_MAX], text[PSTATE_FILE_MAX];
+	uid_t owner;
 	int r;
 
 	if (s->where > MAP_MAX_ID)
 		return -EINVAL;
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/proc", run_dir) >= sizeof(dir))
 		return -ENAMETOOLONG;
-	r = make_dir(dir, 0755, (gid_t)-1);
+	/* sticky and open, like /tmp: a user may make their process's entry
+	 * (and write 1 to lock, or a node to where) */
+	r = make_dir(dir, 01777, (gid_t)-1);
 	if (r < 0)
 		return r;
 	r = proc_path(dir, sizeof(dir), run_dir, pid, NULL);
@@ -201,6 +214,7 @@ int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 	r = make_dir(dir, 0755, (gid_t)-1);
 	if (r < 0)
 		return r;
+	owner = process_uid(pid);
 
 	/* the count first: a reader that sees the new place sees the new count */
 	snprintf(text, sizeof(text), "%u\n", s->nmigs);
@@ -214,7 +228,20 @@ int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 		snprintf(text, sizeof(text), "%u\n", s->where);
 	else
 		snprintf(text, sizeof(text), "here\n");
-	return write_file(dir, "where", text, 0644);
+	r = write_file(dir, "where", text, 0644);
+	/* the process's user may write lock and where (mosix-migd acts on it) */
+	if (!r && owner != (uid_t)-1 && geteuid() == 0) {
+		static const char *const names[] = { "", "/nmigs", "/lock", "/where" };
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char p[PATH_MAX + 8];
+
+			snprintf(p, sizeof(p), "%s%s", dir, names[i]);
+			if (chown(p, owner, (gid_t)-1) && errno != ENOENT)
+				r = -errno;
+		}
+	}
+	return r;
 }
 
 int mig_pstate_remove(const char *run_dir, pid_t pid)

@@ -66,6 +66,8 @@ static void answer(int fd, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (fd < 0)
+		return;
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
@@ -91,7 +93,7 @@ static bool owns(pid_t pid, uid_t uid)
 	return r == uid && e == uid;
 }
 
-static void do_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const char *target)
+void migd_request_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const char *target)
 {
 	enum mig_cant why;
 	struct kid *k;
@@ -229,7 +231,7 @@ void migd_ctl_handle(struct migd *m)
 		goto out_close;
 	req[n] = 0;
 	if (sscanf(req, "migrate %d %31s", &pid, target) == 2 && pid > 0) {
-		do_migrate(m, fd, cr.uid, pid, target);
+		migd_request_migrate(m, fd, cr.uid, pid, target);
 	} else if (sscanf(req, "lock %d %31s", &pid, target) == 2 && pid > 0) {
 		do_lock(m, fd, cr.uid, pid, !strcmp(target, "1"));
 	} else if (!strcmp(req, "list")) {

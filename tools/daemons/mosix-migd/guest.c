@@ -15,6 +15,7 @@
 #include "engine/mig_dump.h"
 #include "engine/rem.h"
 #include "lib/log.h"
+#include "lib/state.h"
 #include "migd.h"
 
 #define IO_MS 10000
@@ -48,6 +49,23 @@ static uint64_t mem_available(void)
 	return kb * 1024;
 }
 
+/* What mosix-infod last measured: this node swaps (takes no guests). */
+static bool swapping(const char *run_dir, uint32_t self)
+{
+	struct cluster_state s;
+	struct diag d = DIAG_INIT;
+	bool yes = false;
+
+	cluster_state_init(&s);
+	if (cluster_state_read(run_dir, &s, &d) == 0)
+		for (size_t i = 0; i < s.n; i++)
+			if (s.node[i].id == self)
+				yes = s.node[i].v.flags & GV_SWAPPING;
+	cluster_state_release(&s);
+	diag_release(&d);
+	return yes;
+}
+
 /* Why this node takes no guest now, or NULL. */
 static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf, size_t len)
 {
@@ -57,6 +75,8 @@ static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf,
 		return "the node has left the cluster";
 	if (admin_flag(m->run_dir, "block"))
 		return "the node takes no guests (blocked)";
+	if (swapping(m->run_dir, m->id.self))
+		return "the node is swapping";
 	avail = mem_available();
 	if (avail && avail < h->mem_bytes + (64u << 20)) {
 		snprintf(buf, len, "not enough free memory on node %u", m->id.self);

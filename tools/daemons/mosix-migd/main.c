@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/mig_probe.h"
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/notify.h"
@@ -109,6 +110,30 @@ static int load_port(uint16_t *ret, struct diag *d)
 	return r;
 }
 
+/* The kernel features the engine needs, probed (mosctl check says more). */
+static int check_kernel(void)
+{
+	struct mig_features f;
+	int r = mig_probe(&f);
+
+	if (r) {
+		log_err("cannot probe the kernel's features: %s", strerror(-r));
+		return r;
+	}
+	for (int i = 0; i < MIG_F_NR; i++) {
+		const struct mig_feature_info *fi = mig_feature_info((enum mig_feature)i);
+
+		if (!mig_has(&f, (enum mig_feature)i) && fi)
+			log_msg(fi->required ? LOG_LEVEL_ERR : LOG_LEVEL_INFO,
+				"kernel feature missing: %s (%s)", fi->name, fi->use);
+	}
+	if (!mig_features_sufficient(&f)) {
+		log_err("not starting: this kernel lacks what migration needs");
+		return -ENOSYS;
+	}
+	return 0;
+}
+
 static int setup(struct migd *m, uint32_t node)
 {
 	struct diag d = DIAG_INIT;
@@ -131,6 +156,10 @@ static int setup(struct migd *m, uint32_t node)
 		log_err("not starting: fix the errors above");
 		return r;
 	}
+	/* before the SIGCHLD reaper: the probe waits for its own children */
+	r = check_kernel();
+	if (r)
+		return r;
 	m->net.map = &m->id.map;
 	m->net.self = m->id.self;
 	m->net.key = &m->key;
@@ -141,6 +170,10 @@ static int setup(struct migd *m, uint32_t node)
 	}
 	/* what a crashed predecessor left, gone before anyone can ask */
 	migd_sweep(m);
+	r = migd_watch_open(m);
+	if (r)
+		log_warn("cannot watch '%s/proc': %s (writing to where moves nothing)",
+			 m->run_dir, strerror(-r));
 	r = migd_ctl_open(m);
 	if (r) {
 		log_err("cannot open '%s/%s': %s", m->run_dir, MIGD_SOCKET,
@@ -180,7 +213,7 @@ static void on_signal(struct migd *m)
 
 int main(int argc, char **argv)
 {
-	struct migd m = { .listen_fd = -1, .ctl_fd = -1, .signal_fd = -1 };
+	struct migd m = { .listen_fd = -1, .ctl_fd = -1, .signal_fd = -1, .watch_fd = -1 };
 	bool debug = false, help = false;
 	uint32_t node = 0;
 	char path[4096];
@@ -206,13 +239,14 @@ int main(int argc, char **argv)
 		return 1;
 	notify_send("READY=1");
 	while (!m.quit) {
-		struct pollfd pf[3] = {
+		struct pollfd pf[4] = {
 			{ m.listen_fd, POLLIN, 0 },
 			{ m.ctl_fd, POLLIN, 0 },
 			{ m.signal_fd, POLLIN, 0 },
+			{ m.watch_fd, POLLIN, 0 },
 		};
 
-		int n = poll(pf, 3, SWEEP_MS);
+		int n = poll(pf, 4, SWEEP_MS);
 		time_t now = time(NULL);
 
 		if (now - last_sweep >= SWEEP_MS / 1000) {
@@ -231,6 +265,8 @@ int main(int argc, char **argv)
 			migd_accept(&m);
 		if (pf[1].revents)
 			migd_ctl_handle(&m);
+		if (pf[3].revents)
+			migd_watch_handle(&m);
 	}
 	notify_send("STOPPING=1");
 	snprintf(path, sizeof(path), "%s/%s", m.run_dir, MIGD_SOCKET);

@@ -33,6 +33,11 @@ struct kid {
 	int ctl;		/* our end of a socketpair to the child */
 };
 
+struct watch {
+	int wd;
+	pid_t pid;		/* 0: free */
+};
+
 struct migd {
 	struct node_ident id;
 	struct mosix_key key;	/* the migration subkey */
@@ -40,6 +45,8 @@ struct migd {
 	const char *run_dir;
 	int listen_fd, ctl_fd, signal_fd;
 	struct kid kid[MIGD_MAX_KIDS];
+	int watch_fd, proc_wd;	/* inotify on run/proc (watch.c) */
+	struct watch watch[MIGD_MAX_KIDS];
 	bool quit;
 };
 
@@ -50,6 +57,14 @@ void migd_accept(struct migd *m);
 /* ctl.c: the local control socket */
 int migd_ctl_open(struct migd *m);
 void migd_ctl_handle(struct migd *m);
+
+/* Move @pid to @target ("home" or a node id) for @uid; answers on @fd
+ * (-1: nobody to answer). */
+void migd_request_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const char *target);
+
+/* watch.c: requests written to run/proc/PID/where */
+int migd_watch_open(struct migd *m);
+void migd_watch_handle(struct migd *m);
 
 /* kids.c */
 struct kid *kid_add(struct migd *m, pid_t child, enum kid_kind kind, pid_t pid, int ctl);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The per-process MOSIX files as requests, as /proc/PID/where was in
+# MOSIX: a user writes a node id to $MOSIX_RUN_DIR/proc/PID/where of a
+# process of theirs and it moves there; "home" brings it back; writing 1 to
+# lock pins it; requests for another user's process are refused.
+set -u
+here=$(dirname "$0")
+. "$here/../lib/tap.sh"
+. "$here/../harness/cluster.sh"
+. "$here/../lib/migd_cluster.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # SKIP needs root (namespaces, ptrace)"
+	exit 0
+fi
+if ! command -v setpriv >/dev/null; then
+	echo "1..0 # SKIP no setpriv (util-linux)"
+	exit 0
+fi
+bin=${MOSIX_BIN:-$here/../../out/asan/bin}
+plan 9
+migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
+d1=$(cluster_dir 1)
+printf '%s' 'import sys, time
+for i in range(int(sys.argv[1])):
+    print("line", i, flush=True)
+    time.sleep(0.1)
+' >"$d1/tmp/counter.py"
+# as user nobody in node 1
+as_nobody() { cluster_exec 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+run_at 1 w setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 /tmp/counter.py 60
+shell=$!
+pid=$(node_pid 1 w)
+sleep 0.3
+is "$(stat -c %a "$d1/run/mosix/proc")" 1777 "run/proc is open and sticky, like /tmp"
+as_nobody sh -c "mkdir /run/mosix/proc/$pid && echo 2 > /run/mosix/proc/$pid/where"
+wait_for 10 guest_of 2 "$pid"
+ok $? "its user writes 2 to where: it moves to node 2"
+wait_for 5 grep -qx 2 "$d1/run/mosix/proc/$pid/where"
+ok $? "where then says 2"
+as_nobody sh -c "echo home > /run/mosix/proc/$pid/where"
+not_guest() { ! guest_of 2 "$pid"; }
+wait_for 10 not_guest
+ok $? "home written to where: it comes back"
+as_nobody sh -c "echo 1 > /run/mosix/proc/$pid/lock"
+out=$(cluster_exec 1 "$bin/migrate" "$pid" 2 2>&1)
+like "$out" "locked by user" "1 written to lock pins it"
+wait "$shell"
+is "$(grep -c '^line' "$d1/tmp/w.out")" 60 "it ran to its end, all its lines at home"
+
+# another user's process: refused
+run_at 1 r python3 /tmp/counter.py 40
+shell=$!
+pid=$(node_pid 1 r)
+sleep 0.3
+as_nobody sh -c "mkdir /run/mosix/proc/$pid && echo 2 > /run/mosix/proc/$pid/where"
+sleep 1
+guest_of 2 "$pid" >/dev/null
+is "$?" 1 "nobody asks to move a root process: it stays"
+like "$(cat "$d1/tmp/migd.log")" "uid 65534\) to move process $pid" "migd saw the request"
+wait "$shell"
+test ! -e "$d1/run/mosix/proc/$pid" || wait_for 12 test ! -e "$d1/run/mosix/proc/$pid"
+ok $? "the entry of the ended process goes"
