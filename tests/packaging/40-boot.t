@@ -23,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 pkg_need_debs
 
-plan 28
+plan 30
 
 repo=$PKG_OUT/repo
 version=$(dpkg-parsechangelog -l "$PKG_ROOT/debian/changelog" -S Version)
@@ -95,6 +95,12 @@ is "$(c stat -c '%a %G' /run/mosix/infod.sock)" "660 mosix" \
 	"its control socket is for root and group mosix"
 is "$(c cat /run/mosix/admin/version)" "$version" \
 	"the daemon's version is the package's (debian/changelog)"
+wait_for 15 c test -S /run/mosix/migd.sock
+state=$(prop ActiveState mosix-migd)
+is "$state" active "writing the map started mosix-migd too"
+[ "$state" = active ] || c journalctl -u mosix-migd --no-pager 2>&1 | pkg_diag
+c mosctl check >/dev/null 2>&1
+ok $? "mosctl check: the container's kernel has what migration needs"
 
 # --- reload, restart ---------------------------------------------------------
 pid=$(prop MainPID mosix-infod)

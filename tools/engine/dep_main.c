@@ -19,6 +19,7 @@
 #include "engine/dep.h"
 #include "engine/dep_serve.h"
 #include "engine/mig_dump.h"
+#include "engine/mig_proc.h"
 #include "engine/mig_pstate.h"
 
 #define HEARTBEAT_NS 1000000000ull
@@ -139,37 +140,6 @@ int dep_unpark(struct dep *d)
 	d->parked = false;
 	d->ag.running = false;
 	return e;
-}
-
-static uint64_t cpu_ns(pid_t pid)
-{
-	clockid_t clk = (clockid_t)(((unsigned)~pid << 3) | 2);
-	struct timespec ts;
-
-	if (clock_gettime(clk, &ts))
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int read_ppid(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	int fd, ppid = 0;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (p && sscanf(p + 2, "%*c %d", &ppid) != 1)
-		ppid = 0;
-	return ppid;
 }
 
 static void fill_hello(struct dep *d, const struct mig_task *t, const struct mig_vma *v,
@@ -348,9 +318,9 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 		goto out_teardown;
 	}
 	d->task->home_pid = d->pid;
-	d->task->home_ppid = read_ppid(d->pid);
+	mig_proc_stat(d->pid, NULL, &d->task->home_ppid);
 	d->task->nmigs = d->nmigs + 1;
-	d->task->cpu_ns = cpu_ns(d->pid);
+	d->task->cpu_ns = mig_proc_cpu_ns(d->pid);
 	d->task->home_scratch = d->j.scratch;
 	d->task->home_scratch_len = d->j.scratch_len;
 	d->home_sigmask = d->task->sigmask;

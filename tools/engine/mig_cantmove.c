@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "mig_cantmove.h"
+#include "engine/mig_proc.h"
 
 #include <dirent.h>
 #include <elf.h>
@@ -170,27 +171,6 @@ static int scan_stat(struct scan *s)
 	return 0;
 }
 
-static pid_t parent_of(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	int fd, ppid = 0;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-		return 0;
-	return ppid;
-}
-
 /*
  * The user's lock (mosrun -l, or 1 written to lock) holds for the process
  * and everything it starts, as MOSIX's inherited lock flag did: the lock
@@ -203,7 +183,7 @@ static int scan_lock(struct scan *s, const char *run_dir)
 
 	if (!run_dir)
 		return 0;
-	for (int depth = 0; p > 1 && depth < 64; depth++, p = parent_of(p)) {
+	for (int depth = 0; p > 1 && depth < 64; depth++) {
 		int r = mig_pstate_read(run_dir, p, &ps);
 		if (r < 0 && p == s->pid)
 			return r;
@@ -211,6 +191,8 @@ static int scan_lock(struct scan *s, const char *run_dir)
 			s->why = MIG_CANT_USER_LOCK;
 			return 0;
 		}
+		if (mig_proc_stat(p, NULL, &p))
+			break;
 	}
 	return 0;
 }

@@ -44,6 +44,8 @@ struct rem {
 	int ctl_fd;			/* requests from migd ("home"), or -1 */
 	bool image_done;		/* END of the image received */
 	bool killable;			/* the guest's filter waits killably */
+	bool stop_told;			/* home knows the guest is stopped */
+	int stop_sig;			/* the last stop signal sent to it */
 	uint32_t in_type;		/* type of the last record received */
 	char *maps;			/* home's maps text (MAPS), or NULL */
 	size_t maps_len;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine/mig_dump.h"
+#include "engine/mig_proc.h"
 #include "engine/rem_special.h"
 
 #define KERNEL_TERMIOS 36	/* struct termios of the ioctl ABI, not glibc's */
@@ -140,16 +141,6 @@ static int poke(pid_t pid, uint64_t addr, const void *buf, size_t n)
 	return process_vm_writev(pid, &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
 }
 
-uint64_t rem_guest_cpu_ns(const struct rem *r)
-{
-	clockid_t clk = (clockid_t)(((unsigned)~r->guest << 3) | 2);	/* its process clock */
-	struct timespec ts;
-
-	if (clock_gettime(clk, &ts))
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* CPU time: what home measured before, plus the guest's here. */
 static int cputime(struct rem *r, const struct seccomp_notif *n, struct sc_desc *t,
 		   long *ret_val)
@@ -164,7 +155,7 @@ static int cputime(struct rem *r, const struct seccomp_notif *n, struct sc_desc 
 		return REM_SPECIAL_FWD;
 	}
 	if (n->data.nr == SYS_clock_gettime) {
-		uint64_t ns = r->sh->task.cpu_ns + rem_guest_cpu_ns(r);
+		uint64_t ns = r->sh->task.cpu_ns + mig_proc_cpu_ns(r->guest);
 
 		ts.tv_sec = (time_t)(ns / 1000000000ull);
 		ts.tv_nsec = (long)(ns % 1000000000ull);

@@ -21,9 +21,6 @@ enum rem_special_how {
 	REM_SPECIAL_HOME,	/* bring the process home for it */
 };
 
-/* CPU time the guest used on this node, ns. */
-uint64_t rem_guest_cpu_ns(const struct rem *r);
-
 int rem_special(struct rem *r, const struct seccomp_notif *n, const struct sc_desc *d,
 		struct sc_desc *tmp, long *ret_val);
 

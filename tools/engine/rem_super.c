@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "engine/mig_dump.h"
+#include "engine/mig_proc.h"
 #include "engine/mig_pstate.h"
 #include "engine/rem.h"
 #include "engine/rem_fwd.h"
@@ -138,42 +139,41 @@ static void deliver(struct rem *r, const struct mig_signal *m)
 
 static bool stopped(pid_t pid)
 {
-	char path[64], buf[256], *p;
-	ssize_t n;
-	int fd;
+	char state = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'T';
+	return !mig_proc_stat(pid, &state, NULL) && state == 'T';
 }
 
 /*
  * Job control: after a stop signal the guest may enter group stop (its
  * default action); home is told, so that the home process stops too and
- * the shell at home sees it stopped.
+ * the shell at home sees it stopped. Checked at once after the signal,
+ * and at every turn of the loop after that (a loaded node stops it late).
  */
-static void report_stop(struct rem *r, int sig)
+static void check_stop(struct rem *r, int sig)
 {
-	struct mig_signal s = { .sig = sig };
+	struct mig_signal s = { .sig = sig ? sig : SIGSTOP };
 
-	if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+	if (sig && sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
 		return;
-	for (int i = 0; i < 20; i++) {
+	if (sig)
+		r->stop_sig = sig;
+	for (int i = 0; i < (sig ? 4 : 1); i++) {
 		struct timespec ts = { 0, 5 * 1000000 };
 
-		if (stopped(r->guest)) {
-			send_rec(r, MIG_M_STOPPED, &s, sizeof(s));
-			return;
+		if (!stopped(r->guest)) {
+			if (!sig)
+				r->stop_told = false;	/* running again */
+			if (sig)
+				nanosleep(&ts, NULL);
+			continue;
 		}
-		nanosleep(&ts, NULL);
+		if (!r->stop_told) {
+			s.sig = r->stop_sig ? r->stop_sig : SIGSTOP;
+			send_rec(r, MIG_M_STOPPED, &s, sizeof(s));
+			r->stop_told = true;
+		}
+		return;
 	}
 }
 
@@ -564,7 +564,7 @@ static enum outcome send_home(struct rem *r)
 	t->home_pid = r->sh->task.home_pid;
 	t->home_ppid = r->home_ppid;
 	t->nmigs = r->sh->task.nmigs;
-	t->cpu_ns = r->sh->task.cpu_ns + rem_guest_cpu_ns(r);
+	t->cpu_ns = r->sh->task.cpu_ns + mig_proc_cpu_ns(r->guest);
 	t->home_scratch = r->sh->task.home_scratch;
 	t->home_scratch_len = r->sh->task.home_scratch_len;
 	ex[nex++] = (struct mig_excl){ t->home_scratch, t->home_scratch + t->home_scratch_len };
@@ -625,7 +625,7 @@ static enum outcome on_message(struct rem *r, uint32_t type, size_t len)
 	switch (type) {
 	case MIG_M_SIGNAL:
 		deliver(r, (const struct mig_signal *)r->in);
-		report_stop(r, ((const struct mig_signal *)r->in)->sig);
+		check_stop(r, ((const struct mig_signal *)r->in)->sig);
 		return GOING_ON;
 	case MIG_M_KILL:
 		end_guest(r);
@@ -710,6 +710,8 @@ int rem_supervise(struct rem *r)
 				o = on_message(r, type, len);
 			r->last_rx = mig_now_ns();
 		}
+		if (o == GOING_ON && r->guest > 0)
+			check_stop(r, 0);
 		now = mig_now_ns();
 		if (o == GOING_ON && now - r->last_rx > LOST_NS)
 			o = LOST;

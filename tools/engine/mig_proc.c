@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/mig_proc.h"
+
+int mig_proc_stat(pid_t pid, char *ret_state, pid_t *ret_ppid)
+{
+	char path[64], buf[512], *p, state;
+	int fd, ppid;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
+		return -EIO;
+	if (ret_state)
+		*ret_state = state;
+	if (ret_ppid)
+		*ret_ppid = ppid;
+	return 0;
+}
+
+uint64_t mig_proc_cpu_ns(pid_t pid)
+{
+	/* the kernel's clock id of a process's CPU time (clock_getcpuclockid) */
+	clockid_t clk = (clockid_t)(((unsigned)~pid << 3) | 2);
+	struct timespec ts;
+
+	if (clock_gettime(clk, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
