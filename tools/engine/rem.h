@@ -22,6 +22,12 @@
 
 #define REM_GUEST_UID 65534	/* nobody */
 
+/* A signal init sends to the guest from inside its pid namespace. */
+struct rem_init_sig {
+	int32_t sig;
+	uint8_t info[128];
+};
+
 struct rem {
 	struct mig_chan *ch;
 	const char *run_dir;
@@ -34,6 +40,7 @@ struct rem {
 	pid_t guest;			/* the guest, as this node sees it */
 	int listener;			/* seccomp notifications */
 	int status_fd;			/* the guest's wait status, from init */
+	int sig_fd, ack_fd;		/* signals for init to send, its acks */
 	int32_t home_ppid;
 	bool force_proxy;
 	bool want_home;			/* send the process home at the next chance */

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -37,6 +39,8 @@ int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
 	r->self_node = self_node;
 	r->listener = -1;
 	r->status_fd = -1;
+	r->sig_fd = -1;
+	r->ack_fd = -1;
 	r->ctl_fd = -1;
 	r->fault = getenv("MOSIX_FAULT");
 	r->in = mmap(NULL, MIG_CHAN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -70,6 +74,11 @@ void rem_release(struct rem *r)
 		close(r->listener);
 	if (r->status_fd >= 0)
 		close(r->status_fd);
+	if (r->sig_fd >= 0)
+		close(r->sig_fd);
+	if (r->ack_fd >= 0)
+		close(r->ack_fd);
+	r->sig_fd = r->ack_fd = -1;
 	r->in = r->out = NULL;
 	r->sh = NULL;
 	r->sync = NULL;
@@ -155,21 +164,59 @@ static void __attribute__((noreturn)) guest_main(struct rem *r)
 }
 
 /* Init of the guest's pid namespace: the guest's parent and reaper. */
-static void __attribute__((noreturn)) init_main(struct rem *r, int status_w)
+/*
+ * Init of the guest's pid namespace: the guest's parent and reaper, and
+ * the sender of the signals that come from home. Sent from inside the
+ * namespace they keep their sender's pid (the kernel clears si_pid of a
+ * signal from an ancestor namespace).
+ */
+static void __attribute__((noreturn)) init_main(struct rem *r, int status_w, int sig_r,
+						int ack_w)
 {
+	sigset_t mask;
+	int st = 0, sfd;
 	pid_t g;
-	int st = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		_exit(119);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	g = fork();
 	if (g < 0)
 		_exit(118);
-	if (g == 0)
+	if (g == 0) {
+		sigprocmask(SIG_UNBLOCK, &mask, NULL);
 		guest_main(r);
-	while (waitpid(g, &st, __WALL) < 0 && errno == EINTR)
-		;
+	}
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	for (;;) {
+		struct pollfd pf[2] = { { sfd, POLLIN, 0 }, { sig_r, POLLIN, 0 } };
+		struct rem_init_sig m;
+		siginfo_t si;
+		char ack = 1;
+
+		if (waitpid(g, &st, __WALL | WNOHANG) == g)
+			break;
+		if (poll(pf, 2, sfd < 0 ? 100 : -1) < 0 && errno != EINTR)
+			break;
+		if (pf[0].revents) {
+			struct signalfd_siginfo ss;
+
+			while (read(sfd, &ss, sizeof(ss)) == sizeof(ss))
+				;
+		}
+		if (!(pf[1].revents & POLLIN))
+			continue;
+		if (read(sig_r, &m, sizeof(m)) != sizeof(m))
+			continue;
+		memcpy(&si, m.info, sizeof(si));
+		if (syscall(SYS_rt_tgsigqueueinfo, g, g, m.sig, &si))
+			kill(g, m.sig);
+		if (write(ack_w, &ack, 1) != 1)
+			continue;
+	}
 	if (write(status_w, &st, sizeof(st)) != sizeof(st))
 		_exit(117);
 	_exit(0);
@@ -263,7 +310,7 @@ static int receive_pages(struct rem *r, struct mig_reason *why)
 int rem_restore(struct rem *r, struct mig_reason *why)
 {
 	const struct mig_vma *v;
-	int pipefd[2], e, pidfd;
+	int pipefd[2], sigp[2], ackp[2], e, pidfd;
 	uint32_t n;
 	size_t len;
 	pid_t pid;
@@ -293,6 +340,12 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	if (pipe2(pipefd, O_CLOEXEC))
 		return say(why, -errno, 0, "pipe");
 	r->status_fd = pipefd[0];
+	if (pipe2(sigp, O_CLOEXEC))
+		return say(why, -errno, 0, "pipe");
+	r->sig_fd = sigp[1];
+	if (pipe2(ackp, O_CLOEXEC))
+		return say(why, -errno, 0, "pipe");
+	r->ack_fd = ackp[0];
 	/* time and pid namespaces apply to children: made before init */
 	e = time_namespace(&r->hello);
 	if (e && e != -EINVAL)
@@ -308,9 +361,13 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		init_main(r, pipefd[1]);
+		close(sigp[1]);
+		close(ackp[0]);
+		init_main(r, pipefd[1], sigp[0], ackp[1]);
 	}
 	close(pipefd[1]);
+	close(sigp[0]);
+	close(ackp[1]);
 	r->init = pid;
 	e = wait_word(r, &r->sh->staged);
 	if (e || r->sh->staged != 1) {

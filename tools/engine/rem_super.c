@@ -133,6 +133,19 @@ static void deliver(struct rem *r, const struct mig_signal *m)
 	si.si_signo = m->sig;
 	if (si.si_code >= 0 || si.si_code == SI_TKILL)
 		si.si_code = SI_QUEUE;
+	if (r->sig_fd >= 0) {
+		struct rem_init_sig q = { .sig = m->sig };
+		struct pollfd pf = { r->ack_fd, POLLIN, 0 };
+		char ack;
+
+		/* init sends it, and says so before the call may return */
+		memcpy(q.info, &si, sizeof(q.info));
+		if (write(r->sig_fd, &q, sizeof(q)) == sizeof(q)) {
+			if (poll(&pf, 1, 1000) == 1 && read(r->ack_fd, &ack, 1) != 1)
+				r->sig_fd = (close(r->sig_fd), -1);	/* init is gone */
+			return;
+		}
+	}
 	if (syscall(SYS_rt_tgsigqueueinfo, r->guest, r->guest, m->sig, &si))
 		kill(r->guest, m->sig);
 }
