@@ -44,8 +44,11 @@ ok "$rc" "a bookworm root with systemd, man-db and mosix from out/repo"
 # services start as on any machine from now on
 rm -f "$root/usr/sbin/policy-rc.d"
 
+# a mosix node traces the processes it moves and makes namespaces for
+# guests: the container gets the capabilities a real node's root has
 systemd-nspawn --register=no --keep-unit --machine="mosix-boot-$$" -b -D "$root" \
 	--private-network --console=passive --bind-ro="$PKG_OUT/debs:/srv/debs" \
+	--capability=all --system-call-filter=pidfd_getfd \
 	>"$PKG_DIR/nspawn.log" 2>&1 &
 nspawn_pid=$!
 leader=''

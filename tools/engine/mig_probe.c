@@ -67,8 +67,9 @@ static const struct mig_feature_info features[MIG_F_NR] = {
 		"restoring brk, arguments and environment as user nobody" },
 	[MIG_F_CLOSE_RANGE] = { "close_range", true,
 		"closing inherited files before a restore" },
-	[MIG_F_TIMENS] = { "time namespaces (CLONE_NEWTIME)", true,
-		"keeping CLOCK_MONOTONIC continuous from node to node" },
+	[MIG_F_TIMENS] = { "time namespaces (CLONE_NEWTIME)", false,
+		"CLOCK_MONOTONIC continuous from node to node (without: guests see this "
+		"node's, which may jump)" },
 	[MIG_F_SECCOMP_KILLABLE] = { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", false,
 		"a harmless signal restarts a forwarded system call from the start" },
 	[MIG_F_UFFD] = { "userfaultfd, UFFD_USER_MODE_ONLY", false,
