@@ -134,6 +134,10 @@ ok "$([ "$new" != "$pid" ] && [ "$new" != 0 ] && echo 0 || echo 1)" \
 	"restarted the daemon (nothing is away before migration exists)"
 c systemctl stop mosix.target
 ok $? "systemctl stop mosix.target"
+# the target stops first, its services after it (mosix-infod after
+# mosix-migd, which is ordered after it): wait for the last
+inactive() { [ "$(prop ActiveState "$1")" = inactive ]; }
+wait_for 20 inactive mosix-infod
 is "$(prop ActiveState mosix-infod) $(prop Result mosix-infod) $(prop ExecMainStatus mosix-infod) $(prop ActiveState mosix-infod.path)" \
 	"inactive success 0 inactive" "stopped cleanly: exit status 0, path unit stopped too"
 ok "$(c test ! -e /run/mosix/infod.sock -a -e /run/mosix/admin/block; echo $?)" \
