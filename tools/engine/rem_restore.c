@@ -180,6 +180,13 @@ static void __attribute__((noreturn)) init_main(struct rem *r, int status_w, int
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		_exit(119);
+	/*
+	 * A session of its own, and the guest a process group of its own in
+	 * it: a group whose parents are all elsewhere (migd's, under systemd)
+	 * is orphaned, and the kernel drops SIGTSTP, SIGTTIN and SIGTTOU
+	 * sent to an orphaned group, so job control would not reach it.
+	 */
+	setsid();
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
@@ -188,6 +195,7 @@ static void __attribute__((noreturn)) init_main(struct rem *r, int status_w, int
 		_exit(118);
 	if (g == 0) {
 		sigprocmask(SIG_UNBLOCK, &mask, NULL);
+		setpgid(0, 0);
 		guest_main(r);
 	}
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
