@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/mig_dump.h"
+#include "engine/mig_proc.h"
 
 /* Kernel-internal restart codes a stopped call may show in rax. */
 #define ERESTARTSYS 512
@@ -74,26 +75,6 @@ static int read_stat_mm(pid_t pid, struct mig_task *t)
 	return 0;
 }
 
-static int read_sig_sets(pid_t pid, uint64_t *ret_cgt, uint64_t *ret_ign)
-{
-	char path[64], line[256];
-	unsigned long long cgt = 0, ign = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "SigCgt: %llx", &cgt);
-		sscanf(line, "SigIgn: %llx", &ign);
-	}
-	fclose(f);
-	*ret_cgt = cgt;
-	*ret_ign = ign;
-	return 0;
-}
-
 static void fix_restart(struct user_regs_struct *r)
 {
 	long rax = (long)r->rax;
@@ -116,7 +97,8 @@ int mig_dump_state(struct inj *j, struct mig_task *t)
 {
 	struct ptrace_rseq_configuration rc;
 	struct iovec iov = { t->xstate, sizeof(t->xstate) };
-	uint64_t cgt = 0, ign = 0, buf = j->scratch + 64;
+	struct mig_proc_sigs sigs;
+	uint64_t cgt, ign, buf = j->scratch + 64;
 	char path[64];
 	ssize_t n;
 	long r;
@@ -157,9 +139,11 @@ int mig_dump_state(struct inj *j, struct mig_task *t)
 	t->auxv_bytes = (uint32_t)n;
 	fix_restart(&t->regs);
 
-	r = read_sig_sets(j->pid, &cgt, &ign);
+	r = mig_proc_sigs(j->pid, &sigs);
 	if (r)
 		return (int)r;
+	cgt = sigs.cgt;
+	ign = sigs.ign;
 	for (s = 1; s <= MIG_NSIG; s++) {
 		memset(&t->act[s], 0, sizeof(t->act[s]));
 		if (ign & (1ull << (s - 1)))

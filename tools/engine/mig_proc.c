@@ -33,6 +33,28 @@ int mig_proc_stat(pid_t pid, char *ret_state, pid_t *ret_ppid)
 	return 0;
 }
 
+int mig_proc_sigs(pid_t pid, struct mig_proc_sigs *ret)
+{
+	unsigned long long blk = 0, ign = 0, cgt = 0;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "SigBlk: %llx", &blk);
+		sscanf(line, "SigIgn: %llx", &ign);
+		sscanf(line, "SigCgt: %llx", &cgt);
+	}
+	fclose(f);
+	ret->blk = blk;
+	ret->ign = ign;
+	ret->cgt = cgt;
+	return 0;
+}
+
 uint64_t mig_proc_cpu_ns(pid_t pid)
 {
 	/* the kernel's clock id of a process's CPU time (clock_getcpuclockid) */

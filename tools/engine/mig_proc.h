@@ -13,6 +13,14 @@
  */
 int mig_proc_stat(pid_t pid, char *ret_state, pid_t *ret_ppid);
 
+/* The signal sets of /proc/PID/status: blocked, ignored, caught. */
+struct mig_proc_sigs {
+	uint64_t blk, ign, cgt;
+};
+
+/* 0 or -errno; sets it has no line for are 0. */
+int mig_proc_sigs(pid_t pid, struct mig_proc_sigs *ret);
+
 /* CPU time @pid has used, ns (its process CPU clock); 0 if gone. */
 uint64_t mig_proc_cpu_ns(pid_t pid);
 

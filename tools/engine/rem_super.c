@@ -91,23 +91,14 @@ static void end_guest(struct rem *r)
  */
 static bool interrupts(pid_t guest, int sig)
 {
-	unsigned long long blk = 0, ign = 0, cgt = 0, bit = 1ull << (sig - 1);
-	char path[64], line[256];
-	FILE *f;
+	uint64_t bit = 1ull << (sig - 1);
+	struct mig_proc_sigs s;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", guest);
-	f = fopen(path, "re");
-	if (!f)
+	if (mig_proc_sigs(guest, &s))
 		return true;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "SigBlk: %llx", &blk);
-		sscanf(line, "SigIgn: %llx", &ign);
-		sscanf(line, "SigCgt: %llx", &cgt);
-	}
-	fclose(f);
-	if ((blk | ign) & bit)
+	if ((s.blk | s.ign) & bit)
 		return false;
-	if (cgt & bit)
+	if (s.cgt & bit)
 		return true;
 	return sig != SIGCHLD && sig != SIGWINCH && sig != SIGURG && sig != SIGCONT;
 }
