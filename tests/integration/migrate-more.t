@@ -2,7 +2,8 @@
 # More end-to-end migration, each result compared with a baseline run at
 # home in the same test: real unmodified programs (perl, bc, xz, gzip,
 # sha256sum) moved mid-run give the same bytes; a guest restored with the
-# vDSO proxy keeps a sane monotonic clock; a hundred round trips of one
+# vDSO proxy keeps a sane monotonic clock, also when it is stopped inside
+# the vDSO; a hundred round trips of one
 # process leave no process, descriptor, file or memory behind in any
 # node's mosix-migd; a node that dies takes its guest with it and home
 # ends the process with SIGKILL at once; a node with another cluster key,
@@ -32,7 +33,7 @@ skip() {
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-plan 60
+plan 63
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -210,6 +211,23 @@ ok "$(awk -v d="$drift" 'BEGIN { print !(d < 0.05) }')" \
 skew=$(awk -v e="$end_wall" '/^[0-9]/ { w = $5 } END { d = e - w; printf "%.3f", d }' <<<"$mono")
 ok "$(awk -v d="$skew" 'BEGIN { print !(d >= 0 && d < 2) }')" \
 	"its wall clock agrees with home's (the last line ${skew} s before the end)"
+
+# a process stopped with its rip inside the vDSO (nearly always, for this
+# one) is stepped out of it first: the proxy's copy of home's vDSO holds
+# jumps, not home's code, and this node's vDSO is not at home
+run_at 1 spin "$progs/vdso_spin" 6
+shell=$!
+pid=$(node_pid 1 spin)
+wait_for 5 grep -q ready "$d1/tmp/spin.out"
+fails=0
+for ((r = 0; r < 10; r++)); do
+	cluster_exec 1 "$bin/migrate" "$pid" 3 >&2 || fails=$((fails + 1))
+	cluster_exec 1 "$bin/migrate" "$pid" home >&2 || fails=$((fails + 1))
+done
+is "$fails" 0 "ten round trips home -> node 3 (vDSO proxy) of a process spinning in the vDSO"
+wait "$shell"
+is "$?" 0 "it ran to its end and exited 0"
+like "$(cat "$d1/tmp/spin.out")" "done [0-9]+ calls" "with its clocks monotonic all along"
 migd_kill 3
 migd_start 3
 

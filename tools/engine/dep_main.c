@@ -294,7 +294,7 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	struct mig_hello h;
 	struct mig_vma *v = NULL;
 	struct mig_pstate ps = { 0 };
-	uint64_t t0;
+	uint64_t t0, vd[1][2];
 	uint32_t n;
 	int e;
 
@@ -310,6 +310,13 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	if (e) {
 		snprintf(why, whylen, "cannot prepare it: %s", strerror(-e));
 		goto out_detach;
+	}
+	e = mig_proc_vdso(d->pid, &vd[0][0], &vd[0][1]);
+	if (!e)
+		e = inj_step_out(&d->j, vd, 1);
+	if (e && e != -ENOENT) {
+		snprintf(why, whylen, "cannot step it out of the vDSO: %s", strerror(-e));
+		goto out_teardown;
 	}
 	memset(d->task, 0, sizeof(*d->task));
 	e = mig_dump_state(&d->j, d->task);

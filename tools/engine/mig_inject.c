@@ -213,6 +213,48 @@ out_restore:
 	return (int)a;
 }
 
+#define STEP_OUT_MAX 100000
+
+static bool inside(uint64_t ip, const uint64_t (*r)[2], int n)
+{
+	for (int i = 0; i < n; i++)
+		if (ip >= r[i][0] && ip < r[i][1])
+			return true;
+	return false;
+}
+
+int inj_step_out(struct inj *j, const uint64_t (*r)[2], int n)
+{
+	int st, steps = 0;
+
+	if (inj_restore(j))
+		return -ESRCH;
+	while (inside(j->saved.rip, r, n)) {
+		if (++steps > STEP_OUT_MAX)
+			return -EBUSY;
+		if (ptrace(PTRACE_SINGLESTEP, j->pid, 0, 0))
+			return -ESRCH;
+		for (;;) {
+			if (waitpid(j->pid, &st, __WALL) < 0)
+				return -errno;
+			if (!WIFSTOPPED(st)) {
+				j->dead = 1;
+				return -ESRCH;
+			}
+			if (WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0)
+				break;
+			/* a signal on its way in: it travels with the process */
+			if ((st >> 16) == 0 && j->npending < INJ_PENDING_MAX)
+				note_signal(j, WSTOPSIG(st));
+			if (ptrace(PTRACE_SINGLESTEP, j->pid, 0, 0))
+				return -ESRCH;
+		}
+		if (ptrace(PTRACE_GETREGS, j->pid, 0, &j->saved))
+			return -ESRCH;
+	}
+	return 0;
+}
+
 int inj_put(const struct inj *j, uint64_t addr, const void *buf, size_t n)
 {
 	struct iovec l = { (void *)buf, n }, r = { (void *)addr, n };

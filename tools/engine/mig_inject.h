@@ -63,6 +63,15 @@ long inj_call(struct inj *j, long nr, long a1, long a2, long a3, long a4, long a
 int inj_put(const struct inj *j, uint64_t addr, const void *buf, size_t n);
 int inj_get(const struct inj *j, uint64_t addr, void *buf, size_t n);
 
+/*
+ * Single-step the process until its rip is outside every range of @r (@n
+ * of them, [lo, hi) pairs): a process stopped inside the vDSO cannot resume
+ * there on a node whose vDSO differs. Signals met on the way are noted in
+ * `pending` as during a call. Updates `saved`; -EBUSY when it is still
+ * inside after many steps.
+ */
+int inj_step_out(struct inj *j, const uint64_t (*r)[2], int n);
+
 /* Unmap the scratch area (from the original rip: the gadget cannot unmap
  * itself) and put the process's registers back; it stays stopped. */
 int inj_teardown(struct inj *j);

@@ -65,3 +65,29 @@ uint64_t mig_proc_cpu_ns(pid_t pid)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+
+int mig_proc_vdso(pid_t pid, uint64_t *ret_start, uint64_t *ret_end)
+{
+	char path[64], line[512];
+	unsigned long long s, e;
+	int r = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+
+		if (n < 8 || strcmp(line + n - 8, " [vdso]\n") ||
+		    sscanf(line, "%llx-%llx", &s, &e) != 2)
+			continue;
+		*ret_start = s;
+		*ret_end = e;
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}

@@ -536,6 +536,7 @@ static enum outcome send_home(struct rem *r)
 	struct mig_vma *v = NULL;
 	struct mig_task *t;
 	struct inj j;
+	uint64_t vd[2][2];
 	uint32_t n, type;
 	size_t len;
 	int e, nex = 0;
@@ -557,6 +558,13 @@ static enum outcome send_home(struct rem *r)
 	e = inj_setup(&j, r->guest, GUEST_SCRATCH);
 	if (e)
 		goto out_detach;
+	/* this node's vDSO, and home's where the proxy or the moved one is */
+	vd[0][0] = r->sh->task.vdso_start;
+	vd[0][1] = r->sh->task.vdso_end;
+	e = mig_proc_vdso(r->guest, &vd[1][0], &vd[1][1]);
+	e = inj_step_out(&j, vd, e ? 1 : 2);
+	if (e)
+		goto out_teardown;
 	e = mig_dump_state(&j, t);
 	if (e)
 		goto out_teardown;
