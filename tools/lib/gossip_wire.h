@@ -56,6 +56,7 @@ enum gossip_flags {
 	GV_QUIET = 1 << 3,	/* stopped gossiping (others see it age) */
 	GV_SWAPPING = 1 << 4,	/* takes no guests while it swaps */
 	GV_OFF = 1 << 5,	/* left the cluster (setpe -off) */
+	GV_NOGUESTS = 1 << 6,	/* its pool mode takes no guests now */
 	GV_MODE_SHIFT = 8,	/* bits 8..10: enum pool mode */
 	GV_MODE_MASK = 7 << 8,
 };

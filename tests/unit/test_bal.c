@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The balancing decision (bal) and the costs file (bal_costs). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lib/bal.h"
+
+/* A cluster of @n nodes, one CPU each at the reference speed, idle. */
+static void cluster(struct cluster_state *cs, struct node_state *nodes, size_t n)
+{
+	memset(nodes, 0, n * sizeof(*nodes));
+	for (size_t i = 0; i < n; i++) {
+		nodes[i].id = (uint32_t)i + 1;
+		nodes[i].up = true;
+		nodes[i].v.node = (uint16_t)(i + 1);
+		nodes[i].v.speed = 10000;
+		nodes[i].v.cpus = 1;
+		nodes[i].v.tmem = 1u << 20;
+		nodes[i].v.mem = 1u << 19;
+	}
+	memset(cs, 0, sizeof(*cs));
+	cs->self = 1;
+	cs->node = nodes;
+	cs->n = n;
+}
+
+static struct bal_proc cpu_proc(pid_t pid)
+{
+	return (struct bal_proc){ .pid = pid, .cpu_pm = 1000, .cpu_ms = 10000,
+				  .pages = 256, .since_move_ms = 60000 };
+}
+
+static void setup_bal(struct bal *b, struct bal_costs *c)
+{
+	struct bal_params p;
+
+	bal_params_default(&p);
+	bal_init(b, &p);
+	bal_costs_init(c);
+}
+
+static void four_jobs_go_to_idle_node(void **state)
+{
+	struct node_state nodes[2];
+	struct cluster_state cs;
+	struct bal_proc p[4];
+	struct bal_decision d;
+	struct bal b;
+	struct bal_costs c;
+
+	(void)state;
+	cluster(&cs, nodes, 2);
+	nodes[0].v.load = 400;	/* four tasks on one CPU */
+	setup_bal(&b, &c);
+	for (int i = 0; i < 4; i++)
+		p[i] = cpu_proc(100 + i);
+	assert_int_equal(bal_decide(&b, &cs, &c, p, 4, 1000, &d), 1);
+	assert_int_equal(d.from, 1);
+	assert_int_equal(d.to, 2);
+	assert_int_equal(d.rate_from, 2500);
+	assert_int_equal(d.rate_to, 10000);
+	assert_true(d.go_ms < d.stay_ms);
+	/* the decision's load counts on node 2: the next goes there too, the
+	 * third does not (node 2 would hold 3 tasks, node 1 holds 2) */
+	bal_moved(&b, &d, 1000, 1000);
+	p[d.pid - 100].where = 2;
+	p[d.pid - 100].since_move_ms = 0;
+	assert_int_equal(bal_decide(&b, &cs, &c, p, 4, 1100, &d), 1);
+	assert_int_equal(d.to, 2);
+	bal_moved(&b, &d, 1000, 1100);
+	p[d.pid - 100].where = 2;
+	p[d.pid - 100].since_move_ms = 0;
+	assert_int_equal(bal_decide(&b, &cs, &c, p, 4, 1200, &d), 0);
+	assert_int_equal(d.pid, 0);
+	bal_costs_release(&c);
+}
+
+static void balanced_cluster_stays(void **state)
+{
+	struct node_state nodes[3];
+	struct cluster_state cs;
+	struct bal_proc p = cpu_proc(7);
+	struct bal_decision d;
+	struct bal b;
+	struct bal_costs c;
+
+	(void)state;
+	cluster(&cs, nodes, 3);
+	nodes[0].v.load = 100;
+	nodes[1].v.load = 100;
+	nodes[2].v.load = 100;
+	setup_bal(&b, &c);
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 0);
+	/* within the hysteresis: 2 tasks here, a little less than 1 there */
+	nodes[0].v.load = 200;
+	nodes[1].v.load = 95;
+	nodes[2].v.load = 95;
+	p.cpu_ms = 100000;
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 0);
+	bal_costs_release(&c);
+}
+
+static void unfit_processes_stay(void **state)
+{
+	struct node_state nodes[2];
+	struct cluster_state cs;
+	struct bal_proc p[6];
+	struct bal_decision d;
+	struct bal b;
+	struct bal_costs c;
+
+	(void)state;
+	cluster(&cs, nodes, 2);
+	nodes[0].v.load = 600;
+	setup_bal(&b, &c);
+	for (int i = 0; i < 6; i++)
+		p[i] = cpu_proc(i + 1);
+	p[0].flags = BAL_LOCKED;
+	p[1].flags = BAL_IOJOB;
+	p[2].io_cps = 5000;
+	p[3].cpu_pm = 100;
+	p[4].since_move_ms = 10;
+	p[5].cpu_ms = 10;
+	assert_string_equal(bal_unfit(&b, &p[0]), "locked");
+	assert_string_equal(bal_unfit(&b, &p[1]), "an I/O job (mosrun -i)");
+	assert_string_equal(bal_unfit(&b, &p[2]), "I/O-bound");
+	assert_string_equal(bal_unfit(&b, &p[3]), "not CPU-bound");
+	assert_string_equal(bal_unfit(&b, &p[4]), "moved recently");
+	assert_string_equal(bal_unfit(&b, &p[5]), "too young");
+	assert_int_equal(bal_decide(&b, &cs, &c, p, 6, 0, &d), 0);
+	assert_int_equal(d.pid, -1);
+	/* mosrun -c: CPU-bound whatever its numbers say */
+	p[2].flags = BAL_CPUJOB;
+	assert_null(bal_unfit(&b, &p[2]));
+	assert_int_equal(bal_decide(&b, &cs, &c, p, 6, 0, &d), 1);
+	assert_int_equal(d.pid, 3);
+	bal_costs_release(&c);
+}
+
+static void targets_must_take_guests(void **state)
+{
+	static const uint16_t no[] = { GV_BLOCKED, GV_SWAPPING, GV_OFF, GV_NOGUESTS };
+	struct node_state nodes[2];
+	struct cluster_state cs;
+	struct bal_proc p = cpu_proc(9);
+	struct bal_decision d;
+	struct bal b;
+	struct bal_costs c;
+
+	(void)state;
+	cluster(&cs, nodes, 2);
+	nodes[0].v.load = 300;
+	setup_bal(&b, &c);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		nodes[1].v.flags = no[i];
+		assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 0);
+	}
+	nodes[1].v.flags = 0;
+	nodes[1].up = false;
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 0);
+	nodes[1].up = true;
+	/* not enough free memory there */
+	nodes[1].v.mem = p.pages;
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 0);
+	nodes[1].v.mem = 1u << 19;
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 1);
+	bal_costs_release(&c);
+}
+
+static void away_process_comes_home(void **state)
+{
+	struct node_state nodes[2];
+	struct cluster_state cs;
+	struct bal_proc p = cpu_proc(11);
+	struct bal_decision d;
+	struct bal b;
+	struct bal_costs c;
+
+	(void)state;
+	cluster(&cs, nodes, 2);
+	/* home is idle and blocked (blocking keeps guests out, not its own) */
+	nodes[0].v.flags = GV_BLOCKED;
+	nodes[1].v.load = 400;
+	p.where = 2;
+	setup_bal(&b, &c);
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 1);
+	assert_int_equal(d.from, 2);
+	assert_int_equal(d.to, 1);
+	bal_costs_release(&c);
+}
+
+static void faster_node_wins(void **state)
+{
+	struct node_state nodes[3];
+	struct cluster_state cs;
+	struct bal_proc p = cpu_proc(5);
+	struct bal_decision d;
+	struct bal b;
+	struct bal_costs c;
+
+	(void)state;
+	cluster(&cs, nodes, 3);
+	nodes[0].v.load = 200;
+	nodes[2].v.speed = 20000;
+	setup_bal(&b, &c);
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 1);
+	assert_int_equal(d.to, 3);
+	assert_int_equal(d.rate_to, 20000);
+	bal_costs_release(&c);
+}
+
+static void big_process_short_life_stays(void **state)
+{
+	struct node_state nodes[2];
+	struct cluster_state cs;
+	struct bal_proc p = cpu_proc(5);
+	struct bal_decision d;
+	struct bal b;
+	struct bal_costs c;
+
+	(void)state;
+	cluster(&cs, nodes, 2);
+	nodes[0].v.load = 200;
+	setup_bal(&b, &c);
+	p.cpu_ms = 2000;
+	p.pages = 256 * 4000;	/* 4000 MiB at 300 MiB/s: 13 s to move */
+	nodes[1].v.mem = 1u << 21;
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 0);
+	p.cpu_ms = 600000;
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 1);
+	assert_true(d.move_ms > 13000);
+	bal_costs_release(&c);
+}
+
+static void usher(void **state)
+{
+	struct gossip_vec v = { .tmem = 1000000, .mem = 500000 };
+	struct bal_params p;
+	struct bal b;
+
+	(void)state;
+	bal_params_default(&p);
+	bal_init(&b, &p);
+	assert_false(bal_usher(&b, &v));
+	v.mem = 10000;
+	assert_true(bal_usher(&b, &v));
+	v.mem = 500000;
+	v.flags = GV_SWAPPING;
+	assert_true(bal_usher(&b, &v));
+}
+
+static char *write_tmp(const char *text)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/mosix-test-costs.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void costs_file(void **state)
+{
+	struct bal_costs c, back;
+	struct diag d = DIAG_INIT;
+	char *path;
+
+	(void)state;
+	bal_costs_init(&c);
+	bal_costs_init(&back);
+	path = write_tmp("# measured\n\nmosix-costs 1\ndefault 1000 200 50\n"
+			 "3 3000 100 80 # slow link\n2 2000 400 60\n");
+	assert_int_equal(bal_costs_load(&c, path, &d), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(bal_costs_of(&c, 2)->latency_us, 2000);
+	assert_int_equal(bal_costs_of(&c, 3)->mib_per_s, 100);
+	assert_int_equal(bal_costs_of(&c, 9)->fwd_us, 50);
+	/* 1 ms + 256 pages (1 MiB) at 200 MiB/s: 5 ms */
+	assert_int_equal(bal_move_ms(bal_costs_of(&c, 9), 256), 6);
+	assert_int_equal(bal_costs_write(&c, path), 0);
+	assert_int_equal(bal_costs_load(&back, path, &d), 0);
+	assert_int_equal(back.n, 2);
+	assert_memory_equal(back.node, c.node, 2 * sizeof(*c.node));
+	assert_memory_equal(&back.def, &c.def, sizeof(c.def));
+	unlink(path);
+	bal_costs_release(&c);
+	bal_costs_release(&back);
+	diag_release(&d);
+}
+
+static void costs_file_errors(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "2 1 1 1\n", ":1: expected 'mosix-costs 1' first" },
+		{ "mosix-costs 2\n", ":1: version 2; this mosix reads version 1" },
+		{ "mosix-costs 1\n\n2 1 1\n", ":3: expected 'NODE LATENCY_US MIB_PER_S FWD_US'" },
+		{ "mosix-costs 1\nx 1 1 1\n", ":2: 'x' is no node id (1-65535) nor 'default'" },
+		{ "mosix-costs 1\n2 1 0 1\n", ":2: costs must be whole numbers above 0" },
+		{ "mosix-costs 1\n2 1 1 1\n2 1 1 1\n", ":3: node 2 listed twice" },
+		{ "mosix-costs 1\ndefault 1 1 1\ndefault 1 1 1\n", ":3: a second 'default' line" },
+		{ "# nothing\n", ": empty: expected 'mosix-costs 1'" },
+	};
+	struct bal_costs c;
+
+	(void)state;
+	bal_costs_init(&c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct diag d = DIAG_INIT;
+		char *path = write_tmp(bad[i].text);
+
+		assert_int_equal(bal_costs_load(&c, path, &d), -EINVAL);
+		assert_true(d.n >= 1);
+		if (!strstr(d.msg[0].text, bad[i].msg))
+			fail_msg("'%s' has no '%s'", d.msg[0].text, bad[i].msg);
+		assert_int_equal(c.n, 0);
+		unlink(path);
+		diag_release(&d);
+	}
+	{
+		struct diag d = DIAG_INIT;
+
+		assert_int_equal(bal_costs_load(&c, "/nonexistent/costs", &d), -ENOENT);
+		diag_release(&d);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(four_jobs_go_to_idle_node),
+		cmocka_unit_test(balanced_cluster_stays),
+		cmocka_unit_test(unfit_processes_stay),
+		cmocka_unit_test(targets_must_take_guests),
+		cmocka_unit_test(away_process_comes_home),
+		cmocka_unit_test(faster_node_wins),
+		cmocka_unit_test(big_process_short_life_stays),
+		cmocka_unit_test(usher),
+		cmocka_unit_test(costs_file),
+		cmocka_unit_test(costs_file_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

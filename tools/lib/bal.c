@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The load-balancing decision (the model is in bal.h). */
+#include "bal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void bal_params_default(struct bal_params *p)
+{
+	*p = (struct bal_params){
+		.hysteresis_pm = 250,
+		.residency_ms = 30000,
+		.min_cpu_ms = 1000,
+		.cpu_min_pm = 500,
+		.io_max_cps = 200,
+		.settle_ms = 10000,
+		.mem_margin_pages = 16384,	/* 64 MiB, as mosix-migd's own check */
+		.usher_pm = 50,
+	};
+}
+
+void bal_init(struct bal *b, const struct bal_params *p)
+{
+	memset(b, 0, sizeof(*b));
+	b->p = *p;
+}
+
+bool bal_takes_guests(const struct node_state *n)
+{
+	const uint16_t no = GV_BLOCKED | GV_SWAPPING | GV_OFF | GV_QUIET | GV_NOGUESTS;
+
+	return n->up && !(n->v.flags & no);
+}
+
+const char *bal_unfit(const struct bal *b, const struct bal_proc *p)
+{
+	if (p->flags & BAL_LOCKED)
+		return "locked";
+	if (p->flags & BAL_CANTMOVE)
+		return "cannot migrate";
+	if (p->flags & BAL_IOJOB)
+		return "an I/O job (mosrun -i)";
+	if (p->since_move_ms < b->p.residency_ms)
+		return "moved recently";
+	if (p->cpu_ms < b->p.min_cpu_ms)
+		return "too young";
+	if (p->flags & BAL_CPUJOB)
+		return NULL;
+	if (p->io_cps > b->p.io_max_cps)
+		return "I/O-bound";
+	if (p->cpu_pm < b->p.cpu_min_pm)
+		return "not CPU-bound";
+	return NULL;
+}
+
+/* Thousandths of runnable tasks on @n, with the decisions not yet seen. */
+static int64_t tasks_m(const struct bal *b, const struct node_state *n, uint64_t now_ms)
+{
+	int64_t t = (int64_t)((uint64_t)n->v.load * n->v.speed / 1000);
+
+	for (int i = 0; i < BAL_PENDING_MAX; i++)
+		if (b->pend[i].node == n->id && b->pend[i].until_ms > now_ms)
+			t += b->pend[i].tasks_m;
+	return t < 0 ? 0 : t;
+}
+
+/* What one process gets on @n holding @t_m thousandths of tasks with it. */
+static uint32_t rate(const struct node_state *n, int64_t t_m)
+{
+	uint64_t cpus_m = (uint64_t)(n->v.cpus ? n->v.cpus : 1) * 1000;
+	uint64_t s = n->v.speed ? n->v.speed : 1;
+
+	if (t_m <= (int64_t)cpus_m)
+		return (uint32_t)s;
+	return (uint32_t)(s * cpus_m / (uint64_t)t_m);
+}
+
+/* Milliseconds to do @work_ms of reference-CPU work at @r. */
+static uint64_t run_ms(uint64_t work_ms, uint32_t r)
+{
+	return work_ms * 10000 / (r ? r : 1);
+}
+
+int bal_decide(struct bal *b, const struct cluster_state *cs, const struct bal_costs *c,
+	       const struct bal_proc *procs, size_t n, uint64_t now_ms,
+	       struct bal_decision *ret)
+{
+	uint64_t best_save = 0;
+	bool any = false, found = false;
+
+	ret->pid = -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct bal_proc *p = &procs[i];
+		const struct node_state *src;
+		uint32_t share = p->cpu_pm ? p->cpu_pm : 1, r_src;
+		uint64_t work, stay;
+
+		if (bal_unfit(b, p))
+			continue;
+		src = cluster_state_find(cs, p->where ? p->where : cs->self);
+		if (!src || !src->up)
+			continue;
+		any = true;
+		if (p->flags & BAL_CPUJOB)
+			share = 1000;
+		/* it is counted where it runs; at least its own share */
+		{
+			int64_t t = tasks_m(b, src, now_ms);
+
+			r_src = rate(src, t < share ? share : t);
+		}
+		/* the CPU it used, at the speed it got, as reference work */
+		work = p->cpu_ms * (src->v.speed ? src->v.speed : 10000) / 10000;
+		stay = run_ms(work, r_src);
+		for (size_t k = 0; k < cs->n; k++) {
+			const struct node_state *dst = &cs->node[k];
+			bool home = dst->id == cs->self;
+			uint64_t move, go;
+			uint32_t r_dst;
+
+			if (dst == src || !dst->up)
+				continue;
+			if (!home && !bal_takes_guests(dst))
+				continue;
+			if (!home && dst->v.mem < p->pages + b->p.mem_margin_pages)
+				continue;
+			r_dst = rate(dst, tasks_m(b, dst, now_ms) + share);
+			move = bal_move_ms(bal_costs_of(c, home ? src->id : dst->id), p->pages);
+			go = run_ms(work, r_dst) + move;
+			if (go * (1000 + b->p.hysteresis_pm) / 1000 >= stay || stay - go <= best_save)
+				continue;
+			best_save = stay - go;
+			found = true;
+			*ret = (struct bal_decision){
+				.pid = p->pid, .from = src->id, .to = dst->id, .stay_ms = stay,
+				.go_ms = go, .move_ms = move, .rate_from = r_src, .rate_to = r_dst,
+			};
+		}
+	}
+	if (!found && any)
+		ret->pid = 0;
+	return found;
+}
+
+void bal_moved(struct bal *b, const struct bal_decision *d, uint32_t cpu_pm, uint64_t now_ms)
+{
+	int32_t share = (int32_t)(cpu_pm ? cpu_pm : 1000);
+	int done = 0;
+
+	for (int i = 0; i < BAL_PENDING_MAX && done < 2; i++) {
+		struct bal_pending *q = &b->pend[i];
+
+		if (q->until_ms > now_ms)
+			continue;
+		*q = (struct bal_pending){ done ? d->from : d->to, done ? -share : share,
+					   now_ms + b->p.settle_ms };
+		done++;
+	}
+}
+
+bool bal_usher(const struct bal *b, const struct gossip_vec *self)
+{
+	if (self->flags & GV_SWAPPING)
+		return true;
+	return self->tmem && self->mem * 1000 < self->tmem * b->p.usher_pm;
+}
+
+void bal_format(const struct bal_decision *d, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "process %d: node %u -> %u: rate %u.%02u -> %u.%02u CPUs, "
+		 "%llu.%03llu s to finish there vs %llu.%03llu s here (move %llu.%03llu s)",
+		 (int)d->pid, d->from, d->to, d->rate_from / 10000, d->rate_from % 10000 / 100,
+		 d->rate_to / 10000, d->rate_to % 10000 / 100,
+		 (unsigned long long)(d->go_ms / 1000), (unsigned long long)(d->go_ms % 1000),
+		 (unsigned long long)(d->stay_ms / 1000), (unsigned long long)(d->stay_ms % 1000),
+		 (unsigned long long)(d->move_ms / 1000), (unsigned long long)(d->move_ms % 1000));
+}
