@@ -15,9 +15,11 @@
 #include "lib/bal.h"
 
 /* A cluster of @n nodes, one CPU each at the reference speed, idle. */
-static void cluster(struct cluster_state *cs, struct node_state *nodes, size_t n)
+static struct node_state *cluster(struct cluster_state *cs, size_t n)
 {
-	memset(nodes, 0, n * sizeof(*nodes));
+	struct node_state *nodes = calloc(n, sizeof(*nodes));
+
+	assert_non_null(nodes);
 	for (size_t i = 0; i < n; i++) {
 		nodes[i].id = (uint32_t)i + 1;
 		nodes[i].up = true;
@@ -31,6 +33,7 @@ static void cluster(struct cluster_state *cs, struct node_state *nodes, size_t n
 	cs->self = 1;
 	cs->node = nodes;
 	cs->n = n;
+	return nodes;
 }
 
 static struct bal_proc cpu_proc(pid_t pid)
@@ -50,7 +53,7 @@ static void setup_bal(struct bal *b, struct bal_costs *c)
 
 static void four_jobs_go_to_idle_node(void **state)
 {
-	struct node_state nodes[2];
+	struct node_state *nodes;
 	struct cluster_state cs;
 	struct bal_proc p[4];
 	struct bal_decision d;
@@ -58,7 +61,7 @@ static void four_jobs_go_to_idle_node(void **state)
 	struct bal_costs c;
 
 	(void)state;
-	cluster(&cs, nodes, 2);
+	nodes = cluster(&cs, 2);
 	nodes[0].v.load = 400;	/* four tasks on one CPU */
 	setup_bal(&b, &c);
 	for (int i = 0; i < 4; i++)
@@ -82,11 +85,12 @@ static void four_jobs_go_to_idle_node(void **state)
 	assert_int_equal(bal_decide(&b, &cs, &c, p, 4, 1200, &d), 0);
 	assert_int_equal(d.pid, 0);
 	bal_costs_release(&c);
+	free(nodes);
 }
 
 static void balanced_cluster_stays(void **state)
 {
-	struct node_state nodes[3];
+	struct node_state *nodes;
 	struct cluster_state cs;
 	struct bal_proc p = cpu_proc(7);
 	struct bal_decision d;
@@ -94,7 +98,7 @@ static void balanced_cluster_stays(void **state)
 	struct bal_costs c;
 
 	(void)state;
-	cluster(&cs, nodes, 3);
+	nodes = cluster(&cs, 3);
 	nodes[0].v.load = 100;
 	nodes[1].v.load = 100;
 	nodes[2].v.load = 100;
@@ -107,11 +111,12 @@ static void balanced_cluster_stays(void **state)
 	p.cpu_ms = 100000;
 	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 0);
 	bal_costs_release(&c);
+	free(nodes);
 }
 
 static void unfit_processes_stay(void **state)
 {
-	struct node_state nodes[2];
+	struct node_state *nodes;
 	struct cluster_state cs;
 	struct bal_proc p[6];
 	struct bal_decision d;
@@ -119,7 +124,7 @@ static void unfit_processes_stay(void **state)
 	struct bal_costs c;
 
 	(void)state;
-	cluster(&cs, nodes, 2);
+	nodes = cluster(&cs, 2);
 	nodes[0].v.load = 600;
 	setup_bal(&b, &c);
 	for (int i = 0; i < 6; i++)
@@ -144,12 +149,13 @@ static void unfit_processes_stay(void **state)
 	assert_int_equal(bal_decide(&b, &cs, &c, p, 6, 0, &d), 1);
 	assert_int_equal(d.pid, 3);
 	bal_costs_release(&c);
+	free(nodes);
 }
 
 static void targets_must_take_guests(void **state)
 {
 	static const uint16_t no[] = { GV_BLOCKED, GV_SWAPPING, GV_OFF, GV_NOGUESTS };
-	struct node_state nodes[2];
+	struct node_state *nodes;
 	struct cluster_state cs;
 	struct bal_proc p = cpu_proc(9);
 	struct bal_decision d;
@@ -157,7 +163,7 @@ static void targets_must_take_guests(void **state)
 	struct bal_costs c;
 
 	(void)state;
-	cluster(&cs, nodes, 2);
+	nodes = cluster(&cs, 2);
 	nodes[0].v.load = 300;
 	setup_bal(&b, &c);
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
@@ -174,11 +180,12 @@ static void targets_must_take_guests(void **state)
 	nodes[1].v.mem = 1u << 19;
 	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 1);
 	bal_costs_release(&c);
+	free(nodes);
 }
 
 static void away_process_comes_home(void **state)
 {
-	struct node_state nodes[2];
+	struct node_state *nodes;
 	struct cluster_state cs;
 	struct bal_proc p = cpu_proc(11);
 	struct bal_decision d;
@@ -186,7 +193,7 @@ static void away_process_comes_home(void **state)
 	struct bal_costs c;
 
 	(void)state;
-	cluster(&cs, nodes, 2);
+	nodes = cluster(&cs, 2);
 	/* home is idle and blocked (blocking keeps guests out, not its own) */
 	nodes[0].v.flags = GV_BLOCKED;
 	nodes[1].v.load = 400;
@@ -196,11 +203,12 @@ static void away_process_comes_home(void **state)
 	assert_int_equal(d.from, 2);
 	assert_int_equal(d.to, 1);
 	bal_costs_release(&c);
+	free(nodes);
 }
 
 static void faster_node_wins(void **state)
 {
-	struct node_state nodes[3];
+	struct node_state *nodes;
 	struct cluster_state cs;
 	struct bal_proc p = cpu_proc(5);
 	struct bal_decision d;
@@ -208,7 +216,7 @@ static void faster_node_wins(void **state)
 	struct bal_costs c;
 
 	(void)state;
-	cluster(&cs, nodes, 3);
+	nodes = cluster(&cs, 3);
 	nodes[0].v.load = 200;
 	nodes[2].v.speed = 20000;
 	setup_bal(&b, &c);
@@ -216,11 +224,12 @@ static void faster_node_wins(void **state)
 	assert_int_equal(d.to, 3);
 	assert_int_equal(d.rate_to, 20000);
 	bal_costs_release(&c);
+	free(nodes);
 }
 
 static void big_process_short_life_stays(void **state)
 {
-	struct node_state nodes[2];
+	struct node_state *nodes;
 	struct cluster_state cs;
 	struct bal_proc p = cpu_proc(5);
 	struct bal_decision d;
@@ -228,7 +237,7 @@ static void big_process_short_life_stays(void **state)
 	struct bal_costs c;
 
 	(void)state;
-	cluster(&cs, nodes, 2);
+	nodes = cluster(&cs, 2);
 	nodes[0].v.load = 200;
 	setup_bal(&b, &c);
 	p.cpu_ms = 2000;
@@ -239,6 +248,7 @@ static void big_process_short_life_stays(void **state)
 	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 1);
 	assert_true(d.move_ms > 13000);
 	bal_costs_release(&c);
+	free(nodes);
 }
 
 static void usher(void **state)
