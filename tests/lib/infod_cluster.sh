@@ -4,12 +4,13 @@
 # commands that talk to it. Source after tests/harness/cluster.sh and set
 # $bin to the directory of the binaries.
 #
-#   infod_cluster_up N     cluster_up N; a map of the N nodes and a fast
+#   infod_cluster_up N [ARGS]  cluster_up N ARGS; a map of the N nodes and a fast
 #                          mosix.conf in each node's /etc/mosix; a key made
 #                          with mosctl genkey on node 1, copied to the
 #                          others; setpe -w on each (no daemon yet); then
 #                          mosix-infod started on every node
-#   infod_start K          start mosix-infod on node K, wait for its snapshot
+#   infod_start K [ARG...] start mosix-infod (with ARGs) on node K, wait for
+#                          its snapshot
 #   infod_kill K [SIG]     stop it (default SIGKILL: a crash)
 #   infod_wait SECS PRED ARGS...  poll PRED until it holds; false on timeout
 #   infod_logs             print every node's daemon log (for diagnostics)
@@ -31,7 +32,8 @@ declare -a _infod_pid=()
 
 infod_cluster_up() {
 	local n=$1 i d
-	cluster_up "$n" || return 1
+	shift
+	cluster_up "$n" "$@" || return 1
 	for ((i = 1; i <= n; i++)); do
 		d=$(cluster_dir "$i") || return 1
 		printf '1 10.77.0.1 %d\n' "$n" >"$d/etc/mosix/mosix.map"
@@ -50,10 +52,11 @@ infod_cluster_up() {
 
 infod_start() {
 	local k=$1 d
+	shift
 	d=$(cluster_dir "$k") || return 1
 	rm -f "$d/run/mosix/cluster"
 	# shellcheck disable=SC2016 # expanded by the inner sh
-	cluster_spawn "$k" sh -c 'exec "$1" 2>>/tmp/infod.log' _ "$bin/mosix-infod"
+	cluster_spawn "$k" sh -c 'exec "$@" 2>>/tmp/infod.log' _ "$bin/mosix-infod" "$@"
 	_infod_pid[k]=$!
 	infod_wait 10 test -s "$d/run/mosix/cluster" ||
 		{ echo "# mosix-infod did not start on node $k" >&2; infod_logs; return 1; }
@@ -96,8 +99,10 @@ all_up() {
 		awk 'NR > 1 && $3 == "up"' | wc -l)" -eq "$2" ]
 }
 
+# the node rows: not the titles, nor the line of this node's pool mode
 count_is() {
-	[ "$(cluster_exec "$1" "$bin/mosctl" status 2>/dev/null | awk 'NR > 1' | wc -l)" -eq "$2" ]
+	[ "$(cluster_exec "$1" "$bin/mosctl" status 2>/dev/null |
+		awk 'NR > 1 && $1 ~ /^[0-9]+\*?$/' | wc -l)" -eq "$2" ]
 }
 
 has_flag() {

@@ -88,6 +88,32 @@ static void four_jobs_go_to_idle_node(void **state)
 	free(nodes);
 }
 
+static void own_processes_count_before_gossip_shows_them(void **state)
+{
+	struct node_state *nodes;
+	struct cluster_state cs;
+	struct bal_proc p[4];
+	struct bal_decision d;
+	struct bal b;
+	struct bal_costs c;
+
+	(void)state;
+	/* four jobs just started: gossip's slowly rising load says 0.5 */
+	nodes = cluster(&cs, 2);
+	nodes[0].v.load = 50;
+	setup_bal(&b, &c);
+	for (int i = 0; i < 4; i++)
+		p[i] = cpu_proc(100 + i);
+	assert_int_equal(bal_decide(&b, &cs, &c, p, 4, 0, &d), 1);
+	assert_int_equal(d.rate_from, 2500);
+	/* two of ours on node 2 already, which gossip does not show yet */
+	p[0].where = 2;
+	p[1].where = 2;
+	assert_int_equal(bal_decide(&b, &cs, &c, p, 4, 0, &d), 0);
+	bal_costs_release(&c);
+	free(nodes);
+}
+
 static void balanced_cluster_stays(void **state)
 {
 	struct node_state *nodes;
@@ -352,6 +378,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(four_jobs_go_to_idle_node),
+		cmocka_unit_test(own_processes_count_before_gossip_shows_them),
 		cmocka_unit_test(balanced_cluster_stays),
 		cmocka_unit_test(unfit_processes_stay),
 		cmocka_unit_test(targets_must_take_guests),

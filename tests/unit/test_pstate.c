@@ -79,7 +79,7 @@ static void expect_file(const char *dir, const char *name, const char *text,
 static void test_defaults(void **state)
 {
 	struct fixture *f = *state;
-	struct mig_pstate s = { 9, 9, true };
+	struct mig_pstate s = { .where = 9, .nmigs = 9, .lock = true };
 
 	/* neither run/proc nor run/proc/PID: here, 0, unlocked */
 	assert_int_equal(mig_pstate_read(f->dir, 1234, &s), 0);
@@ -157,7 +157,7 @@ static void test_malformed(void **state)
 		{ "where", "1111111111111111111111111111111111111111111111111111111111111111111\n" },
 	};
 	struct fixture *f = *state;
-	struct mig_pstate good = { 3, 1, false }, s = { 9, 9, true };
+	struct mig_pstate good = { .where = 3, .nmigs = 1 }, s = { .where = 9, .nmigs = 9, .lock = true };
 	char dir[128];
 
 	snprintf(dir, sizeof(dir), "%s/proc/55", f->dir);
@@ -179,7 +179,7 @@ static void test_malformed(void **state)
 static void test_remove(void **state)
 {
 	struct fixture *f = *state;
-	struct mig_pstate in = { 2, 1, true }, out;
+	struct mig_pstate in = { .where = 2, .nmigs = 1, .lock = true }, out;
 	char dir[128];
 	struct stat st;
 
@@ -194,6 +194,35 @@ static void test_remove(void **state)
 	assert_int_equal(mig_pstate_read(f->dir, 999, &out), 0);
 	assert_int_equal(out.where, 0);
 	assert_false(out.lock);
+}
+
+static void test_job(void **state)
+{
+	static const char *const bad[] = { "", "cpujob", "auto manual", "auto cpujob iojob",
+					   "auto decay=10001", "auto decay=", "auto fast" };
+	struct fixture *f = *state;
+	struct mig_pstate in = { .where = 0 }, out = { 0 };
+	char dir[128], text[64];
+
+	assert_int_equal(mig_job_parse("auto cpujob decay=9000", &in), 0);
+	assert_int_equal(in.job, MIG_JOB_SET | MIG_JOB_AUTO | MIG_JOB_CPU);
+	assert_int_equal(in.decay, 9000);
+	mig_job_format(&in, text, sizeof(text));
+	assert_string_equal(text, "auto cpujob decay=9000\n");
+	assert_int_equal(mig_pstate_write(f->dir, 77, &in), 0);
+	snprintf(dir, sizeof(dir), "%s/proc/77", f->dir);
+	expect_file(dir, "job", "auto cpujob decay=9000\n", 0644);
+	assert_int_equal(mig_pstate_read(f->dir, 77, &out), 0);
+	assert_int_equal(out.job, in.job);
+	assert_int_equal(out.decay, 9000);
+	assert_int_equal(mig_job_parse("manual iojob", &out), 0);
+	assert_int_equal(out.job, MIG_JOB_SET | MIG_JOB_IO);
+	assert_int_equal(out.decay, MIG_DECAY_DEFAULT);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (mig_job_parse(bad[i], &out) != -EINVAL)
+			fail_msg("'%s' was accepted", bad[i]);
+	put(dir, "job", "auto sometimes\n");
+	assert_int_equal(mig_pstate_read(f->dir, 77, &out), -EINVAL);
 }
 
 static void test_guest(void **state)
@@ -243,6 +272,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_job, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest, setup, teardown),
 	};
 

@@ -19,7 +19,8 @@ static const char usage[] =
 	"\n"
 	"Moves process PID, while it runs, to node NODE of the cluster map; 'home'\n"
 	"brings it back to this node, its home. A process away may be moved on to\n"
-	"another node; its home stays here. 'balance' lets the load balancer choose.\n"
+	"another node; its home stays here. 'balance' asks the load balancer for one\n"
+	"decision now (it may also say the process stays).\n"
 	"Returns once the process runs there; if it cannot move, it runs on where it\n"
 	"was and migrate says why.\n"
 	"\n"
@@ -46,12 +47,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "migrate: invalid pid '%s'\n", argv[1]);
 		return 2;
 	}
-	if (!strcmp(argv[2], "balance")) {
-		printf("migrate: process %ld: automatic balancing is not available in this "
-		       "version; it stays where it is\n", pid);
-		return 0;
-	}
-	if (strcmp(argv[2], "home")) {
+	if (strcmp(argv[2], "home") && strcmp(argv[2], "balance")) {
 		unsigned long node = strtoul(argv[2], &end, 10);
 
 		if (*end || end == argv[2] || node == 0 || node > 65535) {
@@ -66,6 +62,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "migrate: cannot reach mosix-migd at '%s/migd.sock': %s\n",
 			paths_run_dir(), strerror(-r));
 		return 3;
+	}
+	if (!strncmp(reply, "ok stays: ", 10)) {
+		printf("migrate: process %ld stays where it is: %s\n", pid, reply + 10);
+		return 0;
 	}
 	if (!strncmp(reply, "ok", 2))
 		return 0;

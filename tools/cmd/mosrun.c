@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * mosrun: run a command so that it may migrate, locked home, or started
- * on another node. runon, nomig and runhome are its MOSIX names.
+ * on another node, with the load balancer's hints. runon, nomig, runhome,
+ * cpujob, iojob, nodecay, slowdecay and fastdecay are its MOSIX names.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -14,19 +15,30 @@
 #include <unistd.h>
 
 #include "engine/mig_client.h"
+#include "engine/mig_pstate.h"
 #include "lib/paths.h"
 
 static const char usage[] =
-	"usage: mosrun [-h] [-l] [-n NODE] COMMAND [ARG...]\n"
+	"usage: mosrun [-h|-l|-n NODE] [-c|-i] [-d DECAY] COMMAND [ARG...]\n"
 	"       runon NODE COMMAND [ARG...]    (mosrun -n NODE)\n"
 	"       nomig COMMAND [ARG...]         (mosrun -l)\n"
 	"       runhome COMMAND [ARG...]       (mosrun -h)\n"
+	"       cpujob | iojob COMMAND [ARG...]    (mosrun -c | -i)\n"
+	"       nodecay | slowdecay | fastdecay COMMAND [ARG...]\n"
+	"                                      (mosrun -d 10000 | 9500 | 5000)\n"
 	"       mosrun --help\n"
 	"\n"
-	"Runs COMMAND so that it may migrate (see migrate(1)).\n"
-	"  -n NODE  start it on node NODE at once; its home stays here\n"
+	"Runs COMMAND so that it may migrate (see migrate(1)). Without -h, -l or\n"
+	"-n, the load balancer moves it (and what it starts) by itself.\n"
+	"  -n NODE  start it on node NODE at once; its home stays here; the\n"
+	"           balancer leaves it there\n"
 	"  -l       lock it (and everything it starts) at home\n"
-	"  -h       start it at home (the default); it stays until moved\n"
+	"  -h       start it at home; it stays until moved by hand\n"
+	"  -c       a CPU job: the balancer moves it whatever its I/O looks like\n"
+	"  -i       an I/O job: the balancer leaves it where its I/O is (home)\n"
+	"  -d DECAY how much (0-10000, in 1/10000) of its CPU and I/O profile the\n"
+	"           balancer keeps from one second to the next (default 8000;\n"
+	"           10000: its whole life counts, no decay)\n"
 	"\n"
 	"Without -n, COMMAND replaces mosrun (same pid). With -n, mosrun waits\n"
 	"for it and exits as it did. If it cannot start on NODE it runs at home,\n"
@@ -78,7 +90,10 @@ static void pass_on(int sig)
  * have it moved while it has not run a single instruction of its own, then
  * let it go and wait for it, to exit as it did.
  */
-static int run_on(const char *prog, const char *node, char **argv)
+struct opts;
+static int mark(const char *prog, pid_t pid, const struct opts *o);
+
+static int run_on(const char *prog, const char *node, char **argv, const struct opts *o)
 {
 	char req[64];
 	int st;
@@ -100,6 +115,7 @@ static int run_on(const char *prog, const char *node, char **argv)
 	/* stopped by the exec's SIGTRAP: leave it stopped (SIGSTOP) for migd */
 	ptrace(PTRACE_DETACH, child, 0, SIGSTOP);
 	waitpid(child, &st, WUNTRACED);
+	mark(prog, child, o);
 	snprintf(req, sizeof(req), "migrate %d %s", child, node);
 	if (ask(prog, req))
 		fprintf(stderr, "%s: %s runs at home\n", prog, argv[0]);
@@ -118,18 +134,76 @@ static int run_on(const char *prog, const char *node, char **argv)
 	return WEXITSTATUS(st);
 }
 
+/* The MOSIX names that are mosrun with one option. */
+static const struct {
+	const char *name, *opt, *arg;
+} names[] = {
+	{ "nomig", "-l", NULL },	{ "runhome", "-h", NULL },	{ "cpujob", "-c", NULL },
+	{ "iojob", "-i", NULL },	{ "nodecay", "-d", "10000" },	{ "slowdecay", "-d", "9500" },
+	{ "fastdecay", "-d", "5000" },
+};
+
+struct opts {
+	const char *node;
+	bool lock, home;
+	const char *kind;	/* NULL, "cpujob" or "iojob" */
+	unsigned long decay;
+};
+
+static int parse_opt(const char *prog, struct opts *o, const char *opt, const char *arg)
+{
+	char *end;
+
+	if (!strcmp(opt, "-l")) {
+		o->lock = true;
+	} else if (!strcmp(opt, "-h")) {
+		o->home = true;
+	} else if (!strcmp(opt, "-c") || !strcmp(opt, "-i")) {
+		const char *k = opt[1] == 'c' ? "cpujob" : "iojob";
+
+		if (o->kind && strcmp(o->kind, k))
+			return usage_error(prog, "-c and -i do not go together");
+		o->kind = k;
+	} else if (!strcmp(opt, "-d")) {
+		if (!arg)
+			return usage_error(prog, "-d needs a DECAY");
+		errno = 0;
+		o->decay = strtoul(arg, &end, 10);
+		if (errno || *end || end == arg || *arg == '-' || o->decay > 10000)
+			return usage_error(prog, "DECAY is a number from 0 to 10000");
+	} else if (!strcmp(opt, "-n")) {
+		if (!arg)
+			return usage_error(prog, "-n needs a NODE");
+		o->node = arg;
+	} else {
+		return usage_error(prog, "unknown option");
+	}
+	return 0;
+}
+
+/* What the balancer may do with @pid: its job file (mig_pstate.h). */
+static int mark(const char *prog, pid_t pid, const struct opts *o)
+{
+	char req[128];
+
+	snprintf(req, sizeof(req), "job %d %s%s%s decay=%lu", (int)pid,
+		 o->home || o->lock || o->node ? "manual" : "auto", o->kind ? " " : "",
+		 o->kind ? o->kind : "", o->decay);
+	return ask(prog, req);
+}
+
 int main(int argc, char **argv)
 {
 	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	const char *node = NULL;
-	bool lock = false;
-	int i = 1;
+	struct opts o = { .decay = MIG_DECAY_DEFAULT };
+	char req[64];
+	int i = 1, r;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-help"))) {
 		/* a MOSIX name first says how it is called itself */
 		if (!strcmp(prog, "runon"))
 			fputs("usage: runon NODE COMMAND [ARG...]\n", stdout);
-		else if (!strcmp(prog, "nomig") || !strcmp(prog, "runhome"))
+		else if (strcmp(prog, "mosrun"))
 			printf("usage: %s COMMAND [ARG...]\n", prog);
 		fputs(usage, stdout);
 		return 0;
@@ -137,41 +211,50 @@ int main(int argc, char **argv)
 	if (!strcmp(prog, "runon")) {
 		if (argc < 3)
 			return usage_error(prog, "expected NODE and COMMAND");
-		node = argv[1];
+		o.node = argv[1];
 		i = 2;
-	} else if (!strcmp(prog, "nomig")) {
-		lock = true;
-	} else if (strcmp(prog, "runhome")) {
-		for (; i < argc && argv[i][0] == '-'; i++) {
+	} else {
+		bool named = false;
+
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (!strcmp(prog, names[k].name)) {
+				parse_opt(prog, &o, names[k].opt, names[k].arg);
+				named = true;
+			}
+		for (; !named && i < argc && argv[i][0] == '-'; i++) {
+			const char *arg = NULL;
+
 			if (!strcmp(argv[i], "--")) {
 				i++;
 				break;
-			} else if (!strcmp(argv[i], "-l")) {
-				lock = true;
-			} else if (!strcmp(argv[i], "-h")) {
-				node = NULL;
-			} else if (!strcmp(argv[i], "-n") && i + 1 < argc) {
-				node = argv[++i];
-			} else {
-				return usage_error(prog, "unknown option");
 			}
+			if ((!strcmp(argv[i], "-n") || !strcmp(argv[i], "-d")) && i + 1 < argc)
+				arg = argv[i + 1];
+			r = parse_opt(prog, &o, argv[i], arg);
+			if (r)
+				return r;
+			i += arg != NULL;
 		}
 	}
 	if (i >= argc)
 		return usage_error(prog, "no command given");
-	if (lock && node)
-		return usage_error(prog, "-l and -n do not go together");
-	if (node) {
+	if ((o.lock && o.node) || (o.lock && o.home) || (o.home && o.node))
+		return usage_error(prog, "-h, -l and -n do not go together");
+	if (o.node) {
 		char *end;
-		unsigned long id = strtoul(node, &end, 10);
+		unsigned long id = strtoul(o.node, &end, 10);
 
-		if (*end || end == node || !id || id > 65535)
+		if (*end || end == o.node || !id || id > 65535)
 			return usage_error(prog, "invalid node id");
-		return run_on(prog, node, argv + i);
 	}
-	if (lock) {
-		char req[64];
-
+	if (!o.node && mark(prog, getpid(), &o)) {
+		if (o.lock)
+			return 125;
+		fprintf(stderr, "%s: %s runs at home, unbalanced\n", prog, argv[i]);
+	}
+	if (o.node)
+		return run_on(prog, o.node, argv + i, &o);
+	if (o.lock) {
 		snprintf(req, sizeof(req), "lock %d 1", (int)getpid());
 		if (ask(prog, req))
 			return 125;

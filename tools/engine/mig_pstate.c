@@ -124,8 +124,54 @@ int mig_pstate_read(const char *run_dir, pid_t pid, struct mig_pstate *ret)
 	else if (*buf && strcmp(buf, "0") != 0)
 		return -EINVAL;
 
+	r = read_field(run_dir, pid, "job", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (*buf && mig_job_parse(buf, &s))
+		return -EINVAL;
+
 	*ret = s;
 	return 0;
+}
+
+int mig_job_parse(const char *words, struct mig_pstate *ret)
+{
+	char buf[PSTATE_FILE_MAX], *save = NULL;
+	uint32_t job = MIG_JOB_SET, decay = MIG_DECAY_DEFAULT;
+	bool mode = false;
+
+	if (strlen(words) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (char *w = strtok_r(buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+		if (!strcmp(w, "auto") || !strcmp(w, "manual")) {
+			if (mode)
+				return -EINVAL;
+			mode = true;
+			job |= w[0] == 'a' ? MIG_JOB_AUTO : 0;
+		} else if (!strcmp(w, "cpujob") && !(job & MIG_JOB_IO)) {
+			job |= MIG_JOB_CPU;
+		} else if (!strcmp(w, "iojob") && !(job & MIG_JOB_CPU)) {
+			job |= MIG_JOB_IO;
+		} else if (!strncmp(w, "decay=", 6)) {
+			if (parse_u32(w + 6, 0, MIG_DECAY_MAX, &decay) < 0)
+				return -EINVAL;
+		} else {
+			return -EINVAL;
+		}
+	}
+	if (!mode)
+		return -EINVAL;
+	ret->job = job;
+	ret->decay = decay;
+	return 0;
+}
+
+void mig_job_format(const struct mig_pstate *s, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s decay=%u\n", s->job & MIG_JOB_AUTO ? "auto" : "manual",
+		 s->job & MIG_JOB_CPU ? " cpujob" : s->job & MIG_JOB_IO ? " iojob" : "",
+		 s->decay);
 }
 
 /*
@@ -229,6 +275,10 @@ int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 	else
 		snprintf(text, sizeof(text), "here\n");
 	r = write_file(dir, "where", text, 0644);
+	if (!r && s->job) {
+		mig_job_format(s, text, sizeof(text));
+		r = write_file(dir, "job", text, 0644);
+	}
 	/* the process's user may write lock and where (mosix-migd acts on it) */
 	if (!r && owner != (uid_t)-1 && geteuid() == 0) {
 		static const char *const names[] = { "", "/nmigs", "/lock", "/where" };

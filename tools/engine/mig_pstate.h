@@ -10,6 +10,12 @@
  *   RUN/proc/PID/where   "here", or the id of the node the process runs on
  *   RUN/proc/PID/nmigs   how many times it migrated, in decimal
  *   RUN/proc/PID/lock    "1" when its user locked it at home, else "0"
+ *   RUN/proc/PID/job     how mosrun started it, words: "auto" (the load
+ *                        balancer may move it and its descendants) or
+ *                        "manual" (only when asked), then "cpujob" or
+ *                        "iojob" (mosrun -c/-i) and "decay=N" (mosrun -d:
+ *                        the weight, in 1/10000, its CPU and I/O profile
+ *                        keeps from one second to the next)
  *   RUN/guests/PID       "HOMENODE HOMEPID\n": local process PID is a guest
  *                        whose home is process HOMEPID on node HOMENODE
  *
@@ -28,14 +34,34 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+enum mig_job_flags {
+	MIG_JOB_SET = 1 << 0,	/* started by mosrun: the job file exists */
+	MIG_JOB_AUTO = 1 << 1,	/* the balancer may move it */
+	MIG_JOB_CPU = 1 << 2,	/* mosrun -c */
+	MIG_JOB_IO = 1 << 3,	/* mosrun -i */
+};
+
+#define MIG_DECAY_DEFAULT 8000
+#define MIG_DECAY_MAX 10000	/* no decay: the profile since the start */
 
 struct mig_pstate {
 	uint32_t where;	/* node id, 1..65535; 0 = here */
 	uint32_t nmigs;
 	bool lock;
+	uint32_t job;	/* enum mig_job_flags; 0: no job file */
+	uint32_t decay;	/* 0..MIG_DECAY_MAX; with a job file */
 };
+
+/*
+ * The job words ("auto cpujob decay=9000") into @ret's job and decay, and
+ * back. 0 or -EINVAL.
+ */
+int mig_job_parse(const char *words, struct mig_pstate *ret);
+void mig_job_format(const struct mig_pstate *s, char *buf, size_t size);
 
 /*
  * Read the state of @pid. Returns 0 (missing files give the defaults),

@@ -2,7 +2,9 @@
 /* The load-balancing decision (the model is in bal.h). */
 #include "bal.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void bal_params_default(struct bal_params *p)
@@ -53,15 +55,36 @@ const char *bal_unfit(const struct bal *b, const struct bal_proc *p)
 	return NULL;
 }
 
-/* Thousandths of runnable tasks on @n, with the decisions not yet seen. */
-static int64_t tasks_m(const struct bal *b, const struct node_state *n, uint64_t now_ms)
+/*
+ * Thousandths of runnable tasks on @n: what gossip says, with the decisions
+ * it does not show yet, and at least what our own processes there use
+ * (@floor_m): gossip's load rises slowly, by design, but the decider knows
+ * its own processes now.
+ */
+static int64_t tasks_m(const struct bal *b, const struct node_state *n, int64_t floor_m,
+		       uint64_t now_ms)
 {
 	int64_t t = (int64_t)((uint64_t)n->v.load * n->v.speed / 1000);
 
 	for (int i = 0; i < BAL_PENDING_MAX; i++)
 		if (b->pend[i].node == n->id && b->pend[i].until_ms > now_ms)
 			t += b->pend[i].tasks_m;
-	return t < 0 ? 0 : t;
+	return t < floor_m ? floor_m : t;
+}
+
+/* What our own processes use on each node of @cs (indexed like cs->node). */
+static int64_t *floors(const struct cluster_state *cs, const struct bal_proc *procs, size_t n)
+{
+	int64_t *f = calloc(cs->n ? cs->n : 1, sizeof(*f));
+
+	for (size_t i = 0; f && i < n; i++) {
+		const struct node_state *at =
+			cluster_state_find(cs, procs[i].where ? procs[i].where : cs->self);
+
+		if (at)
+			f[at - cs->node] += procs[i].cpu_pm;
+	}
+	return f;
 }
 
 /* What one process gets on @n holding @t_m thousandths of tasks with it. */
@@ -87,8 +110,11 @@ int bal_decide(struct bal *b, const struct cluster_state *cs, const struct bal_c
 {
 	uint64_t best_save = 0;
 	bool any = false, found = false;
+	int64_t *fl = floors(cs, procs, n);
 
 	ret->pid = -1;
+	if (!fl)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct bal_proc *p = &procs[i];
 		const struct node_state *src;
@@ -105,7 +131,7 @@ int bal_decide(struct bal *b, const struct cluster_state *cs, const struct bal_c
 			share = 1000;
 		/* it is counted where it runs; at least its own share */
 		{
-			int64_t t = tasks_m(b, src, now_ms);
+			int64_t t = tasks_m(b, src, fl[src - cs->node], now_ms);
 
 			r_src = rate(src, t < share ? share : t);
 		}
@@ -124,7 +150,7 @@ int bal_decide(struct bal *b, const struct cluster_state *cs, const struct bal_c
 				continue;
 			if (!home && dst->v.mem < p->pages + b->p.mem_margin_pages)
 				continue;
-			r_dst = rate(dst, tasks_m(b, dst, now_ms) + share);
+			r_dst = rate(dst, tasks_m(b, dst, fl[k], now_ms) + share);
 			move = bal_move_ms(bal_costs_of(c, home ? src->id : dst->id), p->pages);
 			go = run_ms(work, r_dst) + move;
 			if (go * (1000 + b->p.hysteresis_pm) / 1000 >= stay || stay - go <= best_save)
@@ -137,6 +163,7 @@ int bal_decide(struct bal *b, const struct cluster_state *cs, const struct bal_c
 			};
 		}
 	}
+	free(fl);
 	if (!found && any)
 		ret->pid = 0;
 	return found;
@@ -169,7 +196,7 @@ void bal_format(const struct bal_decision *d, char *buf, size_t len)
 {
 	snprintf(buf, len,
 		 "process %d: node %u -> %u: rate %u.%02u -> %u.%02u CPUs, "
-		 "%llu.%03llu s to finish there vs %llu.%03llu s here (move %llu.%03llu s)",
+		 "done in %llu.%03llu s there against %llu.%03llu s staying (the move %llu.%03llu s)",
 		 (int)d->pid, d->from, d->to, d->rate_from / 10000, d->rate_from % 10000 / 100,
 		 d->rate_to / 10000, d->rate_to % 10000 / 100,
 		 (unsigned long long)(d->go_ms / 1000), (unsigned long long)(d->go_ms % 1000),

@@ -16,7 +16,9 @@
  *
  *     rate_n = s_n * min(1, cpus_n / t_n)      (reference CPUs' worth)
  *
- * counting itself in t_n (+ its own share when it is not there yet). A
+ * counting itself in t_n (+ its own share when it is not there yet); t_n
+ * is at least what the decider's own processes there use (gossip's load
+ * rises slowly, by design, but the decider knows its own processes). A
  * process that used c ms of CPU is expected to need about as much again
  * (MOSIX's rule: the older a process, the longer it will live), W = c.
  * Moving it from a to b costs
@@ -123,7 +125,7 @@ struct bal_proc {
 	uint32_t io_cps;	/* recent system calls per second at home */
 	uint64_t cpu_ms;	/* CPU used so far */
 	uint64_t pages;		/* resident memory, 4 KiB pages */
-	uint64_t since_move_ms;	/* since its last move (or its start) */
+	uint64_t since_move_ms;	/* since its last move; UINT64_MAX: never moved */
 	uint32_t flags;		/* enum bal_proc_flags */
 };
 
@@ -166,7 +168,7 @@ const char *bal_unfit(const struct bal *b, const struct bal_proc *p);
 /*
  * The best move among @procs (the processes of node cs->self, wherever
  * they run), at @now_ms (any monotonic clock, the same for bal_moved). 1
- * and the move in @ret; 0 when nothing is worth moving. @ret->pid is -1
+ * and the move in @ret; 0 when nothing is worth moving; -ENOMEM. @ret->pid is -1
  * when nothing was a candidate. Nodes of @cs that are down or take no
  * guests are never targets; home (cs->self) always is.
  */

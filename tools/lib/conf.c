@@ -21,10 +21,15 @@ const struct conf_key conf_keys[] = {
 	{ "decay_slow", CONF_UINT, 1, 1000, NULL, "975" },
 	{ "decay_fast", CONF_UINT, 1, 1000, NULL, "926" },
 	{ "speed", CONF_UINT, 1, 1000000, NULL, "10000" },
+	{ "balance", CONF_WORD, 0, 0, "mosrun|all|off", "mosrun" },
+	{ "balance_interval_ms", CONF_UINT, 100, 60000, NULL, "1000" },
+	{ "balance_hysteresis_pm", CONF_UINT, 0, 10000, NULL, "250" },
+	{ "balance_residency_s", CONF_UINT, 0, 86400, NULL, "30" },
+	{ "balance_min_cpu_ms", CONF_UINT, 0, 3600000, NULL, "1000" },
+	{ "balance_io_max_cps", CONF_UINT, 1, 10000000, NULL, "200" },
+	{ "usher_free_pm", CONF_UINT, 0, 1000, NULL, "50" },
 	{ "mode", CONF_WORD, 0, 0, "single|server|half-duplex|adaptive", "single" },
 	{ "servers", CONF_STRING, 0, 0, NULL, "" },
-	{ "work_hours", CONF_STRING, 0, 0, NULL, "08:00-18:00" },
-	{ "work_days", CONF_STRING, 0, 0, NULL, "mon-fri" },
 	{ NULL, CONF_STRING, 0, 0, NULL, NULL },
 };
 

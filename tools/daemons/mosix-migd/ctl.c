@@ -11,6 +11,11 @@
  *   bring                   every process of this node comes home; "ok N"
  *   lock PID 0|1            the user's lock of PID (mosrun -l): held by the
  *                           process and its descendants; "ok"
+ *   job PID WORDS           how mosrun started PID (mig_pstate.h: "auto
+ *                           cpujob decay=9000"): held by its descendants
+ *                           too; "ok"
+ *   migrate PID balance     one decision of the load balancer now: "ok
+ *                           stays: WHY", or the move's answer
  *
  * Anyone may ask to move their own processes (real and effective uid of
  * the process are the caller's); root may move any and expel or bring.
@@ -59,8 +64,7 @@ int migd_ctl_open(struct migd *m)
 	return 0;
 }
 
-static void answer(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void answer(int fd, const char *fmt, ...)
+void migd_answer(int fd, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -76,7 +80,7 @@ static void answer(int fd, const char *fmt, ...)
 }
 
 /* Real and effective uid of @pid are @uid. */
-static bool owns(pid_t pid, uid_t uid)
+bool migd_owns(pid_t pid, uid_t uid)
 {
 	char path[64], line[256];
 	unsigned r = ~0u, e = ~0u;
@@ -103,18 +107,18 @@ void migd_request_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const ch
 	pid_t c;
 
 	if (kill(pid, 0) && errno == ESRCH) {
-		answer(fd, "err no such process");
+		migd_answer(fd, "err no such process");
 		return;
 	}
-	if (uid != 0 && !owns(pid, uid)) {
-		answer(fd, "err not your process");
+	if (uid != 0 && !migd_owns(pid, uid)) {
+		migd_answer(fd, "err not your process");
 		return;
 	}
 	if (strcmp(target, "home")) {
 		errno = 0;
 		node = strtoul(target, &end, 10);
 		if (errno || *end || end == target || !map_has_id(&m->id.map, (uint32_t)node)) {
-			answer(fd, "err no node '%s' in the map", target);
+			migd_answer(fd, "err no node '%s' in the map", target);
 			return;
 		}
 	}
@@ -133,21 +137,21 @@ void migd_request_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const ch
 		k->pid = 0;
 	}
 	if (!node || node == m->id.self) {
-		answer(fd, "ok home");
+		migd_answer(fd, "ok home");
 		return;
 	}
 	e = mig_cantmove(pid, m->run_dir, &why);
 	if (e || why != MIG_CAN) {
-		answer(fd, "err %s", e ? strerror(-e) : mig_cant_str(why));
+		migd_answer(fd, "err %s", e ? strerror(-e) : mig_cant_str(why));
 		return;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp)) {
-		answer(fd, "err %s", strerror(errno));
+		migd_answer(fd, "err %s", strerror(errno));
 		return;
 	}
 	c = fork();
 	if (c < 0) {
-		answer(fd, "err cannot fork: %s", strerror(errno));
+		migd_answer(fd, "err cannot fork: %s", strerror(errno));
 		close(sp[0]);
 		close(sp[1]);
 		return;
@@ -166,17 +170,38 @@ static void do_lock(struct migd *m, int fd, uid_t uid, pid_t pid, bool lock)
 	struct mig_pstate ps = { 0 };
 	int e;
 
-	if (uid != 0 && !owns(pid, uid)) {
-		answer(fd, "err not your process");
+	if (uid != 0 && !migd_owns(pid, uid)) {
+		migd_answer(fd, "err not your process");
 		return;
 	}
 	mig_pstate_read(m->run_dir, pid, &ps);
 	ps.lock = lock;
 	e = mig_pstate_write(m->run_dir, pid, &ps);
 	if (e)
-		answer(fd, "err %s", strerror(-e));
+		migd_answer(fd, "err %s", strerror(-e));
 	else
-		answer(fd, "ok");
+		migd_answer(fd, "ok");
+}
+
+static void do_job(struct migd *m, int fd, uid_t uid, pid_t pid, const char *words)
+{
+	struct mig_pstate ps = { 0 };
+	int e;
+
+	if (uid != 0 && !migd_owns(pid, uid)) {
+		migd_answer(fd, "err not your process");
+		return;
+	}
+	mig_pstate_read(m->run_dir, pid, &ps);
+	if (mig_job_parse(words, &ps)) {
+		migd_answer(fd, "err invalid job '%s'", words);
+		return;
+	}
+	e = mig_pstate_write(m->run_dir, pid, &ps);
+	if (e)
+		migd_answer(fd, "err %s", strerror(-e));
+	else
+		migd_answer(fd, "ok");
 }
 
 static void do_list(struct migd *m, int fd)
@@ -205,7 +230,7 @@ static void do_all(struct migd *m, int fd, enum kid_kind kind)
 	for (int i = 0; i < MIGD_MAX_KIDS; i++)
 		if (m->kid[i].child && m->kid[i].kind == kind && !kid_tell(&m->kid[i], "home", -1))
 			count++;
-	answer(fd, "ok %d", count);
+	migd_answer(fd, "ok %d", count);
 }
 
 void migd_ctl_handle(struct migd *m)
@@ -214,7 +239,7 @@ void migd_ctl_handle(struct migd *m)
 	socklen_t cl = sizeof(cr);
 	char req[128], target[32];
 	ssize_t n;
-	int fd, pid;
+	int fd, pid, off = 0;
 
 	fd = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
@@ -230,19 +255,24 @@ void migd_ctl_handle(struct migd *m)
 	if (n <= 0)
 		goto out_close;
 	req[n] = 0;
-	if (sscanf(req, "migrate %d %31s", &pid, target) == 2 && pid > 0) {
+	if (sscanf(req, "migrate %d %31s", &pid, target) == 2 && pid > 0 &&
+	    !strcmp(target, "balance")) {
+		migd_balance_one(m, fd, cr.uid, pid);
+	} else if (sscanf(req, "migrate %d %31s", &pid, target) == 2 && pid > 0) {
 		migd_request_migrate(m, fd, cr.uid, pid, target);
 	} else if (sscanf(req, "lock %d %31s", &pid, target) == 2 && pid > 0) {
 		do_lock(m, fd, cr.uid, pid, !strcmp(target, "1"));
+	} else if (sscanf(req, "job %d %n", &pid, &off) == 1 && off > 0 && pid > 0) {
+		do_job(m, fd, cr.uid, pid, req + off);
 	} else if (!strcmp(req, "list")) {
 		do_list(m, fd);
 	} else if (!strcmp(req, "expel") || !strcmp(req, "bring")) {
 		if (cr.uid != 0)
-			answer(fd, "err only root may %s", req);
+			migd_answer(fd, "err only root may %s", req);
 		else
 			do_all(m, fd, req[0] == 'e' ? KID_GUEST : KID_DEPUTY);
 	} else {
-		answer(fd, "err unknown request");
+		migd_answer(fd, "err unknown request");
 	}
 out_close:
 	close(fd);

@@ -84,6 +84,8 @@ void kid_close_inherited(struct migd *m, int keep)
 	close(m->signal_fd);
 	if (m->watch_fd >= 0)
 		close(m->watch_fd);
+	if (m->bal.timer_fd >= 0)
+		close(m->bal.timer_fd);
 	for (int i = 0; i < MIGD_MAX_KIDS; i++)
 		if (m->kid[i].child && m->kid[i].ctl >= 0 && m->kid[i].ctl != keep)
 			close(m->kid[i].ctl);

@@ -180,6 +180,11 @@ static int setup(struct migd *m, uint32_t node)
 			r == -EADDRINUSE ? "another mosix-migd serves it" : strerror(-r));
 		return r;
 	}
+	r = migd_balance_open(m);
+	if (r) {
+		log_err("cannot start the load balancer: %s", strerror(-r));
+		return r;
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -213,7 +218,8 @@ static void on_signal(struct migd *m)
 
 int main(int argc, char **argv)
 {
-	struct migd m = { .listen_fd = -1, .ctl_fd = -1, .signal_fd = -1, .watch_fd = -1 };
+	struct migd m = { .listen_fd = -1, .ctl_fd = -1, .signal_fd = -1, .watch_fd = -1,
+			  .bal.timer_fd = -1 };
 	bool debug = false, help = false;
 	uint32_t node = 0;
 	char path[4096];
@@ -239,14 +245,15 @@ int main(int argc, char **argv)
 		return 1;
 	notify_send("READY=1");
 	while (!m.quit) {
-		struct pollfd pf[4] = {
+		struct pollfd pf[5] = {
 			{ m.listen_fd, POLLIN, 0 },
 			{ m.ctl_fd, POLLIN, 0 },
 			{ m.signal_fd, POLLIN, 0 },
 			{ m.watch_fd, POLLIN, 0 },
+			{ m.bal.timer_fd, POLLIN, 0 },
 		};
 
-		int n = poll(pf, 4, SWEEP_MS);
+		int n = poll(pf, 5, SWEEP_MS);
 		time_t now = time(NULL);
 
 		if (now - last_sweep >= SWEEP_MS / 1000) {
@@ -267,11 +274,14 @@ int main(int argc, char **argv)
 			migd_ctl_handle(&m);
 		if (pf[3].revents)
 			migd_watch_handle(&m);
+		if (pf[4].revents)
+			migd_balance_tick(&m);
 	}
 	notify_send("STOPPING=1");
 	snprintf(path, sizeof(path), "%s/%s", m.run_dir, MIGD_SOCKET);
 	unlink(path);
 	node_ident_release(&m.id);
+	bal_costs_release(&m.bal.costs);
 	key_wipe(&m.key);
 	log_info("stopped");
 	return 0;

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "engine/mig_net.h"
+#include "lib/bal.h"
 #include "lib/key.h"
 #include "lib/nodecfg.h"
 
@@ -38,6 +39,36 @@ struct watch {
 	pid_t pid;		/* 0: free */
 };
 
+/* What the balancer remembers of one local process between two rounds. */
+struct track {
+	pid_t pid;		/* 0: free */
+	uint64_t start;		/* start time, clock ticks: guards pid reuse */
+	uint64_t ticks;		/* CPU demand (demand_ns) at the last sample */
+	uint64_t calls;		/* syscr + syscw at the last sample */
+	uint64_t at_ms;		/* when sampled */
+	uint64_t moved_ms;	/* when it last moved; 0: never */
+	uint32_t nmigs;
+	uint32_t cpu_pm, io_cps;
+	bool seen;
+};
+
+enum bal_scope {
+	BAL_SCOPE_OFF,		/* only migrate PID balance */
+	BAL_SCOPE_MOSRUN,	/* jobs started by mosrun (not -h, -n) */
+	BAL_SCOPE_ALL,		/* those and every process of a user uid >= 1000 */
+};
+
+#define MIGD_MAX_TRACK 1024
+
+struct balancer {
+	struct bal bal;
+	struct bal_costs costs;
+	enum bal_scope scope;
+	uint32_t interval_ms;
+	int timer_fd;
+	struct track track[MIGD_MAX_TRACK];
+};
+
 struct migd {
 	struct node_ident id;
 	struct mosix_key key;	/* the migration subkey */
@@ -47,8 +78,14 @@ struct migd {
 	struct kid kid[MIGD_MAX_KIDS];
 	int watch_fd, proc_wd;	/* inotify on run/proc (watch.c) */
 	struct watch watch[MIGD_MAX_KIDS];
+	struct balancer bal;
 	bool quit;
 };
+
+/* balance.c: the automatic load balancing and memory ushering */
+int migd_balance_open(struct migd *m);
+void migd_balance_tick(struct migd *m);
+void migd_balance_one(struct migd *m, int fd, uid_t uid, pid_t pid);
 
 /* listen.c: TCP from other nodes, each connection a guest child */
 int migd_listen(struct migd *m);
@@ -57,6 +94,10 @@ void migd_accept(struct migd *m);
 /* ctl.c: the local control socket */
 int migd_ctl_open(struct migd *m);
 void migd_ctl_handle(struct migd *m);
+/* Answer a control request on @fd (nothing when @fd < 0). */
+void migd_answer(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Real and effective uid of @pid are @uid. */
+bool migd_owns(pid_t pid, uid_t uid);
 
 /* Move @pid to @target ("home" or a node id) for @uid; answers on @fd
  * (-1: nobody to answer). */

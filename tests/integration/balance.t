@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Automatic load balancing on a namespace cluster of single-CPU nodes
+# (cpusets), with the real mosix-infod gossiping loads and the real
+# mosix-migd deciding: four CPU-bound perl jobs started on node 1 finish
+# in at most 0.65 of the time they take when node 1 runs them alone (same
+# run, same jobs, same bytes out); an I/O-bound job (dd) and a locked job
+# stay home while CPU-bound ones move; a steady load moves no process
+# more than once in a minute; `migrate PID balance` decides on demand.
+set -u
+here=$(dirname "$0")
+. "$here/../lib/tap.sh"
+. "$here/../harness/cluster.sh"
+. "$here/../lib/infod_cluster.sh"
+. "$here/../lib/migd_cluster.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # SKIP needs root (namespaces, cpusets, ptrace)"
+	exit 0
+fi
+root=$(cd "$here/../.." && pwd)
+out=$(realpath -m -- "${MOSIX_OUT:-$root/out}")
+bin=$(realpath -m -- "${MOSIX_BIN:-$out/asan/bin}")
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+plan 20
+infod_cluster_up 2 --cpuset || { echo "Bail out! no cluster"; exit 1; }
+d1=$(cluster_dir 1)
+d2=$(cluster_dir 2)
+for k in 1 2; do
+	cat >>"$(cluster_dir "$k")/etc/mosix/mosix.conf" <<'EOF'
+balance_interval_ms = 500
+balance_min_cpu_ms = 300
+EOF
+	migd_start "$k" || { echo "Bail out! no mosix-migd on node $k"; exit 1; }
+done
+infod_wait 10 all_up 1 2
+ok $? "two nodes up"
+cpus1=$(cat "$(cluster_cpuset 1)/cpuset.cpus")
+cpus2=$(cat "$(cluster_cpuset 2)/cpuset.cpus")
+[[ $cpus1 =~ ^[0-9]+$ && $cpus2 =~ ^[0-9]+$ && $cpus1 != "$cpus2" ]]
+ok $? \
+	"one CPU each: node 1 has CPU $cpus1, node 2 CPU $cpus2"
+
+# --- calibrate: one job takes about 6 s alone on one CPU ---------------------
+cat >"$d1/tmp/job.pl" <<'EOF'
+my $n = 0;
+for my $i (1 .. $ARGV[0]) { $n = ($n * 31 + $i) % 1000003 }
+print "$ARGV[0] $n\n";
+EOF
+t0=$(now_ms)
+cluster_exec 1 perl /tmp/job.pl 2000000 >/dev/null
+cal_ms=$(($(now_ms) - t0))
+iters=$((2000000 * 6000 / (cal_ms > 0 ? cal_ms : 1)))
+diag "2000000 iterations took $cal_ms ms: $iters make a job"
+
+# run_jobs TAG MOSRUN-ARGS...: four jobs on node 1, each under mosrun with
+# the arguments; prints the makespan in ms once all four are done
+run_jobs() {
+	local tag=$1 t0 i
+	shift
+	t0=$(now_ms)
+	for i in 1 2 3 4; do
+		run_at 1 "$tag$i" "$bin/mosrun" "$@" perl /tmp/job.pl "$iters"
+	done
+	for i in 1 2 3 4; do
+		wait_for 120 test -s "$d1/tmp/$tag$i.out"
+	done
+	echo $(($(now_ms) - t0))
+}
+
+# --- the speedup --------------------------------------------------------------
+alone_ms=$(run_jobs alone -h)
+diag "four jobs kept at home (mosrun -h): $alone_ms ms"
+nguests0=$(grep -c "runs here as" "$d2/tmp/migd.log")
+bal_ms=$(run_jobs bal)
+diag "four jobs balanced (mosrun): $bal_ms ms"
+nguests=$(($(grep -c "runs here as" "$d2/tmp/migd.log") - nguests0))
+((nguests >= 1))
+ok $? "node 2 took $nguests of them as guests"
+((bal_ms * 100 <= alone_ms * 65))
+ok $? \
+	"balanced they finish in $bal_ms ms, at most 0.65 of $alone_ms ms ($((bal_ms * 100 / alone_ms))%)"
+for i in 1 2 3 4; do
+	same=0
+	cmp -s "$d1/tmp/alone$i.out" "$d1/tmp/bal$i.out" && same=1
+	ok "$((!same))" "job $i printed the same as at home: $(cat "$d1/tmp/bal$i.out")"
+done
+grep -q "balance: process [0-9]*: node 1 -> 2" "$d1/tmp/migd.log"
+ok $? "node 1's migd logged its decisions with their numbers"
+diag "$(grep 'balance: process' "$d1/tmp/migd.log" | head -n 4)"
+
+# --- who stays: an I/O-bound job and a locked job ------------------------------
+run_at 1 io "$bin/mosrun" dd if=/dev/zero of=/dev/null bs=1 count=2000000000
+run_at 1 locked "$bin/mosrun" -l perl /tmp/job.pl "$((iters * 2))"
+run_at 1 cpu1 "$bin/mosrun" perl /tmp/job.pl "$((iters * 2))"
+run_at 1 cpu2 "$bin/mosrun" perl /tmp/job.pl "$((iters * 2))"
+io=$(node_pid 1 io)
+locked=$(node_pid 1 locked)
+cpu1=$(node_pid 1 cpu1)
+cpu2=$(node_pid 1 cpu2)
+where_of() { cat "$d1/run/mosix/proc/$1/where" 2>/dev/null || echo here; }
+moved_one() { [ "$(where_of "$cpu1")" = 2 ] || [ "$(where_of "$cpu2")" = 2 ]; }
+wait_for 15 moved_one
+ok $? "a CPU-bound job moved to node 2 (cpu1: $(where_of "$cpu1"), cpu2: $(where_of "$cpu2"))"
+sleep 3
+is "$(where_of "$io")" here "dd, I/O-bound, stayed home"
+is "$(where_of "$locked")" here "the locked job (mosrun -l) stayed home"
+nm=$(cat "$d1/run/mosix/proc/$io/nmigs" 2>/dev/null || echo 0)
+is "$nm" 0 "dd never moved"
+msg=$(cluster_exec 1 "$bin/migrate" "$io" balance 2>&1)
+like "$msg" "stays where it is: I/O-bound" "migrate PID balance says why dd stays: $msg"
+msg=$(cluster_exec 1 "$bin/migrate" "$locked" balance 2>&1)
+like "$msg" "stays where it is: locked" "and why the locked job stays: $msg"
+# all_gone K PID...: none of the processes runs in node K any more
+all_gone() {
+	local k=$1 p
+	shift
+	for p in "$@"; do
+		cluster_exec "$k" kill -0 "$p" 2>/dev/null && return 1
+	done
+	return 0
+}
+cluster_exec 1 kill "$io" "$locked" "$cpu1" "$cpu2"
+wait_for 10 all_gone 1 "$io" "$locked" "$cpu1" "$cpu2"
+
+# --- no ping-pong: three jobs for a minute ------------------------------------
+for i in 1 2 3; do
+	run_at 1 "steady$i" "$bin/mosrun" perl /tmp/job.pl "$((iters * 100))"
+done
+pids=""
+for i in 1 2 3; do
+	pids="$pids $(node_pid 1 "steady$i")"
+done
+sleep 60
+total=0
+worst=0
+for p in $pids; do
+	n=$(cat "$d1/run/mosix/proc/$p/nmigs" 2>/dev/null || echo 0)
+	total=$((total + n))
+	((n > worst)) && worst=$n
+done
+((total >= 1))
+ok $? "three jobs on two nodes: $total moved"
+((worst <= 1))
+ok $? "none moved more than once in a minute (most: $worst)"
+# shellcheck disable=SC2086 # a list of pids
+cluster_exec 1 kill $pids
+# shellcheck disable=SC2086
+wait_for 10 all_gone 1 $pids
+
+# --- migrate PID balance on demand --------------------------------------------
+run_at 1 ask "$bin/mosrun" -h perl /tmp/job.pl "$iters"
+run_at 1 hog "$bin/mosrun" -h perl /tmp/job.pl "$iters"
+ask=$(node_pid 1 ask)
+hog=$(node_pid 1 hog)
+sleep 1
+msg=$(cluster_exec 1 "$bin/migrate" "$ask" balance 2>&1)
+ok $? "migrate $ask balance${msg:+: $msg}"
+is "$(where_of "$ask")" 2 "it went to the idle node 2 (mosrun -h only keeps the balancer's own rounds away)"
+wait_for 60 test -s "$d1/tmp/ask.out"
+is "$(cat "$d1/tmp/ask.out")" "$(cat "$d1/tmp/alone1.out")" "and finished with the same output"
+cluster_exec 1 kill "$hog" 2>/dev/null
+
