@@ -79,7 +79,7 @@ rm "$d1/run/mosix/self-id"
 
 cluster_exec 1 "$bin/mosix-infod" --bogus 2>"$d1/tmp/err"
 is "$?" 2 "unknown option: exit 2"
-is "$("$bin/mosix-infod" --help | head -n 1)" "usage: mosix-infod [--node ID] [--debug]" "--help"
+is "$("$bin/mosix-infod" --help | head -n 1)" "usage: mosix-infod [--node ID] [--debug] [--now EPOCH_SECONDS]" "--help"
 
 # --- four nodes ---------------------------------------------------------------
 

@@ -88,6 +88,9 @@ static void test_state_and_flags(void **state)
 					  sizeof(b)), "blocked,stay,swapping");
 	assert_string_equal(nodefmt_flags(GV_BLOCKED | GV_LSTAY | GV_QUIET, true, b,
 					  sizeof(b)), "BLQ");
+	assert_string_equal(nodefmt_flags(GV_BLOCKED | GV_NOGUESTS, false, b, sizeof(b)),
+			    "blocked,noguests");
+	assert_string_equal(nodefmt_flags(GV_NOGUESTS | GV_SWAPPING, true, b, sizeof(b)), "WN");
 	/* mode bits are no flags */
 	assert_string_equal(nodefmt_flags(2 << GV_MODE_SHIFT, true, b, sizeof(b)), "-");
 	assert_string_equal(nodefmt_flags(GV_BLOCKED | GV_STAY, false, b, 10), "blocked");

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/mig_client.h"
@@ -25,6 +26,7 @@
 #include "lib/map.h"
 #include "lib/nodefmt.h"
 #include "lib/paths.h"
+#include "lib/pool.h"
 #include "lib/state.h"
 #include "lib/util.h"
 
@@ -64,6 +66,12 @@ static const char usage[] =
 	"                           INTERVALms) keep\n"
 	"                           SLOW/1000 of slow-decaying and FAST/1000 of\n"
 	"                           fast-decaying process statistics\n"
+	"  mode single|server|half-duplex|adaptive [--now EPOCH_SECONDS]\n"
+	"                           run in this pool mode (until mosix.conf's mode\n"
+	"                           changes or mosix-infod restarts); when it takes\n"
+	"                           no guests now, send the guests home; --now\n"
+	"                           (tests) sets the adaptive schedule's clock\n"
+	"  mode                     show the pool mode (anyone)\n"
 	"\n"
 	"Other:\n"
 	"  genkey                   create the cluster key $MOSIX_CONFIG_DIR/secret\n"
@@ -271,6 +279,7 @@ static void json_node(const struct cluster_state *s, const struct node_state *n,
 	} flags[] = {
 		{ GV_BLOCKED, "blocked" }, { GV_STAY, "stay" }, { GV_LSTAY, "lstay" },
 		{ GV_QUIET, "quiet" }, { GV_SWAPPING, "swapping" }, { GV_OFF, "off" },
+		{ GV_NOGUESTS, "noguests" },
 	};
 	char addr[ADDR_STRLEN];
 	const char *sep = "";
@@ -297,8 +306,55 @@ static void json_node(const struct cluster_state *s, const struct node_state *n,
 	printf("]}%s\n", comma ? "," : "");
 }
 
+/* "2026-11-23 18:00:00 CET", local time */
+static const char *local_time(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S %Z", &tm))
+		snprintf(buf, size, "%" PRId64, t);
+	return buf;
+}
+
+/*
+ * This node's pool mode in one line: the running mode (and mosix.conf's
+ * when mosctl mode changed it), in adaptive mode the mode of the period
+ * now, why it takes no guests, and the next switch.
+ */
+static void print_pool(const struct pool_status *p)
+{
+	char at[64];
+
+	printf("mode: %s", state_mode_name(p->mode));
+	if (p->mode != p->configured)
+		printf(" (set by mosctl mode; mosix.conf: %s)", state_mode_name(p->configured));
+	if (p->mode == POOL_ADAPTIVE)
+		printf(", now %s (%s since %s)", state_mode_name(p->effective),
+		       pool_period_name(p->period), local_time(p->since, at, sizeof(at)));
+	if (!p->guests)
+		printf(", takes no guests (%s)", p->why);
+	if (p->next)
+		printf("; next switch: %s at %s (%" PRId64 ")", state_mode_name(p->next_mode),
+		       local_time(p->next, at, sizeof(at)), p->next);
+	printf("\n");
+}
+
+static void json_pool(const struct pool_status *p)
+{
+	printf("  \"pool\": {\"configured\": \"%s\", \"mode\": \"%s\", \"effective\": \"%s\", "
+	       "\"guests\": %s, \"why\": \"%s\", \"period\": \"%s\", \"since\": %" PRId64
+	       ", \"next\": %" PRId64 ", \"next_mode\": \"%s\"},\n",
+	       state_mode_name(p->configured), state_mode_name(p->mode),
+	       state_mode_name(p->effective), p->guests ? "true" : "false", p->why,
+	       pool_period_name(p->period), p->since, p->next,
+	       p->next ? state_mode_name(p->next_mode) : "-");
+}
+
 static int cmd_status(int argc, char **argv)
 {
+	struct pool_status pool;
+	bool has_pool;
 	struct cluster_state s;
 	const struct node_state *one = NULL;
 	const char *node = NULL;
@@ -332,9 +388,15 @@ static int cmd_status(int argc, char **argv)
 		}
 	}
 	now = realtime_ms();
+	/* the mode is this node's: shown with the whole table or this node */
+	has_pool = (!one || one->id == s.self) &&
+		   pool_status_read(paths_run_dir(), &pool) == 0;
 	if (json) {
-		printf("{\n  \"self\": %" PRIu32 ",\n  \"time_ms\": %" PRIu64 ",\n"
-		       "  \"nodes\": [\n", s.self, s.now_ms);
+		printf("{\n  \"self\": %" PRIu32 ",\n  \"time_ms\": %" PRIu64 ",\n", s.self,
+		       s.now_ms);
+		if (has_pool)
+			json_pool(&pool);
+		printf("  \"nodes\": [\n");
 		for (size_t i = 0; i < s.n; i++) {
 			const struct node_state *n = &s.node[i];
 
@@ -358,6 +420,8 @@ static int cmd_status(int argc, char **argv)
 					   row, sizeof(row)),
 			       nodefmt_flags(n->v.flags, false, flags, sizeof(flags)));
 		}
+		if (has_pool)
+			print_pool(&pool);
 	}
 	ret = fflush(stdout) == 0 ? 0 : 1;
 out_release:
@@ -522,13 +586,12 @@ static int cmd_whois(int argc, char **argv)
 /* Send @request to this node's mosix-infod; @verb names it in messages. */
 #define EVACUATE_MS 60000
 
-static int send_ctl(const char *verb, const char *request)
+static int send_ctl_reply(const char *verb, const char *request, char *reply, size_t size)
 {
 	const char *run = paths_run_dir();
-	char reply[CTL_MAX_MSG + 1];
 	int r;
 
-	r = ctl_request(run, request, CTL_TIMEOUT_MS, reply, sizeof(reply));
+	r = ctl_request(run, request, CTL_TIMEOUT_MS, reply, size);
 	if (r == 0)
 		return 0;
 	if (r == -ENOENT || r == -ECONNREFUSED)
@@ -543,6 +606,13 @@ static int send_ctl(const char *verb, const char *request)
 	else
 		fprintf(stderr, "mosctl: %s: %s\n", verb, *reply ? reply : strerror(-r));
 	return 1;
+}
+
+static int send_ctl(const char *verb, const char *request)
+{
+	char reply[CTL_MAX_MSG + 1];
+
+	return send_ctl_reply(verb, request, reply, sizeof(reply));
 }
 
 /* A decimal within [min, max]; -EINVAL otherwise. */
@@ -737,13 +807,94 @@ static int cmd_evacuate(const char *verb)
 	return expel ? 0 : send_ctl(verb, "lstay");
 }
 
+/*
+ * mode WORD: mosix-infod switches (and answers with admin/pool's text);
+ * when the new mode takes no guests, mosix-migd sends them home, as
+ * expel does, without blocking the node: the mode refuses new ones.
+ * mode alone: admin/pool, for anyone.
+ */
+static int cmd_mode(int argc, char **argv)
+{
+	const char *run = paths_run_dir(), *word = NULL, *now = NULL;
+	char req[96], reply[CTL_MAX_MSG + 1];
+	struct pool_status p;
+	unsigned asked = 0, left = 0;
+	enum pool_mode m;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--now") == 0 && i + 1 < argc)
+			now = argv[++i];
+		else if (strncmp(argv[i], "--now=", 6) == 0)
+			now = argv[i] + 6;
+		else if (argv[i][0] == '-')
+			return usage_error("unknown option '%s' of mode", argv[i]);
+		else if (!word)
+			word = argv[i];
+		else
+			return usage_error("mode takes one mode, not also '%s'", argv[i]);
+	}
+	if (!word) {
+		if (now)
+			return usage_error("%s", "--now needs a mode: mode WORD --now EPOCH_SECONDS");
+		r = pool_status_read(run, &p);
+		if (r < 0) {
+			fprintf(stderr, "mosctl: mode: %s '%s/admin/%s'%s\n",
+				r == -ENOENT ? "mosix-infod is not running: no" : "cannot read",
+				run, POOL_STATUS_FILE, r == -ENOENT ? "" : " (mosix-infod too old?)");
+			return 1;
+		}
+		print_pool(&p);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (pool_mode_parse(word, &m) < 0)
+		return usage_error("unknown mode '%s' (single, server, half-duplex or adaptive)",
+				   word);
+	if (now) {
+		uint32_t t;
+
+		if (parse_uint(now, 1, UINT32_MAX, &t) < 0)
+			return usage_error("invalid time '%s' (seconds since the epoch)", now);
+		snprintf(req, sizeof(req), "mode %s %" PRIu32, word, t);
+	} else {
+		snprintf(req, sizeof(req), "mode %s", word);
+	}
+	if (send_ctl_reply("mode", req, reply, sizeof(reply)))
+		return 1;
+	if (pool_status_parse(reply, &p) < 0) {
+		fprintf(stderr, "mosctl: mode: mosix-infod switched, but its answer is not "
+			"understood (another version?)\n");
+		return 1;
+	}
+	print_pool(&p);
+	if (p.guests)
+		return fflush(stdout) == 0 ? 0 : 1;
+	r = mig_client_evacuate_count(run, "expel", EVACUATE_MS, &asked, &left);
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		printf("no guests to send home: mosix-migd is not running\n");
+	} else if (r) {
+		fprintf(stderr, "mosctl: mode: cannot send the guests home: %s\n",
+			r == -EPERM ? "only root may do this" : strerror(-r));
+		return 1;
+	} else if (left) {
+		fprintf(stderr, "mosctl: mode: %u of %u %s could not be sent home within %d s\n",
+			left, asked, asked == 1 ? "guest" : "guests", EVACUATE_MS / 1000);
+		return 1;
+	} else if (!asked) {
+		printf("no guests to send home\n");
+	} else {
+		printf("%u %s sent home\n", asked, asked == 1 ? "guest" : "guests");
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 struct command {
 	const char *name;
 	/* the control request of a policy verb; NULL for the others */
 	const char *request;
 	enum {
 		C_POLICY, C_STATUS, C_WHOIS, C_GET, C_SETSPEED, C_SETDECAY, C_GENKEY,
-		C_CHECK, C_EVACUATE,
+		C_CHECK, C_EVACUATE, C_MODE,
 	} kind;
 	enum figure fig;
 };
@@ -775,6 +926,7 @@ static const struct command commands[] = {
 	{ "check", NULL, C_CHECK, 0 },
 	{ "expel", NULL, C_EVACUATE, 0 },
 	{ "bring", NULL, C_EVACUATE, 0 },
+	{ "mode", NULL, C_MODE, 0 },
 };
 
 int main(int argc, char **argv)
@@ -818,6 +970,8 @@ int main(int argc, char **argv)
 		if (argc != 1)
 			return usage_error("'%s' takes no argument", c->name);
 		return cmd_evacuate(c->name);
+	case C_MODE:
+		return cmd_mode(argc, argv);
 	}
 	return 1;
 }

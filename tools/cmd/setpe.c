@@ -16,6 +16,7 @@
 #include "lib/ctl.h"
 #include "lib/map.h"
 #include "lib/paths.h"
+#include "lib/pool.h"
 
 /* how long mosix-infod may take to answer one request */
 #define CTL_TIMEOUT_MS 5000
@@ -36,8 +37,8 @@ static const char usage[] =
 	"            only check\n"
 	"  -off      have mosix-infod leave the cluster (the map stays installed)\n"
 	"  -c        check FILE (default $MOSIX_CONFIG_DIR/mosix.map, and then\n"
-	"            $MOSIX_CONFIG_DIR/mosix.conf if it exists): exit 0 if valid,\n"
-	"            1 with every error on stderr if not\n"
+	"            $MOSIX_CONFIG_DIR/mosix.conf and pool.conf if they exist):\n"
+	"            exit 0 if valid, 1 with every error on stderr if not\n"
 	"  -r        print the map the daemons use ($MOSIX_RUN_DIR/mosix.map),\n"
 	"            or FILE with -f\n"
 	"  -f FILE   the map to read ('-' is standard input)\n"
@@ -135,26 +136,39 @@ static void print_diag(struct diag *d)
 }
 
 /*
- * The daemons read mosix.conf at start; a typo found then would stop a
- * node. Checking it with the map catches it before anything runs.
+ * The daemons read mosix.conf and pool.conf at start; a typo found then
+ * would stop a node. Checking them with the map catches it before anything
+ * runs.
  */
 static int check_conf(struct diag *d)
 {
+	char *path = paths_config("mosix.conf"), *pool_path = paths_config(POOL_FILE);
+	struct pool_sched sched;
+	struct pool_cfg pool;
 	struct conf c;
-	char *path = paths_config("mosix.conf");
-	int r = 0;
+	int r = -ENOMEM;
 
-	if (!path)
-		return -ENOMEM;
-	/* no file: every key has its default */
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		goto out_free_path;
 	conf_init(&c);
-	r = conf_load(&c, path, d);
-	if (r == 0)
-		r = conf_check(&c, d);
+	if (!path || !pool_path)
+		goto out_free;
+	r = 0;
+	/* no file: every key has its default */
+	if (access(path, F_OK) == 0 || errno != ENOENT) {
+		r = conf_load(&c, path, d);
+		if (r == 0)
+			r = conf_check(&c, d);
+	}
+	/* the pool mode's servers and schedule; pool.conf alone when mosix.conf is bad */
+	if (r == 0) {
+		r = pool_cfg_load(&c, pool_path, &pool, d);
+		if (r == 0)
+			pool_cfg_release(&pool);
+	} else if (r != -ENOMEM) {
+		pool_sched_load(pool_path, &sched, d);
+	}
+out_free:
 	conf_release(&c);
-out_free_path:
+	free(pool_path);
 	free(path);
 	return r;
 }

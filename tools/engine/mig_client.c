@@ -61,11 +61,11 @@ int mig_client_count(const char *run_dir, unsigned *ret_deputies, unsigned *ret_
 	return 0;
 }
 
-int mig_client_evacuate(const char *run_dir, const char *what, unsigned timeout_ms,
-			unsigned *ret_left)
+int mig_client_evacuate_count(const char *run_dir, const char *what, unsigned timeout_ms,
+			      unsigned *ret_asked, unsigned *ret_left)
 {
 	bool guests = !strcmp(what, "expel");
-	unsigned d = 0, g = 0, waited = 0;
+	unsigned d = 0, g = 0, waited = 0, asked = 0;
 	char reply[128];
 	int r;
 
@@ -74,6 +74,10 @@ int mig_client_evacuate(const char *run_dir, const char *what, unsigned timeout_
 		return r;
 	if (strncmp(reply, "ok", 2))
 		return -EPERM;
+	/* "ok N": how many were told to go */
+	if (sscanf(reply + 2, "%u", &asked) != 1)
+		asked = 0;
+	*ret_asked = asked;
 	for (;;) {
 		r = mig_client_count(run_dir, &d, &g);
 		if (r)
@@ -84,4 +88,12 @@ int mig_client_evacuate(const char *run_dir, const char *what, unsigned timeout_
 		usleep(100 * 1000);
 		waited += 100;
 	}
+}
+
+int mig_client_evacuate(const char *run_dir, const char *what, unsigned timeout_ms,
+			unsigned *ret_left)
+{
+	unsigned asked;
+
+	return mig_client_evacuate_count(run_dir, what, timeout_ms, &asked, ret_left);
 }

@@ -29,4 +29,8 @@ int mig_client_count(const char *run_dir, unsigned *ret_deputies, unsigned *ret_
 int mig_client_evacuate(const char *run_dir, const char *what, unsigned timeout_ms,
 			unsigned *ret_left);
 
+/* The same, and how many migd sent on their way in *@ret_asked. */
+int mig_client_evacuate_count(const char *run_dir, const char *what, unsigned timeout_ms,
+			      unsigned *ret_asked, unsigned *ret_left);
+
 #endif

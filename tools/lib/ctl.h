@@ -23,6 +23,14 @@
  *                                malformed unknown_sender bad_key replay tx
  *                                tx_errors rx_bytes tx_bytes known up
  *                                dead_after_ms; also in $RUN/admin/stats
+ *   mode WORD [NOW]              set the running pool mode (single, server,
+ *                                half-duplex, adaptive; lib/pool.h) until
+ *                                mosix.conf's mode changes or the daemon
+ *                                restarts; "ok " and the new admin/pool text
+ *                                (KEY=VALUE lines, state.h). NOW (seconds
+ *                                since the epoch, for tests) sets the
+ *                                schedule's clock, which runs on from there
+ *                                until the next mode command without NOW
  *
  * ping and stats only read (root or group mosix); the others need root.
  */

@@ -86,6 +86,7 @@ const char *nodefmt_flags(uint16_t flags, bool letters, char *buf, size_t size)
 		{ GV_LSTAY, 'L', "lstay" },
 		{ GV_QUIET, 'Q', "quiet" },
 		{ GV_SWAPPING, 'W', "swapping" },
+		{ GV_NOGUESTS, 'N', "noguests" },
 	};
 	size_t len = 0;
 

@@ -25,6 +25,20 @@
  *                           version the daemon's version)
  *   admin/stats             mosix-infod's counters, the "stats" reply of
  *                           ctl.h, one "key=value" per line
+ *   admin/pool              this node's pool mode (lib/pool.h), one
+ *                           "key=value" per line: configured (mosix.conf's
+ *                           mode), mode (the running one: mosix.conf's or
+ *                           mosctl mode's), effective (single, server or
+ *                           half-duplex: the running mode, or in adaptive
+ *                           mode that of the period now), guests (1 if it
+ *                           takes guests now, else 0), why (why not:
+ *                           "half-duplex mode", "server mode: node N is not
+ *                           a server"), period (day, night; "-" unless
+ *                           adaptive), since and next (epoch seconds the
+ *                           period began and of the next switch; 0 unless
+ *                           adaptive), next_mode (the effective mode after
+ *                           it, or "-"). admin/mode is the effective mode;
+ *                           GV_NOGUESTS is set when guests is 0
  *   infod.sock              the control socket (ctl.h)
  *   mosix.map               the active map, installed by setpe -w
  *

@@ -30,15 +30,16 @@ static int load_conf(struct infod_cfg *c, struct diag *d)
 		{ "decay_fast", offsetof(struct infod_cfg, decay_fast) },
 		{ "speed", offsetof(struct infod_cfg, speed) },
 	};
-	char *path = paths_config("mosix.conf");
-	const char *mode;
+	char *path = paths_config("mosix.conf"), *pool_path = paths_config(POOL_FILE);
 	struct conf conf;
 	uint32_t port;
 	int r = 0;
 
-	if (!path)
-		return -ENOMEM;
 	conf_init(&conf);
+	if (!path || !pool_path) {
+		r = -ENOMEM;
+		goto out_release;
+	}
 	/* no file: every key has its default */
 	if (exists(path)) {
 		r = conf_load(&conf, path, d);
@@ -56,13 +57,10 @@ static int load_conf(struct infod_cfg *c, struct diag *d)
 	}
 	c->port = (uint16_t)port;
 	c->dead_ms *= 1000;
-	mode = conf_get(&conf, "mode");
-	c->mode = POOL_SINGLE;
-	for (unsigned m = 0; state_mode_name(m); m++)
-		if (mode && strcmp(mode, state_mode_name(m)) == 0)
-			c->mode = (enum pool_mode)m;
+	r = pool_cfg_load(&conf, pool_path, &c->pool, d);
 out_release:
 	conf_release(&conf);
+	free(pool_path);
 	free(path);
 	return r;
 }
@@ -73,6 +71,7 @@ int cfg_load(struct infod_cfg *c, uint32_t node_opt, struct diag *d)
 	int r, ret = 0;
 
 	memset(c, 0, sizeof(*c));
+	pool_cfg_init(&c->pool);
 	r = node_ident_load(&id, node_opt, d);
 	/* the fields infod uses by their old names */
 	c->map = id.map;
@@ -103,5 +102,6 @@ void cfg_release(struct infod_cfg *c)
 	pick_release(&c->pick);
 	free(c->map_path);
 	key_wipe(&c->key);
+	pool_cfg_release(&c->pool);
 	memset(c, 0, sizeof(*c));
 }

@@ -11,6 +11,8 @@
  *   self   --node, else $MOSIX_RUN_DIR/self-id (setpe -p), else the node
  *          whose address is on a local interface
  *   conf   $MOSIX_CONFIG_DIR/mosix.conf, defaults when absent
+ *   pool   $MOSIX_CONFIG_DIR/pool.conf (the adaptive schedule), defaults
+ *          when absent, and mosix.conf's mode and servers (lib/pool.h)
  *   key    $MOSIX_CONFIG_DIR/secret, from which the gossip key is derived
  */
 
@@ -20,6 +22,7 @@
 #include "lib/diag.h"
 #include "lib/key.h"
 #include "lib/map.h"
+#include "lib/pool.h"
 #include "lib/state.h"
 #include "peers.h"
 
@@ -34,7 +37,7 @@ struct infod_cfg {
 	uint16_t port;
 	uint32_t interval_ms, fanout, window, dead_ms;
 	uint32_t decay_slow, decay_fast, speed;
-	enum pool_mode mode;
+	struct pool_cfg pool;
 };
 
 /* Every problem goes to @d as FILE:LINE: message. 0 or -errno. */

@@ -236,6 +236,8 @@ struct command {
 		   size_t size);
 	uint16_t flag;		/* for the flag commands */
 	bool set;
+	/* instead of run, for commands whose arguments are words: their own checks */
+	int (*run_words)(struct infod *in, char **word, int n, char *msg, size_t size);
 };
 
 static int run_flag(struct infod *in, const struct command *cmd, const uint32_t *arg, char *msg,
@@ -317,7 +319,7 @@ static int run_stats(struct infod *in, const struct command *cmd, const uint32_t
 	return 0;
 }
 
-#define FLAG(n, f, s) { n, 0, true, n, run_flag, f, s }
+#define FLAG(n, f, s) { n, 0, true, n, run_flag, f, s, NULL }
 
 static const struct command commands[] = {
 	FLAG("block", GV_BLOCKED, true),
@@ -330,11 +332,13 @@ static const struct command commands[] = {
 	FLAG("noquiet", GV_QUIET, false),
 	FLAG("leave", GV_OFF, true),
 	FLAG("join", GV_OFF, false),
-	{ "setspeed", 1, true, "setspeed N", run_setspeed, 0, false },
-	{ "setdecay", 3, true, "setdecay INTERVAL_MS SLOW FAST", run_setdecay, 0, false },
-	{ "reload", 0, true, "reload", run_reload, 0, false },
-	{ "ping", 0, false, "ping", run_ping, 0, false },
-	{ "stats", 0, false, "stats", run_stats, 0, false },
+	{ "setspeed", 1, true, "setspeed N", run_setspeed, 0, false, NULL },
+	{ "setdecay", 3, true, "setdecay INTERVAL_MS SLOW FAST", run_setdecay, 0, false, NULL },
+	{ "reload", 0, true, "reload", run_reload, 0, false, NULL },
+	{ "ping", 0, false, "ping", run_ping, 0, false, NULL },
+	{ "stats", 0, false, "stats", run_stats, 0, false, NULL },
+	{ "mode", -1, true, "mode single|server|half-duplex|adaptive [NOW]", NULL, 0, false,
+	  infod_mode_set },
 };
 
 static bool parse_arg(const char *s, uint32_t *ret)
@@ -382,6 +386,15 @@ void ctlsrv_command(struct infod *in, const char *req, bool admin, char *reply, 
 		snprintf(reply, size, "error %d unknown command '%s'", EINVAL, w);
 		return;
 	}
+	if (cmd->run_words) {
+		if (!admin) {
+			snprintf(reply, size, "error %d permission denied: '%s' needs root",
+				 EACCES, cmd->name);
+			return;
+		}
+		r = cmd->run_words(in, word + 1, n - 1, msg, sizeof(msg));
+		goto out_reply;
+	}
 	if (n - 1 != cmd->nargs) {
 		snprintf(reply, size, "error %d usage: %s", EINVAL, cmd->usage);
 		return;
@@ -397,6 +410,7 @@ void ctlsrv_command(struct infod *in, const char *req, bool admin, char *reply, 
 		return;
 	}
 	r = cmd->run(in, cmd, arg, msg, sizeof(msg));
+out_reply:
 	if (r < 0)
 		snprintf(reply, size, "error %d %s", -r, *msg ? msg : strerror(-r));
 	else

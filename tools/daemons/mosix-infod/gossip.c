@@ -26,8 +26,10 @@ void infod_measure(struct infod *in, int64_t now)
 	r = measure_vector(&in->meas, in->speed, v);
 	if (r < 0)
 		log_warn("cannot measure the load vector: %s", strerror(-r));
+	/* the effective mode only: others need not know our schedule */
 	v->flags = (uint16_t)((v->flags & GV_SWAPPING) | in->policy |
-			      ((unsigned)in->cfg.mode << GV_MODE_SHIFT));
+			      (in->pool.guests ? 0 : GV_NOGUESTS) |
+			      ((unsigned)in->pool.effective << GV_MODE_SHIFT));
 	/* no migration yet: no guests, no migratable local processes */
 	v->guests = 0;
 	v->local = 0;

@@ -6,7 +6,8 @@
  * mosix-infod: the state of the daemon, shared by its parts.
  *
  *   main.c     options, start-up, the event loop, signals, reload
- *   config.c   map, own id, mosix.conf and key, loaded as one unit
+ *   config.c   map, own id, mosix.conf, pool.conf and key, loaded as one unit
+ *   mode.c     the pool mode: running, effective, the adaptive schedule
  *   measure.c  this node's load vector from /proc
  *   peers.c    the other nodes: merge by age, replay, targets, window
  *   rx.c       the checks every received datagram passes
@@ -20,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "lib/ctl.h"
@@ -72,6 +74,13 @@ struct infod {
 	int64_t self_vec_ms;	/* when self_vec was measured */
 	bool quiet_told;	/* the last datagram before quiet went out */
 
+	/* the pool mode (mode.c) */
+	enum pool_mode mode;		/* running: mosix.conf's or mosctl mode's */
+	int64_t pool_offset;		/* the schedule's clock minus the real one, s */
+	struct pool_status pool;	/* as last evaluated; in admin/pool */
+	bool pool_valid;
+	time_t pool_checked;		/* the schedule's time of that evaluation */
+
 	/* the others */
 	struct peers peers;
 	struct sweep sweep;
@@ -109,6 +118,18 @@ void infod_measure(struct infod *in, int64_t now);
 void infod_round(struct infod *in, int64_t now);
 /* Drain the socket (a bounded number per call). */
 void infod_receive(struct infod *in, int64_t now);
+
+/* mode.c */
+/* At start: mosix.conf's mode, evaluated at the schedule's clock. */
+void infod_mode_start(struct infod *in);
+/* Log the mode in use (info). */
+void infod_mode_log(const struct infod *in);
+/* After a reload replaced in->cfg; @old_configured: mosix.conf's mode before. */
+void infod_mode_reloaded(struct infod *in, enum pool_mode old_configured);
+/* Every tick: switch when the schedule says so. */
+void infod_mode_tick(struct infod *in);
+/* The "mode WORD [NOW]" command (ctl.h); admin/pool's text into @msg. */
+int infod_mode_set(struct infod *in, char **word, int n, char *msg, size_t size);
 
 /* ctlsrv.c */
 int ctlsrv_open(struct infod *in);

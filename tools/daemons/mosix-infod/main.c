@@ -29,7 +29,7 @@
 #define DEFAULT_DECAY_MS 100
 
 static const char usage[] =
-	"usage: mosix-infod [--node ID] [--debug]\n"
+	"usage: mosix-infod [--node ID] [--debug] [--now EPOCH_SECONDS]\n"
 	"       mosix-infod --help\n"
 	"\n"
 	"Gossips this node's load to the cluster and keeps the cluster's state in\n"
@@ -39,11 +39,14 @@ static const char usage[] =
 	"  --node ID   this node's id, instead of $MOSIX_RUN_DIR/self-id or the\n"
 	"              local addresses\n"
 	"  --debug     log debug messages too\n"
+	"  --now T     for tests: the adaptive schedule's clock reads T (seconds\n"
+	"              since the epoch) at start, and runs on from there\n"
 	"\n"
 	"Exit status: 0 after SIGTERM, 1 when it cannot start, 2 usage error.\n";
 
 struct opts {
 	uint32_t node;
+	int64_t now;	/* --now, 0: the real clock */
 	bool debug;
 	bool help;
 };
@@ -81,6 +84,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (errno || *end || end == val || *val == '-' || id == 0 || id > MAP_MAX_ID)
 				return usage_error("invalid node id '%s' (ids are 1..65535)", val);
 			o->node = (uint32_t)id;
+		} else if (strcmp(a, "--now") == 0 || strncmp(a, "--now=", 6) == 0) {
+			char *end;
+			long long t;
+
+			if (a[5] == '=')
+				val = a + 6;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return usage_error("option '%s' needs an argument", a);
+			errno = 0;
+			t = strtoll(val, &end, 10);
+			if (errno || *end || end == val || t <= 0)
+				return usage_error("invalid time '%s' (seconds since the epoch)", val);
+			o->now = t;
 		} else {
 			return usage_error("unknown option '%s'", a);
 		}
@@ -191,6 +209,7 @@ int infod_reload(struct infod *in, char *err, size_t err_size)
 {
 	struct diag d = DIAG_INIT;
 	struct infod_cfg c;
+	enum pool_mode old_mode;
 	bool new_interval;
 	int r;
 
@@ -215,6 +234,7 @@ int infod_reload(struct infod *in, char *err, size_t err_size)
 		}
 	}
 	new_interval = c.interval_ms != in->cfg.interval_ms;
+	old_mode = in->cfg.pool.mode;
 	cfg_release(&in->cfg);
 	in->cfg = c;
 	in->speed = c.speed;
@@ -226,6 +246,7 @@ int infod_reload(struct infod *in, char *err, size_t err_size)
 		arm(in->tick_fd, in->cfg.interval_ms, in->cfg.interval_ms);
 	/* new nodes may be out there: announce ourselves again */
 	sweep_start(&in->sweep, &in->cfg.pick, in->cfg.self);
+	infod_mode_reloaded(in, old_mode);
 	infod_measure(in, infod_now());
 	publish_admin(in);
 	log_info("reloaded: node %u of %u in '%s', every %u ms", in->cfg.self,
@@ -321,6 +342,9 @@ static int setup(struct infod *in, const struct opts *o)
 	in->decay_slow = in->cfg.decay_slow;
 	in->decay_fast = in->cfg.decay_fast;
 	publish_restore_policy(in);
+	if (o->now)
+		in->pool_offset = o->now - (int64_t)time(NULL);
+	infod_mode_start(in);
 	rng_seed(&in->rng, ((uint64_t)randombytes_random() << 32) | randombytes_random());
 	in->epoch = make_epoch(in->run_dir);
 
@@ -351,6 +375,7 @@ static int setup(struct infod *in, const struct opts *o)
 		 in->cfg.self_from, in->cfg.map.nnodes, in->cfg.map_path, in->cfg.port,
 		 in->net.family == AF_INET6 ? "IPv4 and IPv6" : "IPv4 only",
 		 in->cfg.interval_ms, measure_source_name(&in->meas));
+	infod_mode_log(in);
 	return 0;
 }
 
@@ -383,6 +408,7 @@ static void on_tick(struct infod *in, int fd, int64_t now)
 			log_debug("load sample failed: %s", strerror(-r));
 		return;
 	}
+	infod_mode_tick(in);
 	infod_measure(in, now);
 	infod_round(in, now);
 	publish_state(in, now);

@@ -158,8 +158,15 @@ void publish_admin(struct infod *in)
 		r = state_write_file(dir, "decay", text);
 	}
 	if (r == 0) {
-		snprintf(text, sizeof(text), "%s\n", state_mode_name(in->cfg.mode));
+		snprintf(text, sizeof(text), "%s\n", state_mode_name(in->pool.effective));
 		r = state_write_file(dir, "mode", text);
+	}
+	if (r == 0) {
+		char pool[512];
+
+		r = pool_status_format(&in->pool, pool, sizeof(pool));
+		if (r == 0)
+			r = state_write_file(dir, POOL_STATUS_FILE, pool);
 	}
 	if (r == 0)
 		r = state_write_file(dir, "version", INFOD_VERSION "\n");

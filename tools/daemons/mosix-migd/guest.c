@@ -15,6 +15,7 @@
 #include "engine/mig_dump.h"
 #include "engine/rem.h"
 #include "lib/log.h"
+#include "lib/pool.h"
 #include "lib/state.h"
 #include "migd.h"
 
@@ -69,12 +70,18 @@ static bool swapping(const char *run_dir, uint32_t self)
 /* Why this node takes no guest now, or NULL. */
 static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf, size_t len)
 {
+	struct pool_status pool;
 	uint64_t avail;
 
 	if (admin_flag(m->run_dir, "off"))
 		return "the node has left the cluster";
 	if (admin_flag(m->run_dir, "block"))
 		return "the node takes no guests (blocked)";
+	/* the pool mode as mosix-infod last evaluated it; none: no mode to obey */
+	if (pool_status_read(m->run_dir, &pool) == 0 && !pool.guests) {
+		snprintf(buf, len, "the node takes no guests (%s)", pool.why);
+		return buf;
+	}
 	if (swapping(m->run_dir, m->id.self))
 		return "the node is swapping";
 	avail = mem_available();
