@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 trap pkg_cleanup EXIT
 
-plan 13
+plan 14
 
 version=$(dpkg-parsechangelog -l "$PKG_ROOT/debian/changelog" -S Version)
 arch=$(dpkg --print-architecture)
@@ -27,7 +27,7 @@ pkg_tmpdir build
 x=$PKG_DIR/x
 dpkg-deb -x "$deb" "$x"
 bad=''
-for b in "$x"/usr/bin/* "$x"/usr/sbin/*; do
+for b in "$x"/usr/bin/* "$x"/usr/sbin/* "$x"/lib/systemd/system-generators/*; do
 	readelf -h "$b" | grep -q 'Type: *DYN' || bad+=" $(basename "$b"):not-PIE"
 	readelf -d "$b" | grep -Eq 'BIND_NOW|FLAGS_1.*NOW' || bad+=" $(basename "$b"):no-BIND_NOW"
 	readelf -l "$b" | grep -q GNU_RELRO || bad+=" $(basename "$b"):no-RELRO"
@@ -41,11 +41,15 @@ like "$(grep -c -- '-Wdate-time -D_FORTIFY_SOURCE=2 .*-Werror=format-security' "
 daemons=$(find "$PKG_ROOT/tools/daemons" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort | xargs)
 is "$(find "$x/usr/sbin" -type f -printf '%f\n' | sort | xargs)" "$daemons" \
 	"every daemon of tools/daemons/ is in /usr/sbin"
-cmds=$(find "$PKG_ROOT/tools/cmd" -name '*.c' -printf '%f\n' | sed 's/\.c$//' | sort | xargs)
+cmds=$(find "$PKG_ROOT/tools/cmd" -name '*.c' ! -name '*-generator.c' -printf '%f\n' |
+	sed 's/\.c$//' | sort | xargs)
 is "$(find "$x/usr/bin" -type f -printf '%f\n' | sort | xargs)" "$cmds" \
 	"every command of tools/cmd/ is in /usr/bin"
-is "$(dpkg-deb -I "$deb" conffiles | xargs)" "/etc/mosix/mosix.conf" \
-	"the only conffile is mosix.conf (never the admin's map or key)"
+gens=$(find "$PKG_ROOT/tools/cmd" -name '*-generator.c' -printf '%f\n' | sed 's/\.c$//' | sort | xargs)
+is "$(find "$x/lib/systemd/system-generators" -type f -printf '%f\n' | sort | xargs)" "$gens" \
+	"every systemd generator of tools/cmd/ is in /lib/systemd/system-generators"
+is "$(dpkg-deb -I "$deb" conffiles | sort | xargs)" "/etc/mosix/mosix.conf /etc/mosix/pool.conf" \
+	"the conffiles are mosix.conf and pool.conf (never the admin's map or key)"
 
 # --- reproducible: a second build gives the same bytes --------------------
 mkdir -p "$PKG_DIR/first"

@@ -4,7 +4,9 @@
 # out/repo. Before a map nothing listens; writing one starts mosix-infod
 # (mosix-infod.path); mosctl status shows the node up; reload, restart
 # (the state survives), upgrade (restarts), stop, remove and purge behave;
-# systemd-analyze verify and man --warnings are clean on the installed files.
+# the generated timers of the adaptive pool mode run once mosix.conf says
+# adaptive; systemd-analyze verify and man --warnings are clean on the
+# installed files.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 pkg_need_debs
 
-plan 30
+plan 34
 
 repo=$PKG_OUT/repo
 version=$(dpkg-parsechangelog -l "$PKG_ROOT/debian/changelog" -S Version)
@@ -117,8 +119,21 @@ c mosctl block
 c systemctl restart mosix-infod
 ok $? "systemctl restart"
 is "$(c cat /run/mosix/admin/block)" 1 "the state in /run/mosix survives a restart"
-out=$(c sh -c 'systemd-analyze verify /lib/systemd/system/mosix*' 2>&1)
-ok $? "systemd-analyze verify: the installed units"
+
+# --- the adaptive pool mode: mosix-pool-generator's timers ----------------------
+is "$(prop LoadState mosix-pool-day.timer) $(prop ActiveState mosix-pool-day.timer)" "loaded inactive" \
+	"the generator made the timers; mode single: they do not run"
+c sh -c 'sed -i "s/^mode = single$/mode = adaptive/" /etc/mosix/mosix.conf &&
+	systemctl daemon-reload && systemctl reload mosix-infod && systemctl start mosix.target'
+is "$(prop ActiveState mosix-pool-day.timer) $(prop ActiveState mosix-pool-night.timer)" "active active" \
+	"mode adaptive, daemon-reload: both timers run"
+c systemctl start mosix-pool@night.service
+is "$(prop Result mosix-pool@night.service)" success \
+	"a switch (mosix-pool@night.service, mosctl mode adaptive) succeeds"
+like "$(c mosctl mode)" '^mode: adaptive, now (single|half-duplex) .*; next switch: ' \
+	"mosix-infod follows the schedule"
+out=$(c sh -c 'systemd-analyze verify /lib/systemd/system/mosix* /run/systemd/generator/mosix-pool-*.timer' 2>&1)
+ok $? "systemd-analyze verify: the installed units and the generated timers"
 is "$out" "" "with nothing to say"
 # shellcheck disable=SC2016 # expanded in the container
 out=$(c sh -c 'for p in $(dpkg -L mosix | grep "^/usr/share/man/.*\.gz$"); do
