@@ -33,7 +33,7 @@ skip() {
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-plan 63
+plan 69
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -423,5 +423,38 @@ is "$(grep -c '^line' "$d3/tmp/map.out")" 20 "the process ran on at node 3, all 
 migd_kill 2
 cp "$d2/tmp/mosix.map.3" "$d2/etc/mosix/mosix.map"
 migd_start 2
+
+# --- a sleep the kernel already restarted once -----------------------------------
+# SIGSTOP and SIGCONT (or a refused migration's ptrace stop) leave a sleeping
+# process in restart_syscall, whose call is not in its registers: the move
+# finds the call it restarts and makes it again, instead of a restart that
+# finds nothing on the node and ends the sleep at once
+run_at 1 sleeper "$progs/plain" 300
+shell=$!
+pid=$(node_pid 1 sleeper)
+wait_for 5 grep -q ready "$d1/tmp/sleeper.out"
+cluster_exec 1 kill -STOP "$pid"
+# node-exec mirrors the stop of its child, as a job of a shell would, and
+# continues it when it is continued itself
+stopped() { grep -q '^State:.*T' "/proc/$shell/status"; }
+wait_for 5 stopped
+kill -CONT "$shell"
+sleep 0.2
+# shellcheck disable=SC2016 # awk's own $2
+is "$(cluster_exec 1 awk '{ print $1 }' "/proc/$pid/syscall")" 219 \
+	"a stopped and continued sleep waits in restart_syscall (219)"
+msg=$(cluster_exec 1 "$bin/migrate" "$pid" 2 2>&1)
+ok $? "it moves to node 2${msg:+: $msg}"
+sleep 1
+cluster_exec 1 kill -0 "$pid"
+ok $? "and sleeps on there"
+msg=$(cluster_exec 1 "$bin/migrate" "$pid" home 2>&1)
+ok $? "home again${msg:+: $msg}"
+sleep 0.5
+cluster_exec 1 kill -0 "$pid"
+ok $? "and sleeps on at home"
+cluster_exec 1 kill "$pid"
+wait "$shell"
+is "$?" 143 "until SIGTERM ends it"
 
 # (a migrated process whose parent waits for it with job control: not here)

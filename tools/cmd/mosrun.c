@@ -196,8 +196,7 @@ int main(int argc, char **argv)
 {
 	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	struct opts o = { .decay = MIG_DECAY_DEFAULT };
-	char req[64];
-	int i = 1, r;
+	int i = 1;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-help"))) {
 		/* a MOSIX name first says how it is called itself */
@@ -223,6 +222,7 @@ int main(int argc, char **argv)
 			}
 		for (; !named && i < argc && argv[i][0] == '-'; i++) {
 			const char *arg = NULL;
+			int r;
 
 			if (!strcmp(argv[i], "--")) {
 				i++;
@@ -255,6 +255,8 @@ int main(int argc, char **argv)
 	if (o.node)
 		return run_on(prog, o.node, argv + i, &o);
 	if (o.lock) {
+		char req[64];
+
 		snprintf(req, sizeof(req), "lock %d 1", (int)getpid());
 		if (ask(prog, req))
 			return 125;

@@ -321,7 +321,11 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	memset(d->task, 0, sizeof(*d->task));
 	e = mig_dump_state(&d->j, d->task);
 	if (e) {
-		snprintf(why, whylen, "cannot read its state: %s", strerror(-e));
+		if (e == -EAGAIN)
+			snprintf(why, whylen, "it waits in the kernel's restart of a system call "
+				 "that cannot be told; try again once the call returns");
+		else
+			snprintf(why, whylen, "cannot read its state: %s", strerror(-e));
 		goto out_teardown;
 	}
 	d->task->home_pid = d->pid;
@@ -575,6 +579,7 @@ int dep_serve(struct dep *d)
 {
 	uint32_t move_to = 0;
 	sigset_t mask;
+	bool first = true;
 	int sfd, ret = -1;
 
 	sigemptyset(&mask);
@@ -598,7 +603,13 @@ int dep_serve(struct dep *d)
 
 		if (poll(pf, d->ctl_fd >= 0 ? 3 : 2, 250) < 0 && errno != EINTR)
 			goto out_kill;
-		if (pf[1].revents) {
+		/*
+		 * The first time round: what the process did before the
+		 * signalfd existed (a signal sent just after the move, whose
+		 * SIGCHLD nobody heard) waits to be collected all the same.
+		 */
+		if (pf[1].revents || first) {
+			first = false;
 			while (read(sfd, &si, sizeof(si)) == sizeof(si))
 				;
 			if (on_sigchld(d)) {

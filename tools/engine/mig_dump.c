@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <elf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -75,22 +76,52 @@ static int read_stat_mm(pid_t pid, struct mig_task *t)
 	return 0;
 }
 
-static void fix_restart(struct user_regs_struct *r)
+/*
+ * The calls whose restart goes through the kernel's restart_block (which
+ * stays behind with this task): nanosleep, clock_nanosleep, poll, futex.
+ */
+static bool restart_block_user(uint32_t nr)
+{
+	return nr == SYS_nanosleep || nr == SYS_clock_nanosleep || nr == SYS_poll ||
+	       nr == SYS_futex;
+}
+
+static int fix_restart(struct inj *j, struct user_regs_struct *r)
 {
 	long rax = (long)r->rax;
+	uint32_t nr;
 
 	if ((long)r->orig_rax < 0)
-		return;
-	if (rax == -ERESTARTSYS || rax == -ERESTARTNOINTR || rax == -ERESTARTNOHAND ||
-	    rax == -ERESTART_RESTARTBLOCK) {
+		return 0;
+	if (rax != -ERESTARTSYS && rax != -ERESTARTNOINTR && rax != -ERESTARTNOHAND &&
+	    rax != -ERESTART_RESTARTBLOCK)
+		return 0;
+	/*
+	 * The kernel's restart_block stays behind with this task, so
+	 * restart_syscall would find nothing elsewhere: make the call again
+	 * itself (a sleep starts over with its full duration).
+	 */
+	nr = (uint32_t)r->orig_rax;
+	if (nr == SYS_restart_syscall) {
+		uint8_t code[7];
+
 		/*
-		 * The kernel's restart_block stays behind with this task, so
-		 * restart_syscall would find nothing elsewhere: make the call
-		 * again itself (a sleep starts over with its full duration).
+		 * Stopped once already (SIGSTOP, a ptrace stop) and now in the
+		 * kernel's restart of some call: which one is not in the
+		 * registers, whose arguments are still the call's. Compilers
+		 * and libcs load the number right before the instruction:
+		 * "mov $NR, %eax; syscall".
 		 */
-		r->rax = r->orig_rax;
-		r->rip -= 2;
+		if (inj_get(j, r->rip - 7, code, sizeof(code)) || code[0] != 0xb8 ||
+		    code[5] != 0x0f || code[6] != 0x05)
+			return -EAGAIN;
+		memcpy(&nr, code + 1, 4);
+		if (!restart_block_user(nr))
+			return -EAGAIN;
 	}
+	r->rax = nr;
+	r->rip -= 2;
+	return 0;
 }
 
 int mig_dump_state(struct inj *j, struct mig_task *t)
@@ -137,7 +168,9 @@ int mig_dump_state(struct inj *j, struct mig_task *t)
 	if (n <= 0 || n % 16)
 		return -EIO;
 	t->auxv_bytes = (uint32_t)n;
-	fix_restart(&t->regs);
+	r = fix_restart(j, &t->regs);
+	if (r)
+		return (int)r;
 
 	r = mig_proc_sigs(j->pid, &sigs);
 	if (r)

@@ -38,7 +38,9 @@ struct mig_excl {
  * (moving rip out of an rseq critical section), robust list, mm fields,
  * auxv; a call interrupted by the stop is rewound so that it restarts
  * wherever the process resumes. @j is set up (inj_setup); the process's
- * registers are put back before returning.
+ * registers are put back before returning. -EAGAIN when it is in the
+ * kernel's restart of a call that cannot be told (the call it restarts is
+ * not in the registers, and not the usual "mov $NR, %eax; syscall").
  */
 int mig_dump_state(struct inj *j, struct mig_task *ret);
 

@@ -50,27 +50,35 @@ static uint64_t mem_available(void)
 	return kb * 1024;
 }
 
-/* What mosix-infod last measured: this node swaps (takes no guests). */
-static bool swapping(const char *run_dir, uint32_t self)
+/*
+ * What mosix-infod last measured: this node swaps, or has less free memory
+ * than memory ushering allows (it sends its guests away, so it takes none).
+ */
+static const char *memory_short(struct migd *m)
 {
 	struct cluster_state s;
 	struct diag d = DIAG_INIT;
-	bool yes = false;
+	const struct node_state *self;
+	const char *why = NULL;
 
 	cluster_state_init(&s);
-	if (cluster_state_read(run_dir, &s, &d) == 0)
-		for (size_t i = 0; i < s.n; i++)
-			if (s.node[i].id == self)
-				yes = s.node[i].v.flags & GV_SWAPPING;
+	if (cluster_state_read(m->run_dir, &s, &d) == 0) {
+		self = cluster_state_find(&s, m->id.self);
+		if (self && (self->v.flags & GV_SWAPPING))
+			why = "the node is swapping";
+		else if (self && bal_usher(&m->bal.bal, &self->v))
+			why = "the node is short of free memory (memory ushering)";
+	}
 	cluster_state_release(&s);
 	diag_release(&d);
-	return yes;
+	return why;
 }
 
 /* Why this node takes no guest now, or NULL. */
 static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf, size_t len)
 {
 	struct pool_status pool;
+	const char *no;
 	uint64_t avail;
 
 	if (admin_flag(m->run_dir, "off"))
@@ -82,8 +90,9 @@ static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf,
 		snprintf(buf, len, "the node takes no guests (%s)", pool.why);
 		return buf;
 	}
-	if (swapping(m->run_dir, m->id.self))
-		return "the node is swapping";
+	no = memory_short(m);
+	if (no)
+		return no;
 	avail = mem_available();
 	if (avail && avail < h->mem_bytes + (64u << 20)) {
 		snprintf(buf, len, "not enough free memory on node %u", m->id.self);
