@@ -361,7 +361,9 @@ static void describe(struct migd *m, struct scan *s, struct pinfo *p, const stru
 			uint64_t pm = age_ms ? want / 1000 / age_ms : 0;
 
 			t->cpu_pm = p->ps.where ? 1000 : (uint32_t)(pm > 1000 ? 1000 : pm);
-			t->io_cps = (uint32_t)(age_ms ? calls * 1000 / age_ms : 0);
+			/* its start (loading a program, its libraries) is no
+			 * measure of its I/O: judged from its second second */
+			t->io_cps = age_ms < 2000 ? 0 : (uint32_t)(calls * 1000 / age_ms);
 		}
 		if (first || dt >= 100) {
 			t->ticks = want;
@@ -378,6 +380,9 @@ static void describe(struct migd *m, struct scan *s, struct pinfo *p, const stru
 		ret->io_cps = t->io_cps;
 		if (t->moved_ms)
 			ret->since_move_ms = now - t->moved_ms;
+		/* a young process seen once is not judged yet (too young) */
+		if (first && age_ms < 2000)
+			ret->cpu_ms = 0;
 	}
 	/* away, its CPU time is the other node's: its age stands in */
 	if (p->ps.where)
@@ -587,7 +592,7 @@ void migd_balance_one(struct migd *m, int fd, uid_t uid, pid_t pid)
 		migd_answer(fd, "err no such process");
 		goto out_release;
 	}
-	if (self && (self->v.flags & GV_LSTAY)) {
+	if (migd_lstay(m) || (self && (self->v.flags & GV_LSTAY))) {
 		migd_answer(fd, "ok stays: this node keeps its processes (lstay)");
 		goto out_release;
 	}

@@ -97,6 +97,21 @@ bool migd_owns(pid_t pid, uid_t uid)
 	return r == uid && e == uid;
 }
 
+bool migd_lstay(const struct migd *m)
+{
+	char path[4096], c = '0';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/admin/lstay", m->run_dir);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fread(&c, 1, 1, f) != 1)
+		c = '0';
+	fclose(f);
+	return c == '1';
+}
+
 void migd_request_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const char *target)
 {
 	enum mig_cant why;
@@ -121,6 +136,11 @@ void migd_request_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const ch
 			migd_answer(fd, "err no node '%s' in the map", target);
 			return;
 		}
+	}
+	/* mosctl lstay (and bring): this node's processes stay, even by hand */
+	if (node && node != m->id.self && migd_lstay(m)) {
+		migd_answer(fd, "err this node keeps its processes home (mosctl lstay)");
+		return;
 	}
 	k = kid_find(m, KID_DEPUTY, pid);
 	if (k) {
