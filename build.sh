@@ -26,6 +26,7 @@ DEPS=(
 	lintian piuparts debootstrap     # packaging tier: package checks, chroots
 	debian-archive-keyring           # debootstrap of the test chroots
 	systemd-container man-db         # boot test (nspawn), man --warnings
+	gnuplot-nox                      # bench/bal-sim-run's plot
 )
 
 usage() {
