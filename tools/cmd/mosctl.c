@@ -78,8 +78,11 @@ static const char usage[] =
 	"                           (never replaces one)\n"
 	"  check                    try the kernel features process migration uses:\n"
 	"                           one line each; exit 0 if every required one works\n"
-	"  expel | bring            send guests away | bring own processes home\n"
-	"                           (need process migration: not in this build)\n"
+	"  expel | bring            send guests home and block | bring own processes\n"
+	"                           home and lstay, waiting until done\n"
+	"  away                     count this node's processes away and its guests;\n"
+	"                           exit 0 when none, 1 when some, 3 when\n"
+	"                           mosix-migd does not run\n"
 	"  --help                   this text\n"
 	"\n"
 	"Exit status: 0 success, 1 failure (with a message), 2 usage error.\n";
@@ -888,13 +891,39 @@ static int cmd_mode(int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/*
+ * What mosix-migd serves now: this node's processes away and the guests
+ * here. Exit 0 when there are none (a restart of mosix-migd loses
+ * nothing), 1 when there are, 3 when mosix-migd does not run: the
+ * package's postinst asks before it restarts the daemon.
+ */
+static int cmd_away(void)
+{
+	unsigned dep = 0, guests = 0;
+	int r = mig_client_count(paths_run_dir(), &dep, &guests);
+
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		printf("mosix-migd is not running\n");
+		return 3;
+	}
+	if (r) {
+		fprintf(stderr, "mosctl: away: cannot ask mosix-migd: %s\n", strerror(-r));
+		return 1;
+	}
+	printf("%u %s of this node away, %u %s here\n", dep,
+	       dep == 1 ? "process" : "processes", guests, guests == 1 ? "guest" : "guests");
+	if (fflush(stdout))
+		return 1;
+	return dep || guests ? 1 : 0;
+}
+
 struct command {
 	const char *name;
 	/* the control request of a policy verb; NULL for the others */
 	const char *request;
 	enum {
 		C_POLICY, C_STATUS, C_WHOIS, C_GET, C_SETSPEED, C_SETDECAY, C_GENKEY,
-		C_CHECK, C_EVACUATE, C_MODE,
+		C_CHECK, C_EVACUATE, C_MODE, C_AWAY,
 	} kind;
 	enum figure fig;
 };
@@ -927,6 +956,7 @@ static const struct command commands[] = {
 	{ "expel", NULL, C_EVACUATE, 0 },
 	{ "bring", NULL, C_EVACUATE, 0 },
 	{ "mode", NULL, C_MODE, 0 },
+	{ "away", NULL, C_AWAY, 0 },
 };
 
 int main(int argc, char **argv)
@@ -972,6 +1002,10 @@ int main(int argc, char **argv)
 		return cmd_evacuate(c->name);
 	case C_MODE:
 		return cmd_mode(argc, argv);
+	case C_AWAY:
+		if (argc != 1)
+			return usage_error("'%s' takes no argument", c->name);
+		return cmd_away();
 	}
 	return 1;
 }

@@ -24,6 +24,8 @@
 #include "migd.h"
 
 #define SWEEP_MS 10000
+/* "restart me": the unit's RestartForceExitStatus= */
+#define MIGD_EXIT_UPGRADE 75
 
 static const char usage[] =
 	"usage: mosix-migd [--node ID] [--debug]\n"
@@ -39,7 +41,9 @@ static const char usage[] =
 	"              local addresses\n"
 	"  --debug     log debug messages too\n"
 	"\n"
-	"Exit status: 0 after SIGTERM, 1 when it cannot start, 2 usage error.\n";
+	"Exit status: 0 after SIGTERM, 1 when it cannot start, 2 usage error, 75\n"
+	"when a new version was installed and nothing was away: systemd starts it\n"
+	"again.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -200,6 +204,38 @@ static int setup(struct migd *m, uint32_t node)
 	return 0;
 }
 
+/*
+ * A package upgrade replaced our binary (dpkg renames the new file over
+ * the old: /proc/self/exe then reads "... (deleted)"). Deputies and guest
+ * supervisors are children that this process knows by its table only, so
+ * it restarts into the new binary only once it has none; systemd starts it
+ * again (RestartForceExitStatus=). True when it is time to go.
+ */
+static bool upgraded_and_idle(struct migd *m, bool *said)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	unsigned kids = 0;
+
+	if (n <= 10)
+		return false;
+	exe[n] = 0;
+	if (strcmp(exe + n - 10, " (deleted)"))
+		return false;
+	for (int i = 0; i < MIGD_MAX_KIDS; i++)
+		kids += m->kid[i].child != 0;
+	if (!kids) {
+		log_info("a new mosix-migd is installed and no process is away or hosted: "
+			 "restarting into it");
+		return true;
+	}
+	if (!*said)
+		log_info("a new mosix-migd is installed: it starts once no process is away or "
+			 "hosted (%u now)", kids);
+	*said = true;
+	return false;
+}
+
 static void on_signal(struct migd *m)
 {
 	struct signalfd_siginfo si;
@@ -224,7 +260,8 @@ int main(int argc, char **argv)
 	uint32_t node = 0;
 	char path[4096];
 	time_t last_sweep = 0;
-	int r;
+	bool said_upgrade = false;
+	int r, status = 0;
 
 	r = parse_args(argc, argv, &node, &debug, &help);
 	if (r)
@@ -259,6 +296,10 @@ int main(int argc, char **argv)
 		if (now - last_sweep >= SWEEP_MS / 1000) {
 			migd_sweep(&m);
 			last_sweep = now;
+			if (upgraded_and_idle(&m, &said_upgrade)) {
+				status = MIGD_EXIT_UPGRADE;
+				break;
+			}
 		}
 		if (n < 0) {
 			if (errno == EINTR)
@@ -284,5 +325,5 @@ int main(int argc, char **argv)
 	bal_costs_release(&m.bal.costs);
 	key_wipe(&m.key);
 	log_info("stopped");
-	return 0;
+	return status;
 }

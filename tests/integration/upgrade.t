@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# A package upgrade replaces mosix-migd's binary under the running daemon.
+# It keeps running the old one while a process of its node is away (its
+# deputy is a child only the old daemon knows), says so, and `mosctl away`
+# tells the package why it waits; once nothing is away it exits 75, for
+# systemd to start the new binary (RestartForceExitStatus=75). No process
+# is lost either way.
+set -u
+here=$(dirname "$0")
+. "$here/../lib/tap.sh"
+. "$here/../harness/cluster.sh"
+. "$here/../lib/migd_cluster.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # SKIP needs root (namespaces, ptrace)"
+	exit 0
+fi
+root=$(cd "$here/../.." && pwd)
+out=$(realpath -m -- "${MOSIX_OUT:-$root/out}")
+bin=$(realpath -m -- "${MOSIX_BIN:-$out/asan/bin}")
+progs=$out/asan/tests/progs
+make -C "$root/tests" --no-print-directory -s O="$out/asan" progs >&2 ||
+	{ echo "Bail out! cannot build the programs of tests/progs"; exit 1; }
+
+plan 11
+migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
+d1=$(cluster_dir 1)
+
+# node 1's migd runs from a copy of the binary that the test can replace
+# (under out/: each node has a /tmp of its own)
+inst=$(mktemp -d -p "$out" upgrade.XXXXXX)
+trap 'rm -rf "$inst"' EXIT
+cp "$bin/mosix-migd" "$inst/mosix-migd"
+migd_kill 1
+# shellcheck disable=SC2016 # expanded by the inner sh
+cluster_spawn 1 sh -c 'exec "$1" 2>>/tmp/migd.log' _ "$inst/mosix-migd"
+migd1=$!
+wait_for 10 test -S "$d1/run/mosix/migd.sock"
+ok $? "node 1's mosix-migd runs from $inst"
+
+away=$(cluster_exec 1 "$bin/mosctl" away)
+is "$?" 0 "mosctl away: nothing away yet ($away)"
+
+run_at 1 plain "$progs/plain" 300
+shell=$!
+pid=$(node_pid 1 plain)
+wait_for 5 grep -q ready "$d1/tmp/plain.out"
+msg=$(cluster_exec 1 "$bin/migrate" "$pid" 2 2>&1)
+ok $? "a process of node 1 moves to node 2${msg:+: $msg}"
+
+# the upgrade: a new file renamed over the old one, as dpkg does
+cp "$bin/mosix-migd" "$inst/mosix-migd.new"
+mv "$inst/mosix-migd.new" "$inst/mosix-migd"
+said() { grep -q "a new mosix-migd is installed: it starts once no process is away" "$d1/tmp/migd.log"; }
+wait_for 15 said
+ok $? "mosix-migd notices the new binary and says it waits"
+kill -0 "$migd1"
+ok $? "and keeps running while the process is away"
+away=$(cluster_exec 1 "$bin/mosctl" away)
+is "$?" 1 "mosctl away exits 1: $away"
+like "$away" "^1 process of this node away, 0 guests here" "and counts it"
+
+msg=$(cluster_exec 1 "$bin/migrate" "$pid" home 2>&1)
+ok $? "the process comes home${msg:+: $msg}"
+wait "$migd1"
+is "$?" 75 "then mosix-migd exits 75, for systemd to start the new binary"
+cluster_exec 1 kill -0 "$pid"
+ok $? "the process runs on at home"
+cluster_exec 1 kill "$pid"
+wait "$shell"
+is "$?" 143 "until SIGTERM ends it"
