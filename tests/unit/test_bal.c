@@ -277,6 +277,81 @@ static void big_process_short_life_stays(void **state)
 	free(nodes);
 }
 
+static void view_of_the_freshest(void **state)
+{
+	struct node_state *nodes;
+	struct cluster_state cs, v;
+	struct bal_proc p = cpu_proc(3);
+	struct bal b;
+	struct bal_costs c;
+	uint32_t first[2];
+
+	(void)state;
+	nodes = cluster(&cs, 20);
+	setup_bal(&b, &c);
+	b.p.view = 4;
+	for (int i = 0; i < 20; i++)
+		nodes[i].age_ms = 1000u * (uint32_t)(20 - i);	/* node 20 freshest */
+	nodes[17].up = false;		/* node 18: down, never in the view */
+	p.where = 2;			/* old news, but ours runs there */
+	assert_int_equal(bal_view(&b, &cs, &p, 1, &v), 0);
+	assert_int_equal(v.n, 6);
+	assert_int_equal(v.node[0].id, 1);	/* this node */
+	assert_int_equal(v.node[1].id, 2);
+	assert_int_equal(v.node[2].id, 16);
+	assert_int_equal(v.node[3].id, 17);
+	assert_int_equal(v.node[4].id, 19);
+	assert_int_equal(v.node[5].id, 20);
+	free(v.node);
+	/* equally fresh: which ones depends on the salt, not on the ids */
+	for (int i = 0; i < 20; i++)
+		nodes[i].age_ms = 0;
+	nodes[17].up = true;
+	for (int k = 0; k < 2; k++) {
+		b.salt = (uint64_t)k * 7919 + 1;
+		assert_int_equal(bal_view(&b, &cs, NULL, 0, &v), 0);
+		assert_int_equal(v.n, 5);
+		first[k] = v.node[1].id;
+		free(v.node);
+	}
+	(void)first;
+	b.p.view = 0;
+	assert_int_equal(bal_view(&b, &cs, NULL, 0, &v), 0);
+	assert_int_equal(v.n, 20);
+	free(v.node);
+	bal_costs_release(&c);
+	free(nodes);
+}
+
+static void ties_not_always_lowest_id(void **state)
+{
+	struct node_state *nodes;
+	struct cluster_state cs;
+	struct bal_proc p = cpu_proc(3);
+	struct bal_decision d;
+	struct bal b;
+	struct bal_costs c;
+	bool seen[5] = { false };
+	int distinct = 0;
+
+	(void)state;
+	nodes = cluster(&cs, 5);
+	nodes[0].v.load = 400;
+	setup_bal(&b, &c);
+	for (uint64_t salt = 1; salt < 40; salt++) {
+		b.salt = salt * 0x9e3779b97f4a7c15ull;
+		assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 1);
+		assert_true(d.to >= 2 && d.to <= 5);
+		if (!seen[d.to - 1])
+			distinct++;
+		seen[d.to - 1] = true;
+	}
+	/* four equal idle nodes: different daemons choose different ones */
+	assert_true(distinct >= 3);
+	bal_costs_release(&c);
+	free(nodes);
+}
+
 static void usher(void **state)
 {
 	struct gossip_vec v = { .tmem = 1000000, .mem = 500000 };
@@ -385,6 +460,8 @@ int main(void)
 		cmocka_unit_test(away_process_comes_home),
 		cmocka_unit_test(faster_node_wins),
 		cmocka_unit_test(big_process_short_life_stays),
+		cmocka_unit_test(view_of_the_freshest),
+		cmocka_unit_test(ties_not_always_lowest_id),
 		cmocka_unit_test(usher),
 		cmocka_unit_test(costs_file),
 		cmocka_unit_test(costs_file_errors),

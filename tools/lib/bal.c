@@ -18,6 +18,7 @@ void bal_params_default(struct bal_params *p)
 		.settle_ms = 10000,
 		.mem_margin_pages = 16384,	/* 64 MiB, as mosix-migd's own check */
 		.usher_pm = 50,
+		.view = 16,
 	};
 }
 
@@ -87,6 +88,84 @@ static int64_t *floors(const struct cluster_state *cs, const struct bal_proc *pr
 	return f;
 }
 
+/* A node's place among equals, different in every daemon (splitmix64). */
+static uint64_t tie(uint64_t salt, uint32_t id)
+{
+	uint64_t z = salt + (uint64_t)id * 0x9e3779b97f4a7c15ull;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+struct ranked {
+	const struct node_state *n;
+	uint64_t key;
+};
+
+static int by_freshness(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->n->age_ms != y->n->age_ms)
+		return x->n->age_ms < y->n->age_ms ? -1 : 1;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct node_state *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int bal_view(const struct bal *b, const struct cluster_state *all, const struct bal_proc *procs,
+	     size_t n, struct cluster_state *ret)
+{
+	struct ranked *r = calloc(all->n ? all->n : 1, sizeof(*r));
+	bool *take = calloc(all->n ? all->n : 1, sizeof(*take));
+	size_t nr = 0, count = 0;
+
+	if (!r || !take) {
+		free(r);
+		free(take);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < all->n; i++) {
+		const struct node_state *x = &all->node[i];
+
+		if (x->id == all->self || !b->p.view)
+			take[i] = true;
+		else if (x->up)
+			r[nr++] = (struct ranked){ x, tie(b->salt, x->id) };
+	}
+	qsort(r, nr, sizeof(*r), by_freshness);
+	for (size_t i = 0; i < nr && i < b->p.view; i++)
+		take[r[i].n - all->node] = true;
+	for (size_t i = 0; i < n; i++) {
+		const struct node_state *at = cluster_state_find(all, procs[i].where ?
+								 procs[i].where : all->self);
+
+		if (at)
+			take[at - all->node] = true;
+	}
+	*ret = *all;
+	ret->node = calloc(all->n ? all->n : 1, sizeof(*ret->node));
+	if (!ret->node) {
+		free(r);
+		free(take);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < all->n; i++)
+		if (take[i])
+			ret->node[count++] = all->node[i];
+	ret->n = count;
+	qsort(ret->node, count, sizeof(*ret->node), by_id);
+	free(r);
+	free(take);
+	return 0;
+}
+
 /* What one process gets on @n holding @t_m thousandths of tasks with it. */
 static uint32_t rate(const struct node_state *n, int64_t t_m)
 {
@@ -153,7 +232,11 @@ int bal_decide(struct bal *b, const struct cluster_state *cs, const struct bal_c
 			r_dst = rate(dst, tasks_m(b, dst, fl[k], now_ms) + share);
 			move = bal_move_ms(bal_costs_of(c, home ? src->id : dst->id), p->pages);
 			go = run_ms(work, r_dst) + move;
-			if (go * (1000 + b->p.hysteresis_pm) / 1000 >= stay || stay - go <= best_save)
+			if (go * (1000 + b->p.hysteresis_pm) / 1000 >= stay || stay - go < best_save)
+				continue;
+			/* among equal savings, the salt's order: not always the lowest id */
+			if (found && stay - go == best_save &&
+			    tie(b->salt, dst->id) >= tie(b->salt, ret->to))
 				continue;
 			best_save = stay - go;
 			found = true;

@@ -27,6 +27,7 @@ const struct conf_key conf_keys[] = {
 	{ "balance_residency_s", CONF_UINT, 0, 86400, NULL, "30" },
 	{ "balance_min_cpu_ms", CONF_UINT, 0, 3600000, NULL, "1000" },
 	{ "balance_io_max_cps", CONF_UINT, 1, 10000000, NULL, "200" },
+	{ "balance_view", CONF_UINT, 0, 65535, NULL, "16" },
 	{ "usher_free_pm", CONF_UINT, 0, 1000, NULL, "50" },
 	{ "mode", CONF_WORD, 0, 0, "single|server|half-duplex|adaptive", "single" },
 	{ "servers", CONF_STRING, 0, 0, NULL, "" },

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "engine/mig_cantmove.h"
 #include "engine/mig_pstate.h"
 #include "lib/conf.h"
@@ -67,6 +69,7 @@ static int load_conf(struct balancer *b)
 		{ "balance_min_cpu_ms", offsetof(struct bal_params, min_cpu_ms), 1 },
 		{ "balance_io_max_cps", offsetof(struct bal_params, io_max_cps), 1 },
 		{ "usher_free_pm", offsetof(struct bal_params, usher_pm), 1 },
+		{ "balance_view", offsetof(struct bal_params, view), 1 },
 	};
 	char *path = paths_config("mosix.conf");
 	struct diag d = DIAG_INIT;
@@ -102,6 +105,8 @@ static int load_conf(struct balancer *b)
 	conf_release(&c);
 	free(path);
 	bal_init(&b->bal, &p);
+	/* each daemon its own order among equal nodes: no herd */
+	randombytes_buf(&b->bal.salt, sizeof(b->bal.salt));
 	return r;
 }
 
@@ -530,9 +535,11 @@ void migd_balance_tick(struct migd *m)
 	struct cluster_state cs;
 	struct bal_decision d;
 	struct bal_proc *procs;
+	struct cluster_state view;
 	struct scan s = { 0 };
 	uint64_t now = now_ms(CLOCK_MONOTONIC), ticks;
 	size_t n;
+	int r;
 
 	while (read(b->timer_fd, &ticks, sizeof(ticks)) == sizeof(ticks))
 		;
@@ -550,7 +557,11 @@ void migd_balance_tick(struct migd *m)
 	n = candidates(m, &s, now, procs, MAX_PROCS);
 	forget_unseen(b);
 	log_procs(&b->bal, procs, n);
-	if (bal_decide(&b->bal, &cs, &b->costs, procs, n, now, &d) == 1) {
+	if (bal_view(&b->bal, &cs, procs, n, &view))
+		goto out_free;
+	r = bal_decide(&b->bal, &view, &b->costs, procs, n, now, &d);
+	free(view.node);
+	if (r == 1) {
 		uint32_t cpu_pm = 1000;
 
 		for (size_t i = 0; i < n; i++)
@@ -560,6 +571,7 @@ void migd_balance_tick(struct migd *m)
 	} else if (n) {
 		log_debug("balance: load %u here; no move pays", self->v.load);
 	}
+out_free:
 	free(procs);
 out_release:
 	free(s.p);
@@ -572,7 +584,9 @@ void migd_balance_one(struct migd *m, int fd, uid_t uid, pid_t pid)
 	struct bal_decision d;
 	struct bal_proc p;
 	struct bal one;
+	struct cluster_state view;
 	struct pinfo *pi;
+	int r;
 	struct scan s = { 0 };
 	const struct node_state *self;
 	const char *why;
@@ -609,7 +623,13 @@ void migd_balance_one(struct migd *m, int fd, uid_t uid, pid_t pid)
 	/* and is expected to run on for a while, or nobody would ask */
 	if (p.cpu_ms < ASKED_WORK_MS)
 		p.cpu_ms = ASKED_WORK_MS;
-	if (bal_decide(&one, &cs, &m->bal.costs, &p, 1, now, &d) != 1) {
+	if (bal_view(&one, &cs, &p, 1, &view)) {
+		migd_answer(fd, "err out of memory");
+		goto out_release;
+	}
+	r = bal_decide(&one, &view, &m->bal.costs, &p, 1, now, &d);
+	free(view.node);
+	if (r != 1) {
 		migd_answer(fd, "ok stays: no node would finish it sooner");
 		goto out_release;
 	}
