@@ -27,6 +27,8 @@ DEPS=(
 	debian-archive-keyring           # debootstrap of the test chroots
 	systemd-container man-db         # boot test (nspawn), man --warnings
 	gnuplot-nox                      # bench/bal-sim-run's plot
+	qemu-system-x86 cpio             # kernel tier: boots Debian's stock kernel
+	dkms sparse                      # kernel tier: the module by DKMS, sparse
 )
 
 usage() {
