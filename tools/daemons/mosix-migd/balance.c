@@ -606,7 +606,7 @@ void migd_balance_one(struct migd *m, int fd, uid_t uid, pid_t pid)
 		migd_answer(fd, "err no such process");
 		goto out_release;
 	}
-	if (migd_lstay(m) || (self && (self->v.flags & GV_LSTAY))) {
+	if (migd_admin_flag(m->run_dir, "lstay") || (self && (self->v.flags & GV_LSTAY))) {
 		migd_answer(fd, "ok stays: this node keeps its processes (lstay)");
 		goto out_release;
 	}

@@ -97,12 +97,12 @@ bool migd_owns(pid_t pid, uid_t uid)
 	return r == uid && e == uid;
 }
 
-bool migd_lstay(const struct migd *m)
+bool migd_admin_flag(const char *run_dir, const char *name)
 {
 	char path[4096], c = '0';
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/admin/lstay", m->run_dir);
+	snprintf(path, sizeof(path), "%s/admin/%s", run_dir, name);
 	f = fopen(path, "re");
 	if (!f)
 		return false;
@@ -138,7 +138,7 @@ void migd_request_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const ch
 		}
 	}
 	/* mosctl lstay (and bring): this node's processes stay, even by hand */
-	if (node && node != m->id.self && migd_lstay(m)) {
+	if (node && node != m->id.self && migd_admin_flag(m->run_dir, "lstay")) {
 		migd_answer(fd, "err this node keeps its processes home (mosctl lstay)");
 		return;
 	}

@@ -21,21 +21,6 @@
 
 #define IO_MS 10000
 
-static bool admin_flag(const char *run_dir, const char *name)
-{
-	char path[4096], c = '0';
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/admin/%s", run_dir, name);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (fread(&c, 1, 1, f) != 1)
-		c = '0';
-	fclose(f);
-	return c == '1';
-}
-
 static uint64_t mem_available(void)
 {
 	unsigned long long kb = 0;
@@ -81,9 +66,9 @@ static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf,
 	const char *no;
 	uint64_t avail;
 
-	if (admin_flag(m->run_dir, "off"))
+	if (migd_admin_flag(m->run_dir, "off"))
 		return "the node has left the cluster";
-	if (admin_flag(m->run_dir, "block"))
+	if (migd_admin_flag(m->run_dir, "block"))
 		return "the node takes no guests (blocked)";
 	/* the pool mode as mosix-infod last evaluated it; none: no mode to obey */
 	if (pool_status_read(m->run_dir, &pool) == 0 && !pool.guests) {

@@ -98,8 +98,8 @@ void migd_ctl_handle(struct migd *m);
 void migd_answer(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Real and effective uid of @pid are @uid. */
 bool migd_owns(pid_t pid, uid_t uid);
-/* mosctl lstay holds ($RUN/admin/lstay): this node's processes stay. */
-bool migd_lstay(const struct migd *m);
+/* $RUN/admin/@name (mosix-infod's policy flags: block, lstay...) is "1". */
+bool migd_admin_flag(const char *run_dir, const char *name);
 
 /* Move @pid to @target ("home" or a node id) for @uid; answers on @fd
  * (-1: nobody to answer). */
