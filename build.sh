@@ -21,6 +21,7 @@ DEPS=(
 	libncurses-dev                   # mtop
 	tmux python3                     # mtop driven in a terminal; JSON checks
 	dpkg-dev debhelper               # ./build.sh debs: the packages
+	dh-dkms                          # ./build.sh debs: mosix-dkms (dh_dkms)
 	apt-utils gnupg                  # the signed apt repository
 	bc xz-utils gzip                 # real programs the migration tests move
 	lintian piuparts debootstrap     # packaging tier: package checks, chroots

@@ -7,8 +7,9 @@
 #   kt_stock               Debian's current linux-image-amd64 and its headers,
 #                          unpacked under $KT_CACHE/stock/KVER (downloaded with
 #                          apt-get download, never installed): sets KT_KVER,
-#                          KT_VMLINUZ, KT_KDIR (the headers' build directory)
-#                          or skips the test when apt cannot say or fetch them
+#                          KT_VMLINUZ, KT_KDIR (the headers' build directory),
+#                          KT_HEADER_DEBS (the headers' .debs, kept) or skips
+#                          the test when apt cannot say or fetch them
 #   kt_checkpatch          checkpatch.pl of Debian's linux-source of the same
 #                          kernel, under $KT_CACHE: sets KT_CHECKPATCH
 #   kt_tmpdir NAME         a new directory under $KT_OUT/tmp in KT_DIR
@@ -63,10 +64,10 @@ kt_stock() {
 	fi
 	dir=$KT_CACHE/stock/$kver
 	mkdir -p "$KT_CACHE/stock"
-	if [ ! -e "$dir/ok" ]; then
+	if [ ! -e "$dir/ok" ] || [ ! -d "$dir/debs" ]; then
 		(
 			flock 9
-			[ -e "$dir/ok" ] && exit 0
+			[ -e "$dir/ok" ] && [ -d "$dir/debs" ] && exit 0
 			set -e
 			rm -rf "$dir" "$dir.debs"
 			mkdir -p "$dir/root" "$dir.debs"
@@ -84,8 +85,10 @@ kt_stock() {
 			# the headers include their common half by absolute path
 			sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" \
 				"$dir/root/usr/src/linux-headers-$kver/Makefile"
+			# the headers' packages stay for the install test (dkms-package.t)
+			rm linux-image-*.deb
 			cd /
-			rm -rf "$dir.debs"
+			mv "$dir.debs" "$dir/debs"
 			# only the newest kernel is kept
 			find "$KT_CACHE/stock" -mindepth 1 -maxdepth 1 ! -name "$kver" ! -name lock \
 				-exec rm -rf {} +
@@ -96,6 +99,7 @@ kt_stock() {
 	KT_KVER=$kver
 	KT_VMLINUZ=$dir/root/boot/vmlinuz-$kver
 	KT_KDIR=$dir/root/usr/src/linux-headers-$kver
+	KT_HEADER_DEBS=$dir/debs
 }
 
 kt_checkpatch() {
