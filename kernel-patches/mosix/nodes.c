@@ -8,10 +8,11 @@
  *   -ID                                            forget node ID
  *   clear                                          forget every node
  *
- * one command a line, as many lines as fit in MOSIX_NODES_WRITE_MAX bytes.
- * A write is checked whole before any of it is applied: one bad line fails
- * it with -EINVAL and changes nothing. Reading admin/nodes gives every node
- * in the same format, sorted by id, in one consistent read.
+ * one command a line (at most MOSIX_NODE_LINE_MAX - 1 bytes), as many lines
+ * as fit in MOSIX_NODES_WRITE_MAX bytes. A write is checked whole before any
+ * of it is applied: one bad line fails it with -EINVAL and changes nothing.
+ * Reading admin/nodes gives every node in the same format, sorted by id, in
+ * one consistent read.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,6 +32,8 @@
 #include "mosix.h"
 
 #define MOSIX_NODES_WRITE_MAX (256 * 1024)
+/* nine numbers of 20 digits and their spaces fit */
+#define MOSIX_NODE_LINE_MAX 256
 
 /* The files of a node, in the order of a line of admin/nodes. */
 enum mosix_node_field {
@@ -61,7 +64,7 @@ struct mosix_node {
 	unsigned long val[MOSIX_NODE_NFIELDS];
 };
 
-/* A parsed line of a write. */
+/* A checked line of a write. */
 struct mosix_node_cmd {
 	enum { MOSIX_NODE_SET, MOSIX_NODE_FORGET, MOSIX_NODE_CLEAR } op;
 	unsigned long id;
@@ -125,35 +128,37 @@ static int mosix_node_parse(char *line, struct mosix_node_cmd *cmd)
 }
 
 /*
- * Parse every line of @buf (modified) into @ret_cmds, a kvmalloc() array
- * of *@ret_n entries. Empty lines count for nothing.
+ * Parse the lines of @buf in turn and hand each command to @fn, which may
+ * stop the walk by returning an error. Blank lines are skipped; a line too
+ * long or not a command is -EINVAL. @buf is not modified, so that a write
+ * can be walked once to check it and once to apply it.
  */
-static int mosix_nodes_parse(char *buf, struct mosix_node_cmd **ret_cmds,
-			     size_t *ret_n)
+static int mosix_nodes_walk(const char *buf,
+			    int (*fn)(const struct mosix_node_cmd *cmd, void *arg),
+			    void *arg)
 {
-	struct mosix_node_cmd *cmds;
-	size_t n = 0, lines = 1;
-	char *p, *line;
+	char line[MOSIX_NODE_LINE_MAX], *s;
+	struct mosix_node_cmd cmd;
+	const char *end;
+	size_t len;
 	int err;
 
-	for (p = buf; *p; p++)
-		lines += *p == '\n';
-	cmds = kvmalloc_array(lines, sizeof(*cmds), GFP_KERNEL);
-	if (!cmds)
-		return -ENOMEM;
-	while ((line = strsep(&buf, "\n"))) {
-		line = strim(line);
-		if (!*line)
+	for (; *buf; buf = *end ? end + 1 : end) {
+		end = strchrnul(buf, '\n');
+		len = end - buf;
+		if (len >= sizeof(line))
+			return -EINVAL;
+		memcpy(line, buf, len);
+		line[len] = '\0';
+		s = strim(line);
+		if (!*s)
 			continue;
-		err = mosix_node_parse(line, &cmds[n]);
-		if (err) {
-			kvfree(cmds);
+		err = mosix_node_parse(s, &cmd);
+		if (!err)
+			err = fn(&cmd, arg);
+		if (err)
 			return err;
-		}
-		n++;
 	}
-	*ret_cmds = cmds;
-	*ret_n = n;
 	return 0;
 }
 
@@ -227,46 +232,41 @@ static int mosix_node_set(unsigned long id, const unsigned long *val)
 	return 0;
 }
 
-/*
- * Apply checked commands, under mosix_nodes_lock. A write that could make
- * more than max_nodes nodes is refused before anything changes (forgetting
- * in the same write does not make room); only running out of memory stops
- * a write halfway.
- */
-static int mosix_nodes_apply(const struct mosix_node_cmd *cmds, size_t n)
+/* Counts the nodes a write could add (@arg, an unsigned long). */
+static int mosix_nodes_count_new(const struct mosix_node_cmd *cmd, void *arg)
 {
-	unsigned long added = 0;
-	size_t i;
-	int err;
+	unsigned long *added = arg;
 
-	for (i = 0; i < n; i++)
-		if (cmds[i].op == MOSIX_NODE_SET && !xa_load(&mosix_nodes, cmds[i].id))
-			added++;
-	if (mosix_nnodes + added > max_nodes)
-		return -ENOSPC;
-	for (i = 0; i < n; i++) {
-		switch (cmds[i].op) {
-		case MOSIX_NODE_SET:
-			err = mosix_node_set(cmds[i].id, cmds[i].val);
-			if (err)
-				return err;
-			break;
-		case MOSIX_NODE_FORGET:
-			mosix_node_forget(cmds[i].id);
-			break;
-		case MOSIX_NODE_CLEAR:
-			mosix_nodes_clear();
-			break;
-		}
+	if (cmd->op == MOSIX_NODE_SET && !xa_load(&mosix_nodes, cmd->id))
+		(*added)++;
+	return 0;
+}
+
+static int mosix_nodes_apply(const struct mosix_node_cmd *cmd, void *arg)
+{
+	switch (cmd->op) {
+	case MOSIX_NODE_SET:
+		return mosix_node_set(cmd->id, cmd->val);
+	case MOSIX_NODE_FORGET:
+		mosix_node_forget(cmd->id);
+		break;
+	case MOSIX_NODE_CLEAR:
+		mosix_nodes_clear();
+		break;
 	}
 	return 0;
 }
 
+/*
+ * The first walk checks every line and counts the nodes the write could
+ * make (forgetting in the same write does not make room); the second,
+ * under the same hold of mosix_nodes_lock, applies them. Only running out
+ * of memory stops a write halfway.
+ */
 static ssize_t mosix_nodes_write(struct file *file, const char __user *ubuf,
 				 size_t len, loff_t *ppos)
 {
-	struct mosix_node_cmd *cmds;
-	size_t n;
+	unsigned long added = 0;
 	char *buf;
 	int err;
 
@@ -275,14 +275,14 @@ static ssize_t mosix_nodes_write(struct file *file, const char __user *ubuf,
 	buf = mosix_write_buffer(ubuf, len, MOSIX_NODES_WRITE_MAX);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	err = mosix_nodes_parse(buf, &cmds, &n);
-	kvfree(buf);
-	if (err)
-		return err;
 	mutex_lock(&mosix_nodes_lock);
-	err = mosix_nodes_apply(cmds, n);
+	err = mosix_nodes_walk(buf, mosix_nodes_count_new, &added);
+	if (!err && mosix_nnodes + added > max_nodes)
+		err = -ENOSPC;
+	if (!err)
+		err = mosix_nodes_walk(buf, mosix_nodes_apply, NULL);
 	mutex_unlock(&mosix_nodes_lock);
-	kvfree(cmds);
+	kvfree(buf);
 	return err ? err : len;
 }
 

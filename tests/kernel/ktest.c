@@ -523,6 +523,8 @@ static void test_nodes(void)
 	write_gives(NODES_FILE, "3 1 x 1 0 0 0 1 0\n", EINVAL, "admin/nodes: a word gives EINVAL");
 	write_gives(NODES_FILE, "-0\n", EINVAL, "admin/nodes: '-0' gives EINVAL");
 	write_gives(NODES_FILE, "clearall\n", EINVAL, "admin/nodes: an unknown word gives EINVAL");
+	snprintf(buf, sizeof(buf), "3%*s 1 0 1 0 0 0 1 0\n", 256, "");
+	write_gives(NODES_FILE, buf, EINVAL, "admin/nodes: a line of 256 bytes or more gives EINVAL");
 	write_gives(NODES_FILE, "4 1 0 1 0 0 0 1 0\n-1\n3 1 0 1 0 0 0 7 0\n", EINVAL,
 		    "admin/nodes: a write with one bad line gives EINVAL");
 	ok(!exists(PROC_MOSIX "/nodes/4") && exists(PROC_MOSIX "/nodes/1"),
