@@ -31,23 +31,24 @@
  *            (peers_dead_after, peers_targets, peers_window to each target,
  *            peers_merge at the receiver: what infod_round and rx_datagram
  *            do, without the cipher, the replay check and the start-up
- *            sweep); every balance interval it calls bal_decide() over its
- *            own processes with the view its peers table gives, as
- *            mosix-migd does with the cluster file, and carries the move
- *            out (bal_moved) and sheds a guest when bal_usher() says so.
- *            The intervals have a random phase per node.
+ *            sweep); every balance interval it does what mosix-migd does
+ *            with the cluster file: bal_view() of its table, bal_decide()
+ *            over its own processes, the move carried out (bal_moved), and
+ *            a guest shed when bal_usher() says so. Each node has its own
+ *            random salt and its own phase in each interval.
  *
  * The first job arrives after SIM_WARM_MS of gossip. Every job runs to its
  * end; the slowdowns reported are of the jobs that arrive after the first
  * fifth of the stream, while the cluster fills up.
  *
- * Scale. mosix-infod keeps every node heard of and mosix-migd decides on
- * that whole table (--table 0 --view 0): 10000 tables of 10000 entries
- * would take 10 GB here, and a decision over 1000 nodes costs as much as
- * sixty over 16. By default each node keeps only the 32 freshest
- * entries after each of its rounds and decides on the 16 freshest
- * (peers_window), as MOSIX kept a short window of the freshest load
- * vectors (--table 32 --view 16).
+ * Scale. mosix-infod keeps every node heard of: 10000 tables of 10000
+ * entries would take 10 GB here. So by default each node keeps only the 32
+ * freshest entries after each of its rounds, and those of the nodes its
+ * processes run on (--table 32; 0: all, as the daemon), as MOSIX kept a
+ * short window of the freshest load vectors; the
+ * decision then sees what bal_view() takes from that table: the node
+ * itself, the nodes its processes run on and the 16 freshest others
+ * (--view 16, mosix.conf's balance_view; 0: the whole table).
  */
 
 #include <stdbool.h>
@@ -199,9 +200,8 @@ struct sim {
 	struct bal_proc *bp;
 	size_t bp_alloc;
 	struct node_state *view;
-	struct gossip_vec *win;
 	int64_t *origins;
-	size_t view_alloc;
+	bool *pin;
 	/* what the result reports */
 	uint64_t moves, dgrams, decisions, view_n, age_move_n;
 	double age_view_sum, age_move_sum;
@@ -221,8 +221,8 @@ int sim_map_init(struct sim *s);
 void sim_vector(struct sim_node *n, int64_t now);
 /* One gossip round of @n. */
 void sim_gossip_round(struct sim *s, struct sim_node *n, int64_t now);
-/* What node @n's decision sees, into @ret (borrowing s->view). */
-void sim_view(struct sim *s, struct sim_node *n, int64_t now, struct cluster_state *ret);
+/* Node @n's cluster file, as mosix-infod writes it, into @ret (borrowing s->view). */
+void sim_table(struct sim *s, struct sim_node *n, int64_t now, struct cluster_state *ret);
 
 /* --- balancing (bal_sim_bal.c) --------------------------------------------- */
 

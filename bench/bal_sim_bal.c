@@ -2,7 +2,8 @@
 /*
  * A simulated node's balance tick: what mosix-migd's migd_balance_tick()
  * does, on simulated processes: memory ushering, then one bal_decide()
- * over the node's own processes with its view, and the move it chooses.
+ * over the node's own processes with the view bal_view() takes from its
+ * table, and the move it chooses.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -85,7 +86,7 @@ static void note_ages(struct sim *s, const struct cluster_state *cs, const struc
 
 int sim_balance_tick(struct sim *s, struct sim_node *n, int64_t now)
 {
-	struct cluster_state cs;
+	struct cluster_state all, cs;
 	struct bal_decision d;
 	bool fit = false;
 	size_t m = 0;
@@ -109,13 +110,17 @@ int sim_balance_tick(struct sim *s, struct sim_node *n, int64_t now)
 	/* bal_decide() would find nothing: spare building the view */
 	if (!fit)
 		return 0;
-	sim_view(s, n, now, &cs);
-	r = bal_decide(&n->bal, &cs, &s->costs, s->bp, m, now, &d);
-	if (r < 0)
+	/* migd_balance_tick(): the cluster file, narrowed by bal_view() */
+	sim_table(s, n, now, &all);
+	r = bal_view(&n->bal, &all, s->bp, m, &cs);
+	if (r)
 		return r;
-	note_ages(s, &cs, &d, r == 1);
-	if (r == 0)
-		return 0;
+	r = bal_decide(&n->bal, &cs, &s->costs, s->bp, m, now, &d);
+	if (r >= 0)
+		note_ages(s, &cs, &d, r == 1);
+	free(cs.node);
+	if (r <= 0)
+		return r;
 	bal_moved(&n->bal, &d, 1000, now);
 	return sim_move(s, (uint32_t)(d.pid - 1), d.to, d.move_ms);
 }

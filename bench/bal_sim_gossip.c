@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The simulated nodes' gossip, through mosix-infod's own table code
- * (peers.c), and the view of the cluster a decision gets from it.
+ * (peers.c), and the cluster file a decision starts from.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,27 +88,42 @@ static int64_t kth_latest(int64_t *v, size_t n, size_t k)
 }
 
 /*
- * Keep the @keep freshest entries of @t: MOSIX's bounded load vector, for
- * clusters where a table of every node would not fit in the simulator
- * (the daemon itself keeps every node heard of).
+ * Keep the cfg->table freshest entries of @n's table, and those of the
+ * nodes its processes run on: MOSIX's bounded load vector, for clusters
+ * where a table of every node would not fit in the simulator. (The daemon
+ * keeps every node heard of, so bal_view() always finds where a process
+ * runs.)
  */
-static void prune(struct sim *s, struct peers *t, uint32_t keep)
+static void prune(struct sim *s, struct sim_node *n)
 {
-	size_t out = 0, kept = 0;
+	struct peers *t = &n->peers;
+	uint32_t keep = s->cfg->table;
+	size_t out = 0, kept = 0, m = 0;
 	int64_t cut;
 
 	if (!keep || t->n <= keep)
 		return;
+	for (uint32_t i = 0; i < n->own.n; i++) {
+		const struct sim_proc *p = &s->proc[n->own.v[i]];
+		const struct peer *e = p->where != n->id ? peers_find(t, p->where) : NULL;
+
+		if (e)
+			s->pin[e - t->p] = true;
+	}
 	for (size_t i = 0; i < t->n; i++)
-		s->origins[i] = t->p[i].heard ? t->p[i].origin_ms : INT64_MIN;
-	cut = kth_latest(s->origins, t->n, keep - 1);
+		if (!s->pin[i])
+			s->origins[m++] = t->p[i].heard ? t->p[i].origin_ms : INT64_MIN;
+	cut = m > keep ? kth_latest(s->origins, m, keep - 1) : INT64_MIN;
 	for (size_t i = 0; i < t->n; i++) {
-		if (!t->p[i].heard || t->p[i].origin_ms < cut || kept == keep)
+		bool pinned = s->pin[i];
+
+		s->pin[i] = false;
+		if (!pinned && (!t->p[i].heard || t->p[i].origin_ms < cut || kept == keep))
 			continue;
+		kept += !pinned;
 		if (out != i)
 			t->p[out] = t->p[i];
 		out++;
-		kept++;
 	}
 	t->n = out;
 }
@@ -127,7 +142,7 @@ void sim_gossip_round(struct sim *s, struct sim_node *n, int64_t now)
 	uint32_t target[SIM_FANOUT];
 	size_t k;
 
-	prune(s, &n->peers, s->cfg->table);
+	prune(s, n);
 	/* infod_round(): the threshold, the targets, a datagram to each */
 	n->dead_ms = peers_dead_after(&n->peers, now, SIM_DEAD_MS, SIM_INFO_MS, SIM_FANOUT,
 				      SIM_WINDOW);
@@ -146,13 +161,6 @@ void sim_gossip_round(struct sim *s, struct sim_node *n, int64_t now)
 	}
 }
 
-static int by_id(const void *a, const void *b)
-{
-	const struct node_state *x = a, *y = b;
-
-	return (x->id > y->id) - (x->id < y->id);
-}
-
 static struct node_state state_of(uint32_t id, bool up, uint32_t age, const struct gossip_vec *v)
 {
 	struct node_state ns = { .id = id, .up = up, .age_ms = age, .v = *v };
@@ -162,40 +170,30 @@ static struct node_state state_of(uint32_t id, bool up, uint32_t age, const stru
 }
 
 /*
- * Node @n's view, as publish.c writes it for mosix-migd: itself, fresh,
- * and the nodes of its table with their ages (every one heard of, or the
- * cfg->view freshest live ones), sorted by id.
+ * What node @n's mosix-infod publishes in its cluster file (publish.c's
+ * build()): itself, fresh, and every node of its table with its age,
+ * sorted by id. mosix-migd narrows it with bal_view().
  */
-void sim_view(struct sim *s, struct sim_node *n, int64_t now, struct cluster_state *ret)
+void sim_table(struct sim *s, struct sim_node *n, int64_t now, struct cluster_state *ret)
 {
 	const struct peers *t = &n->peers;
 	struct node_state *v = s->view;
+	bool self_done = false;
 	size_t k = 0;
 
-	if (s->cfg->view) {
-		size_t w = peers_window(t, now, n->dead_ms, n->id, s->win, s->cfg->view);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct peer *p = &t->p[i];
+		int64_t age = now - p->origin_ms;
 
-		for (size_t i = 0; i < w; i++)
-			v[k++] = state_of(s->win[i].node, true, s->win[i].age_ms, &s->win[i]);
-		v[k++] = state_of(n->id, true, 0, &n->vec);
-		qsort(v, k, sizeof(*v), by_id);
-	} else {
-		bool self_done = false;
-
-		for (size_t i = 0; i < t->n; i++) {
-			const struct peer *p = &t->p[i];
-			int64_t age = now - p->origin_ms;
-
-			if (!self_done && n->id < p->id) {
-				v[k++] = state_of(n->id, true, 0, &n->vec);
-				self_done = true;
-			}
-			if (p->heard)
-				v[k++] = state_of(p->id, peer_up(p, now, n->dead_ms),
-						  (uint32_t)(age < 0 ? 0 : age), &p->v);
-		}
-		if (!self_done)
+		if (!self_done && n->id < p->id) {
 			v[k++] = state_of(n->id, true, 0, &n->vec);
+			self_done = true;
+		}
+		if (p->heard)
+			v[k++] = state_of(p->id, peer_up(p, now, n->dead_ms),
+					  (uint32_t)(age < 0 ? 0 : age), &p->v);
 	}
+	if (!self_done)
+		v[k++] = state_of(n->id, true, 0, &n->vec);
 	*ret = (struct cluster_state){ .self = n->id, .now_ms = (uint64_t)now, .node = v, .n = k };
 }

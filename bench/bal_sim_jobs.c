@@ -79,13 +79,15 @@ int sim_nodes_init(const struct sim_cfg *cfg, struct sim_node **ret, double *ret
 {
 	struct sim_node *node = calloc(cfg->nodes, sizeof(*node));
 	struct bal_params p;
-	struct rng r;
+	struct rng r, salt;
 	double cap = 0;
 
 	if (!node)
 		return -ENOMEM;
 	bal_params_default(&p);
+	p.view = cfg->view;
 	rng_seed(&r, cfg->seed * 0x9e3779b97f4a7c15ull + 1);
+	rng_seed(&salt, cfg->seed * 0x9e3779b97f4a7c15ull + 4);
 	for (uint32_t i = 0; i < cfg->nodes; i++) {
 		struct sim_node *n = &node[i];
 
@@ -96,6 +98,8 @@ int sim_nodes_init(const struct sim_cfg *cfg, struct sim_node **ret, double *ret
 		n->dead_ms = SIM_DEAD_MS;
 		peers_init(&n->peers);
 		bal_init(&n->bal, &p);
+		/* each daemon's own order among equal nodes (random in migd) */
+		n->bal.salt = rng_next(&salt);
 		sim_vector(n, 0);
 		cap += n->cpus * (double)n->speed / 10000;
 	}

@@ -314,13 +314,12 @@ int sim_run(const struct sim_cfg *cfg, const struct sim_stream *st, enum sim_pol
 	s.proc = calloc(st->n ? st->n : 1, sizeof(*s.proc));
 	s.weight = calloc(cfg->nodes, sizeof(*s.weight));
 	s.view = calloc(scratch, sizeof(*s.view));
-	s.win = calloc(scratch, sizeof(*s.win));
 	s.origins = calloc(scratch, sizeof(*s.origins));
-	if (!s.proc || !s.weight || !s.view || !s.win || !s.origins) {
+	s.pin = calloc(scratch, sizeof(*s.pin));
+	if (!s.proc || !s.weight || !s.view || !s.origins || !s.pin) {
 		r = -ENOMEM;
 		goto out_release;
 	}
-	s.view_alloc = scratch;
 	for (uint32_t i = 0; i < cfg->nodes; i++) {
 		sum += s.node[i].cpus * (double)s.node[i].speed;
 		s.weight[i] = sum;
@@ -337,8 +336,8 @@ int sim_run(const struct sim_cfg *cfg, const struct sim_stream *st, enum sim_pol
 	ret->wall_s = wall_s() - t;
 out_release:
 	free(s.bp);
+	free(s.pin);
 	free(s.origins);
-	free(s.win);
 	free(s.view);
 	free(s.weight);
 	free(s.proc);

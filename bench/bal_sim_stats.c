@@ -49,7 +49,7 @@ void sim_print_header(const struct sim_cfg *cfg, const struct sim_stream *st)
 	printf("gossip every %d ms, fanout %d, window %d; table: ", SIM_INFO_MS, SIM_FANOUT,
 	       SIM_WINDOW);
 	print_scale(cfg->table, "every node heard of");
-	printf("; decisions every %d ms, view: ", SIM_BAL_MS);
+	printf("; decisions every %d ms, view (bal_view): ", SIM_BAL_MS);
 	print_scale(cfg->view, "the whole table");
 	printf("\nslowdown: completion time / work on an idle reference CPU, over the jobs "
 	       "after the first fifth\n\n");
