@@ -33,7 +33,7 @@ skip() {
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-plan 69
+plan 72
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -456,5 +456,19 @@ ok $? "and sleeps on at home"
 cluster_exec 1 kill "$pid"
 wait "$shell"
 is "$?" 143 "until SIGTERM ends it"
+
+# --- a sparse mapping of a terabyte ---------------------------------------------
+# (AddressSanitizer's shadow looks so): its pages are not looked up one by
+# one for minutes; the process stays, and migrate says why
+run_at 1 sparse "$progs/sparse_map" 5
+shell=$!
+pid=$(node_pid 1 sparse)
+wait_for 5 grep -q ready "$d1/tmp/sparse.out"
+t0=$(date +%s)
+msg=$(cluster_exec 1 "$bin/migrate" "$pid" 2 2>&1)
+ok $(($? == 1 ? 0 : 1)) "a process with a 1 TiB sparse mapping: cannot migrate ($(($(date +%s) - t0)) s)"
+like "$msg" "over 64 GiB, too large to scan" "and says why: $msg"
+wait "$shell"
+is "$?" 0 "it ran on at home to its end"
 
 # (a migrated process whose parent waits for it with job control: not here)

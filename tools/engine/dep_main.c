@@ -339,6 +339,8 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	e = mig_dump_vmas(d->pid, &ex, 1, d->task, &v, &n);
 	if (e) {
 		snprintf(why, whylen, "%s", e == -EBUSY ? "writable shared mapping" :
+			 e == -EFBIG ? "a mapping of over 64 GiB, too large to scan "
+				       "(AddressSanitizer's shadow?)" :
 			 "cannot read its memory map");
 		goto out_teardown;
 	}

@@ -267,6 +267,11 @@ int mig_dump_vmas(pid_t pid, const struct mig_excl *excl, int nexcl, struct mig_
 			r = -EBUSY;
 			goto out_close;
 		}
+		/* its pagemap, 8 bytes a page present or not, would take minutes */
+		if (e - s > MIG_VMA_SCAN_MAX) {
+			r = -EFBIG;
+			goto out_close;
+		}
 		if (n == MIG_MAX_VMAS) {
 			r = -E2BIG;
 			goto out_close;

@@ -44,11 +44,16 @@ struct mig_excl {
  */
 int mig_dump_state(struct inj *j, struct mig_task *ret);
 
+/* The largest mapping whose pages are looked up (a sparse mapping of
+ * terabytes, AddressSanitizer's shadow, is not: -EFBIG). */
+#define MIG_VMA_SCAN_MAX (64ull << 30)
+
 /*
  * The VMAs of @pid except the special ones ([vdso], [vvar*], [vsyscall]),
  * the scratch area and @excl; fills @t's home vDSO fields only when
  * @t->vdso_start is 0 (a guest carries home's). -EBUSY for a writable
- * shared mapping. Counts the pages each VMA will send.
+ * shared mapping, -EFBIG for one over MIG_VMA_SCAN_MAX. Counts the pages
+ * each VMA will send.
  */
 int mig_dump_vmas(pid_t pid, const struct mig_excl *excl, int nexcl, struct mig_task *t,
 		  struct mig_vma **ret, uint32_t *ret_count);
