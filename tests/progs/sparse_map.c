@@ -12,8 +12,8 @@
 int main(int argc, char **argv)
 {
 	unsigned seconds = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 300;
-	char *p = mmap(NULL, 1ull << 40, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	volatile char *p = mmap(NULL, 1ull << 40, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (p == MAP_FAILED) {
 		perror("mmap");
@@ -23,5 +23,6 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	sleep(seconds);
+	/* its memory is what it was, wherever it ran meanwhile */
 	return p[12345 * 4096] == 1 ? 0 : 2;
 }
