@@ -4,7 +4,8 @@
 # deputy is a child only the old daemon knows), says so, and `mosctl away`
 # tells the package why it waits; once nothing is away it exits 75, for
 # systemd to start the new binary (RestartForceExitStatus=75). No process
-# is lost either way.
+# is lost either way. The package's prerm, on remove, first brings the
+# node's processes home and sends its guests home.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/tap.sh"
@@ -22,7 +23,7 @@ progs=$out/asan/tests/progs
 make -C "$root/tests" --no-print-directory -s O="$out/asan" progs >&2 ||
 	{ echo "Bail out! cannot build the programs of tests/progs"; exit 1; }
 
-plan 11
+plan 19
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -69,3 +70,31 @@ ok $? "the process runs on at home"
 cluster_exec 1 kill "$pid"
 wait "$shell"
 is "$?" 143 "until SIGTERM ends it"
+
+# --- debian/mosix.prerm remove: nothing away, no guest left -------------------
+migd_start 1 || { echo "Bail out! mosix-migd does not start again on node 1"; exit 1; }
+d2=$(cluster_dir 2)
+run_at 1 mine "$progs/plain" 300
+mine_shell=$!
+mine=$(node_pid 1 mine)
+run_at 2 theirs "$progs/plain" 300
+theirs_shell=$!
+theirs=$(node_pid 2 theirs)
+wait_for 5 grep -q ready "$d1/tmp/mine.out"
+wait_for 5 grep -q ready "$d2/tmp/theirs.out"
+cluster_exec 1 "$bin/migrate" "$mine" 2 && cluster_exec 2 "$bin/migrate" "$theirs" 1
+ok $? "a process of node 1 runs on node 2, one of node 2 on node 1"
+out=$(cluster_exec 1 env PATH="$bin:$PATH" sh "$root/debian/mosix.prerm" remove 2>&1)
+ok $? "the prerm of a remove runs through"
+diag "$out"
+is "$(cat "$d1/run/mosix/proc/$mine/where")" here "node 1's process is home"
+is "$(ls "$d1/run/mosix/guests/")" "" "node 1 hosts no guest"
+is "$(cat "$d2/run/mosix/proc/$theirs/where")" here "node 2's process is home too"
+cluster_exec 1 kill -0 "$mine" && cluster_exec 2 kill -0 "$theirs"
+ok $? "both run on"
+cluster_exec 1 kill "$mine"
+cluster_exec 2 kill "$theirs"
+wait "$mine_shell"
+is "$?" 143 "node 1's ends by SIGTERM at home"
+wait "$theirs_shell"
+is "$?" 143 "so does node 2's"
