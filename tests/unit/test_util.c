@@ -77,6 +77,22 @@ static void test_read_file(void **state)
 	diag_release(&d);
 }
 
+static void test_parse_epoch(void **state)
+{
+	static const char *const bad[] = { "", "0", "-5", "+5", " 5", "5 ", "5s", "1e9",
+					   "99999999999999999999" };
+	int64_t t = 7;
+
+	(void)state;
+	assert_int_equal(util_parse_epoch("1764115200", &t), 0);
+	assert_int_equal(t, 1764115200);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = 7;
+		assert_int_equal(util_parse_epoch(bad[i], &t), -EINVAL);
+		assert_int_equal(t, 7);
+	}
+}
+
 static void test_parse_seconds(void **state)
 {
 	uint32_t ms = 1234;
@@ -115,6 +131,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_parse_epoch),
 		cmocka_unit_test(test_intern),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_parse_seconds),

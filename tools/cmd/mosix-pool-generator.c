@@ -28,6 +28,7 @@
 #include "lib/diag.h"
 #include "lib/paths.h"
 #include "lib/pool.h"
+#include "lib/util.h"
 
 #define PROG "mosix-pool-generator"
 #define WANTS_DIR "mosix.target.wants"
@@ -235,8 +236,7 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--check") == 0) {
 			do_check = true;
 		} else if (strcmp(a, "--now") == 0 || strncmp(a, "--now=", 6) == 0) {
-			char *end;
-			long long t;
+			int64_t t;
 
 			if (a[5] == '=')
 				val = a + 6;
@@ -244,9 +244,7 @@ int main(int argc, char **argv)
 				val = argv[++i];
 			else
 				return usage_error("option '%s' needs an argument", a);
-			errno = 0;
-			t = strtoll(val, &end, 10);
-			if (errno || *end || end == val || t <= 0)
+			if (util_parse_epoch(val, &t))
 				return usage_error("invalid time '%s' (seconds since the epoch)", val);
 			now = t;
 		} else if (a[0] == '-') {

@@ -129,3 +129,18 @@ char *util_trim(char *s)
 		*--end = '\0';
 	return s;
 }
+
+int util_parse_epoch(const char *s, int64_t *ret)
+{
+	char *end;
+	long long t;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	t = strtoll(s, &end, 10);
+	if (errno || *end || t <= 0)
+		return -EINVAL;
+	*ret = (int64_t)t;
+	return 0;
+}

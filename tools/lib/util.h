@@ -40,4 +40,10 @@ char *util_trim(char *s);
 int util_parse_seconds(const char *s, uint32_t min_ms, uint32_t max_ms,
 		       uint32_t *ret_ms);
 
+/*
+ * A time in seconds since the epoch, digits only, above 0 (the --now of
+ * the tests). 0 or -EINVAL (*@ret untouched).
+ */
+int util_parse_epoch(const char *s, int64_t *ret);
+
 #endif

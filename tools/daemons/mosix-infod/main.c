@@ -25,6 +25,7 @@
 #include "lib/log.h"
 #include "lib/notify.h"
 #include "lib/paths.h"
+#include "lib/util.h"
 
 #define DEFAULT_DECAY_MS 100
 
@@ -85,8 +86,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return usage_error("invalid node id '%s' (ids are 1..65535)", val);
 			o->node = (uint32_t)id;
 		} else if (strcmp(a, "--now") == 0 || strncmp(a, "--now=", 6) == 0) {
-			char *end;
-			long long t;
+			int64_t t;
 
 			if (a[5] == '=')
 				val = a + 6;
@@ -94,9 +94,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				val = argv[++i];
 			else
 				return usage_error("option '%s' needs an argument", a);
-			errno = 0;
-			t = strtoll(val, &end, 10);
-			if (errno || *end || end == val || t <= 0)
+			if (util_parse_epoch(val, &t))
 				return usage_error("invalid time '%s' (seconds since the epoch)", val);
 			o->now = t;
 		} else {

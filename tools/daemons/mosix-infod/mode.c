@@ -25,6 +25,7 @@
 
 #include "infod.h"
 #include "lib/log.h"
+#include "lib/util.h"
 
 static time_t pool_clock(const struct infod *in)
 {
@@ -138,12 +139,9 @@ int infod_mode_set(struct infod *in, char **word, int n, char *msg, size_t size)
 		return -EINVAL;
 	}
 	if (n == 2) {
-		char *end;
-		long long t;
+		int64_t t;
 
-		errno = 0;
-		t = strtoll(word[1], &end, 10);
-		if (errno || *end || end == word[1] || t < 0) {
+		if (util_parse_epoch(word[1], &t)) {
 			snprintf(msg, size, "NOW must be seconds since the epoch, not '%s'",
 				 word[1]);
 			return -EINVAL;
