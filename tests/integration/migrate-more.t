@@ -19,12 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP needs root (namespaces, ptrace)"
 	exit 0
 fi
-root=$(cd "$here/../.." && pwd)
-out=$(realpath -m -- "${MOSIX_OUT:-$root/out}")
-bin=$(realpath -m -- "${MOSIX_BIN:-$out/asan/bin}")
-progs=$out/asan/tests/progs
-make -C "$root/tests" --no-print-directory -s O="$out/asan" progs >&2 ||
-	{ echo "Bail out! cannot build the programs of tests/progs"; exit 1; }
+migd_progs
 
 skip() {
 	_tap_n=$((_tap_n + 1))

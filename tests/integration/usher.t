@@ -15,12 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP needs root (namespaces, ptrace)"
 	exit 0
 fi
-root=$(cd "$here/../.." && pwd)
-out=$(realpath -m -- "${MOSIX_OUT:-$root/out}")
-bin=$(realpath -m -- "${MOSIX_BIN:-$out/asan/bin}")
-progs=$out/asan/tests/progs
-make -C "$root/tests" --no-print-directory -s O="$out/asan" progs >&2 ||
-	{ echo "Bail out! cannot build the programs of tests/progs"; exit 1; }
+migd_progs
 
 avail_kib=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 if ((avail_kib < 4 * 1024 * 1024)); then

@@ -19,6 +19,9 @@
 #                            for it to appear
 #   wait_for SECS CMD...     poll CMD until it succeeds; false on timeout
 #   cpu_ticks K PID          utime+stime of PID in node K, clock ticks
+#   migd_progs               set $root, $out, $bin and $progs for a test of
+#                            tests/integration ($here), and build the
+#                            programs of tests/progs; bail out if it cannot
 
 declare -a _migd_pid=()
 
@@ -114,4 +117,15 @@ wait_for() {
 cpu_ticks() {
 	cluster_exec "$1" cat "/proc/$2/stat" 2>/dev/null |
 		sed 's/.*) //' | awk '{ print $12 + $13 }'
+}
+
+migd_progs() {
+	# shellcheck disable=SC2034 # the test's
+	root=$(cd "$here/../.." && pwd)
+	out=$(realpath -m -- "${MOSIX_OUT:-$root/out}")
+	bin=$(realpath -m -- "${MOSIX_BIN:-$out/asan/bin}")
+	# shellcheck disable=SC2034 # the test's
+	progs=$out/asan/tests/progs
+	make -C "$root/tests" --no-print-directory -s O="$out/asan" progs >&2 ||
+		{ echo "Bail out! cannot build the programs of tests/progs"; exit 1; }
 }
