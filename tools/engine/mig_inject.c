@@ -118,7 +118,12 @@ void inj_note_stop(struct inj *j, int sig)
 		abort_call(j);
 }
 
-int inj_wait_trap(struct inj *j)
+/*
+ * Wait for the trap that ends what @resume (PTRACE_CONT or
+ * PTRACE_SINGLESTEP) started, noting signals met on the way and resuming
+ * the same way past them.
+ */
+static int wait_trap(struct inj *j, int resume)
 {
 	int st;
 
@@ -136,8 +141,13 @@ int inj_wait_trap(struct inj *j)
 		if ((st >> 16) == 0 && j->abort_on_signal)
 			abort_call(j);
 		/* a signal-delivery stop, or a late PTRACE_INTERRUPT: go on */
-		ptrace(PTRACE_CONT, j->pid, 0, 0);
+		ptrace((enum __ptrace_request)resume, j->pid, 0, 0);
 	}
+}
+
+int inj_wait_trap(struct inj *j)
+{
+	return wait_trap(j, PTRACE_CONT);
 }
 
 long inj_call(struct inj *j, long nr, long a1, long a2, long a3, long a4, long a5, long a6)
@@ -225,30 +235,21 @@ static bool inside(uint64_t ip, const uint64_t (*r)[2], int n)
 
 int inj_step_out(struct inj *j, const uint64_t (*r)[2], int n)
 {
-	int st, steps = 0;
+	int steps = 0;
 
 	if (inj_restore(j))
 		return -ESRCH;
 	while (inside(j->saved.rip, r, n)) {
+		int st;
+
 		if (++steps > STEP_OUT_MAX)
 			return -EBUSY;
+		/* signals met on the way travel with the process */
 		if (ptrace(PTRACE_SINGLESTEP, j->pid, 0, 0))
 			return -ESRCH;
-		for (;;) {
-			if (waitpid(j->pid, &st, __WALL) < 0)
-				return -errno;
-			if (!WIFSTOPPED(st)) {
-				j->dead = 1;
-				return -ESRCH;
-			}
-			if (WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0)
-				break;
-			/* a signal on its way in: it travels with the process */
-			if ((st >> 16) == 0 && j->npending < INJ_PENDING_MAX)
-				note_signal(j, WSTOPSIG(st));
-			if (ptrace(PTRACE_SINGLESTEP, j->pid, 0, 0))
-				return -ESRCH;
-		}
+		st = wait_trap(j, PTRACE_SINGLESTEP);
+		if (st < 0)
+			return st;
 		if (ptrace(PTRACE_GETREGS, j->pid, 0, &j->saved))
 			return -ESRCH;
 	}
