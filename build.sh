@@ -30,6 +30,9 @@ DEPS=(
 	gnuplot-nox                      # bench/bal-sim-run's plot
 	qemu-system-x86 cpio             # kernel tier: boots Debian's stock kernel
 	dkms sparse                      # kernel tier: the module by DKMS, sparse
+	busybox-static                   # netboot: the initramfs's shell and tools
+	pxelinux syslinux-common ipxe    # netboot: BIOS and UEFI boot loaders
+	dnsmasq-base ovmf                # netboot tier: DHCP+TFTP server, UEFI VM
 )
 
 usage() {
@@ -43,6 +46,8 @@ usage: ./build.sh [COMMAND]
   check    build everything and run every test tier; prints a summary
   demo     start a small namespace cluster on this machine and show it
   bench    run the benchmarks in bench/ and print their figures
+  netboot  the netboot image and a ready TFTP root in out/netboot (the
+           kernel from out/kernel/netboot, if built; docs/NETBOOT.md)
   debs     build the Debian packages into out/debs and a signed apt
            repository into out/repo; its key is kept in MOSIX_REPO_KEY_DIR
            (default ~/.local/share/mosix/repo-key; docs/PACKAGING.md)
@@ -149,6 +154,24 @@ do_debs() {
 		"${MOSIX_REPO_KEY_DIR:-${HOME:-/root}/.local/share/mosix/repo-key}"
 }
 
+# The boot image of diskless nodes: the initramfs from the optimised build
+# (out/bin) and a TFTP root around it. Without the netboot kernel the root
+# has no vmlinuz and the netboot tier skips.
+do_netboot() {
+	local nb=$OUT/netboot work=$OUT/netboot-build kernel=$OUT/kernel/netboot/bzImage
+	local -a args=()
+	rm -rf "$nb" "$work"
+	mkdir -p "$work"
+	"$ROOT/initramfs/mkinitramfs" --bin "$OUT/bin" -o "$work/initrd.gz" || return 1
+	if [ -f "$kernel" ]; then
+		args=(--kernel "$kernel")
+	else
+		echo "netboot: no $kernel yet (./build.sh kernel --netboot): no vmlinuz in $nb"
+	fi
+	"$ROOT/pxe/mktftproot" -o "$nb" --initrd "$work/initrd.gz" "${args[@]}" || return 1
+	du -b "$nb/mosix"/* | sed 's|'"$nb"'/||'
+}
+
 do_clean() {
 	rm -rf "$OUT"
 }
@@ -164,6 +187,7 @@ tools)
 check)
 	step deps do_deps
 	step tools do_tools
+	step netboot do_netboot
 	step test-build do_test_build
 	step check do_check
 	;;
@@ -180,6 +204,11 @@ bench)
 debs)
 	step deps do_deps
 	step debs do_debs
+	;;
+netboot)
+	step deps do_deps
+	step tools do_tools
+	step netboot do_netboot
 	;;
 clean) step clean do_clean ;;
 all)
