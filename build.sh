@@ -30,6 +30,9 @@ DEPS=(
 	gnuplot-nox                      # bench/bal-sim-run's plot
 	qemu-system-x86 cpio             # kernel tier: boots Debian's stock kernel
 	dkms sparse                      # kernel tier: the module by DKMS, sparse
+	quilt ccache                     # ./build.sh kernel: the series, rebuilds
+	flex bison bc libelf-dev         # ./build.sh kernel: the kernel's build
+	libssl-dev rsync kmod            # ./build.sh kernel: signing, bindeb-pkg
 	busybox-static                   # netboot: the initramfs's shell and tools
 	pxelinux syslinux-common ipxe    # netboot: BIOS and UEFI boot loaders
 	dnsmasq-base ovmf                # netboot tier: DHCP+TFTP server, UEFI VM
@@ -45,6 +48,12 @@ usage: ./build.sh [COMMAND]
            ASan/UBSan build the tests use into out/asan)
   check    build everything and run every test tier; prints a summary
   demo     start a small namespace cluster on this machine and show it
+  kernel [--netboot]
+           Debian's linux-source-6.1 with kernel-patches/ applied: by
+           default linux-image- and linux-headers-*-mosix packages from
+           Debian's config in out/kernel/debs; --netboot the small kernel
+           of diskless nodes and the tests in out/kernel/netboot. ccache
+           and the sources in /var/cache/mosix-build (kernel-patches/README)
   bench    run the benchmarks in bench/ and print their figures
   netboot  the netboot image and a ready TFTP root in out/netboot (the
            kernel from out/kernel/netboot, if built; docs/NETBOOT.md)
@@ -108,6 +117,10 @@ do_test_build() {
 do_check() {
 	need_root check
 	MOSIX_OUT=$OUT "$ROOT/tests/run"
+}
+
+do_kernel() {
+	MOSIX_OUT=$OUT nice -n 5 "$ROOT/kernel-patches/mkkernel" -o "$OUT/kernel" "$@"
 }
 
 do_demo() {
@@ -180,6 +193,10 @@ cmd=${1:-all}
 case $cmd in
 -h | --help | help) usage ;;
 deps) step deps do_deps ;;
+kernel)
+	step deps do_deps
+	step kernel do_kernel "${@:2}"
+	;;
 tools)
 	step deps do_deps
 	step tools do_tools
@@ -187,6 +204,7 @@ tools)
 check)
 	step deps do_deps
 	step tools do_tools
+	step kernel do_kernel --netboot
 	step netboot do_netboot
 	step test-build do_test_build
 	step check do_check

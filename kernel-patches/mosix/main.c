@@ -89,6 +89,9 @@ static int __init mosix_init(void)
 	err = mosix_lock_init(root);
 	if (err)
 		goto out_remove;
+	err = mosix_guests_init(root);
+	if (err)
+		goto out_remove;
 	pr_info("/proc/mosix ready (version %s, interface %d)\n", MOSIX_VERSION,
 		MOSIX_INTERFACE);
 	return 0;

@@ -2,21 +2,28 @@
 /*
  * The MOSIX /proc interface: what its parts share.
  *
- * /proc/mosix/ has four parts, one file each:
- *   main.c   the directory, its version file, load and unload
- *   admin.c  admin/{block,stay,lstay,quiet,speed,decay,version}
- *   nodes.c  nodes/<id>/... and their write interface admin/nodes
- *   lock.c   the per-process lock flag, /proc/mosix/lock
+ * /proc/mosix/ has these parts, one file each:
+ *   main.c       the directory, its version file, load and unload
+ *   admin.c      admin/{block,stay,lstay,quiet,speed,decay,version}
+ *   nodes.c      nodes/<id>/... and their write interface admin/nodes
+ *   lock.c       the lock flag as the module keeps it, /proc/mosix/lock
+ * and, in a patched kernel only (CONFIG_MOSIX built in):
+ *   lock_task.c  /proc/mosix/lock backed by the task flag
+ *   task.c       /proc/<pid>/mosix/{cantmove,guest,lock,nmigs,where}
+ *   guests.c     /proc/mosix/guests
  *
- * The same files build the out-of-tree module (mosix-dkms) and, later, the
- * CONFIG_MOSIX patch series; see kernel-patches/README and
+ * The same files build the out-of-tree module (mosix-dkms) and the
+ * CONFIG_MOSIX part of the patch series; see kernel-patches/README and
  * Documentation/mosix.rst for the interface.
  */
 #ifndef _MOSIX_H
 #define _MOSIX_H
 
 #include <linux/proc_fs.h>
+#include <linux/kconfig.h>
 #include <linux/types.h>
+
+struct task_struct;
 
 /* Bumped when a file changes meaning; new files do not bump it. */
 #define MOSIX_INTERFACE 1
@@ -59,5 +66,18 @@ int mosix_lock_init(struct proc_dir_entry *root);
 /* Stops following forks and exits; then the file must go, then free. */
 void mosix_lock_stop(void);
 void mosix_lock_free(void);
+
+#if IS_BUILTIN(CONFIG_MOSIX)
+/* the lock bit of a process (every thread of it); root or its owner */
+int mosix_task_set_lock(struct task_struct *task, bool on);
+bool mosix_task_locked(struct task_struct *task);
+int mosix_guests_init(struct proc_dir_entry *root);
+#else
+/* a module cannot tell guests: it has no task flag to mark them with */
+static inline int mosix_guests_init(struct proc_dir_entry *root)
+{
+	return 0;
+}
+#endif
 
 #endif /* _MOSIX_H */

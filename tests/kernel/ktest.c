@@ -5,6 +5,11 @@
  * log, and prints TAP on the console, which the host-side test reads; then
  * it powers the machine off.
  *
+ * On a patched kernel (/proc/mosix there from the start, CONFIG_MOSIX) it
+ * checks the same files, built in, with the lock kept in the task
+ * ("lock=task"), then runs the series' kselftest, /mosix_test, and
+ * re-emits its results as its own.
+ *
  * Run as PID 1 it mounts /proc and powers off at the end; run otherwise (as
  * root, on a machine where the module may be loaded) it only tests.
  * MOSIX_KO names the module (default /mosix.ko), MOSIX_VERSION the version
@@ -590,13 +595,73 @@ static void test_dmesg(void)
 
 /* --- the sequence -------------------------------------------------------- */
 
-static bool check_version(void)
+static bool check_version(const char *lock)
 {
 	const char *v = getenv("MOSIX_VERSION");
 	char want[256];
 
-	snprintf(want, sizeof(want), "version=%s\ninterface=1\nlock=module\n", v ? v : "unknown");
+	snprintf(want, sizeof(want), "version=%s\ninterface=1\nlock=%s\n", v ? v : "unknown", lock);
 	return file_is(PROC_MOSIX "/version", want, "/proc/mosix/version");
+}
+
+/*
+ * The kselftest of the series, its TAP re-emitted: "ok N desc" and
+ * "not ok N desc" become checks of this run, "# ..." diagnostics.
+ */
+static void run_selftest(const char *path)
+{
+	char line[512], *desc;
+	int p[2], status, n = 0;
+	pid_t pid;
+	FILE *in;
+
+	if (!ok(pipe(p) == 0, "selftest: a pipe"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		execl(path, path, (char *)NULL);
+		printf("not ok 1 exec %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	in = fdopen(p[0], "r");
+	while (in && fgets(line, sizeof(line), in)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "ok ", 3) || !strncmp(line, "not ok ", 7)) {
+			desc = line + (line[0] == 'o' ? 3 : 7);
+			desc += strspn(desc, "0123456789");
+			desc += strspn(desc, " -");
+			ok(line[0] == 'o', "selftest: %s", desc);
+			n++;
+		} else if (line[0] == '#') {
+			diag("selftest: %s", line + strspn(line, "# "));
+		} else if (!strncmp(line, "1..", 3)) {
+			diag("selftest plan %s", line + 3);
+		}
+	}
+	if (in)
+		fclose(in);
+	ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status),
+	   "selftest: %s passed all %d of its tests", path, n);
+}
+
+/* the interface built into a patched kernel: nothing to load or unload */
+static void run_builtin(void)
+{
+	ok(exists(PROC_MOSIX "/admin") && exists(PROC_MOSIX "/nodes") && exists(LOCK_FILE) &&
+	   exists(PROC_MOSIX "/guests"),
+	   "built in: /proc/mosix has admin/, nodes/, lock and guests");
+	ok(load("") < 0, "built in: there is no module to load");
+	check_version("task");
+	test_admin();
+	test_nodes();
+	test_lock();
+	test_stress();
+	run_selftest("/mosix_test");
+	test_dmesg();
 }
 
 static void run(void)
@@ -609,6 +674,10 @@ static void run(void)
 	diag("ktest started %ld.%03ld s after boot", (long)ts.tv_sec, ts.tv_nsec / 1000000);
 	if (read_file("/proc/version", buf, sizeof(buf)) > 0)
 		diag("%.*s", (int)strcspn(buf, "\n"), buf);
+	if (exists(PROC_MOSIX)) {
+		run_builtin();
+		return;
+	}
 
 	r = load("max_nodes=0");
 	ok(r == -EINVAL, "insmod with max_nodes=0 fails with EINVAL (%s)", strerror(-r));
@@ -620,7 +689,7 @@ static void run(void)
 	}
 	ok(exists(PROC_MOSIX "/admin") && exists(PROC_MOSIX "/nodes") && exists(LOCK_FILE),
 	   "/proc/mosix has admin/, nodes/ and lock");
-	check_version();
+	check_version("module");
 	test_admin();
 	test_nodes();
 	test_lock();
