@@ -729,6 +729,7 @@ static int cmd_check(int argc, char **argv)
 {
 	int width = 0, req = 0, req_missing = 0, opt = 0, opt_missing = 0, r;
 	struct mig_features f;
+	char kernel[256];
 
 	(void)argv;
 	if (argc != 1)
@@ -738,6 +739,8 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "mosctl: check: cannot probe the kernel: %s\n", strerror(-r));
 		return 1;
 	}
+	/* module or patched kernel, and what the tools use of it */
+	kmosix_describe(&f.kmosix, kernel, sizeof(kernel));
 	for (int i = 0; i < MIG_F_NR; i++) {
 		int len = (int)strlen(mig_feature_info(i)->name);
 
@@ -756,13 +759,19 @@ static int cmd_check(int argc, char **argv)
 			printf("ok");
 			if (i == MIG_F_XSTATE)
 				printf(" (%" PRIu32 " bytes, XCR0 %#" PRIx64 ")", f.xstate_size, f.xcr0);
+			if (i == MIG_F_MOSIX_KERNEL)
+				printf(" (%s)", kernel);
 			printf("\n");
 		} else if (fi->required) {
 			req_missing++;
 			printf("missing: needed for %s (%s)\n", fi->use, strerror(-f.err[i]));
 		} else {
 			opt_missing++;
-			printf("optional, missing: %s\n", fi->use);
+			printf("optional, missing: %s", fi->use);
+			/* there, but of an interface these tools do not know */
+			if (i == MIG_F_MOSIX_KERNEL && f.kmosix.present)
+				printf(" (%s)", kernel);
+			printf("\n");
 		}
 	}
 	if (req_missing)

@@ -760,7 +760,9 @@ int mig_probe(struct mig_features *ret)
 
 	set(&f, MIG_F_CLOSE_RANGE, probe_close_range());
 	set(&f, MIG_F_UFFD, probe_uffd(&f.uffd_features));
-	set(&f, MIG_F_MOSIX_KERNEL, access("/proc/mosix", F_OK) < 0 ? -errno : 0);
+	r = kmosix_probe(NULL, &f.kmosix);
+	set(&f, MIG_F_MOSIX_KERNEL, r < 0 ? r : !f.kmosix.present ? -ENOENT :
+	    !f.kmosix.usable ? -EPROTONOSUPPORT : 0);
 	f.xcr0 = read_xcr0();
 	*ret = f;
 	return 0;

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/kmosix.h"
+
 enum mig_feature {
 	MIG_F_PTRACE_SEIZE,	/* PTRACE_SEIZE, PTRACE_INTERRUPT */
 	MIG_F_XSTATE,		/* PTRACE_GETREGSET NT_X86_XSTATE */
@@ -54,6 +56,8 @@ struct mig_features {
 	uint64_t xcr0;
 	/* the UFFD_FEATURE_* bits offered, with MIG_F_UFFD */
 	uint64_t uffd_features;
+	/* what /proc/mosix offers; MIG_F_MOSIX_KERNEL when it is usable */
+	struct kmosix kmosix;
 };
 
 struct mig_feature_info {

@@ -135,6 +135,12 @@ static int check_kernel(void)
 		log_err("not starting: this kernel lacks what migration needs");
 		return -ENOSYS;
 	}
+	if (f.kmosix.present) {
+		char k[256];
+
+		kmosix_describe(&f.kmosix, k, sizeof(k));
+		log_info("kernel part: %s", k);
+	}
 	return 0;
 }
 
