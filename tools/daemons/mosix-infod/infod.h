@@ -15,6 +15,7 @@
  *   net.c      the UDP socket
  *   ctlsrv.c   the control socket (lib/ctl.h) and its commands
  *   publish.c  the state files for the tools (lib/state.h)
+ *   kmirror.c  their copy in /proc/mosix, when the kernel part is there
  *
  * One thread; everything runs from the epoll loop in main.c.
  */
@@ -24,6 +25,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "kmirror.h"
 #include "lib/ctl.h"
 #include "lib/state.h"
 #include "measure.h"
@@ -92,6 +94,7 @@ struct infod {
 	struct cluster_state published;
 	bool published_once;
 	char stats_text[512];
+	struct kmirror kmirror;		/* /proc/mosix (kmirror.c) */
 
 	/* file descriptors of the loop */
 	struct net net;

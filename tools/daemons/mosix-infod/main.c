@@ -269,6 +269,7 @@ static void teardown(struct infod *in)
 	if (in->sample_fd >= 0)
 		close(in->sample_fd);
 	measure_release(&in->meas);
+	kmirror_release(&in->kmirror);
 	peers_release(&in->peers);
 	cluster_state_release(&in->published);
 	cfg_release(&in->cfg);
@@ -410,6 +411,7 @@ static void on_tick(struct infod *in, int fd, int64_t now)
 	infod_measure(in, now);
 	infod_round(in, now);
 	publish_state(in, now);
+	kmirror_round(in);
 	publish_stats(in);
 	ctlsrv_expire(in, now);
 }
@@ -493,6 +495,7 @@ int main(int argc, char **argv)
 	r = run(&in);
 	notify_send("STOPPING=1");
 	publish_remove(&in);
+	kmirror_stop(&in);
 	teardown(&in);
 	log_info("stopped");
 	return r < 0 ? 1 : 0;

@@ -173,6 +173,7 @@ void publish_admin(struct infod *in)
 	if (r < 0)
 		log_warn("cannot write '%s': %s", dir, strerror(-r));
 	free(dir);
+	kmirror_admin(in);
 }
 
 /*
