@@ -20,6 +20,7 @@
 
 #include "engine/mig_cantmove.h"
 #include "engine/mig_pstate.h"
+#include "lib/kmosix.h"
 #include "lib/map.h"
 #include "lib/paths.h"
 
@@ -39,7 +40,8 @@ static const char usage[] =
 	"  HOME      this node's id (- when it has no cluster map)\n"
 	"  WHERE     here, or the id of the node the process runs on\n"
 	"  NMIGS     how many times it migrated\n"
-	"  LOCK      yes when its user locked it at home\n"
+	"  LOCK      yes when its user locked it at home (or, with /proc/mosix,\n"
+	"            an ancestor)\n"
 	"  CANTMOVE  why it cannot migrate now, or -; ? when that is not ours to see\n"
 	"  TIME      CPU time used, [DAYS-]HH:MM:SS\n"
 	"\n"
@@ -268,6 +270,7 @@ static int print_process(pid_t pid, const char *home, const char *run_dir)
 	struct proc_info p;
 	struct mig_pstate ps;
 	enum mig_cant why;
+	bool klock;
 	int r;
 
 	r = proc_read(pid, &p);
@@ -284,7 +287,8 @@ static int print_process(pid_t pid, const char *home, const char *run_dir)
 		else
 			snprintf(where, sizeof(where), "here");
 		snprintf(nmigs, sizeof(nmigs), "%u", ps.nmigs);
-		lock = ps.lock ? "yes" : "no";
+		/* the kernel's flag, where it keeps one, is inherited too */
+		lock = ps.lock || (kmosix_locked(NULL, pid, &klock) == 0 && klock) ? "yes" : "no";
 	}
 	if (r == 0 && ps.where) {
 		/* away already: the home process is only the deputy's */
@@ -366,14 +370,46 @@ static void guest_error(const char *path, int err)
 		fprintf(stderr, "mps: cannot read '%s': %s\n", path, strerror(-err));
 }
 
+/* @pid in the kernel's list of guests, or NULL */
+static const struct kmosix_guest *kernel_guest(const struct kmosix_guest *g, size_t n,
+					       pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (g[i].pid == pid)
+			return &g[i];
+	return NULL;
+}
+
+static int add_pid(pid_t **pids, size_t *n, size_t *alloc, pid_t pid)
+{
+	if (*n == *alloc) {
+		size_t na = *alloc ? 2 * *alloc : 64;
+		pid_t *np = realloc(*pids, na * sizeof(**pids));
+
+		if (!np)
+			return -ENOMEM;
+		*pids = np;
+		*alloc = na;
+	}
+	(*pids)[(*n)++] = pid;
+	return 0;
+}
+
+/*
+ * The guests are those mosix-migd records in RUN/guests and, on the
+ * patched kernel, those /proc/mosix/guests lists (root only): the kernel
+ * hides them from /proc listings, and a record may be missing after a
+ * crash of mosix-migd.
+ */
 static int list_guests(const struct opts *o, const char *run_dir)
 {
+	struct kmosix_guest *kg = NULL;
 	pid_t *pids = NULL;
-	size_t n = 0, alloc = 0;
+	size_t n = 0, alloc = 0, kn = 0;
 	struct dirent *e;
 	char dir[PATH_MAX];
 	DIR *d;
-	int ret = 0;
+	int ret = 0, r;
 
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/guests", run_dir) >= sizeof(dir)) {
 		fprintf(stderr, "mps: run directory name too long: '%s'\n", run_dir);
@@ -390,19 +426,27 @@ static int list_guests(const struct opts *o, const char *run_dir)
 
 		if (parse_pid(e->d_name, &pid) < 0)
 			continue;
-		if (n == alloc) {
-			size_t na = alloc ? 2 * alloc : 64;
-			pid_t *np = realloc(pids, na * sizeof(*pids));
-
-			if (!np) {
-				fprintf(stderr, "mps: out of memory\n");
-				ret = 1;
-				goto out_free;
-			}
-			pids = np;
-			alloc = na;
+		if (add_pid(&pids, &n, &alloc, pid) < 0) {
+			fprintf(stderr, "mps: out of memory\n");
+			ret = 1;
+			goto out_free;
 		}
-		pids[n++] = pid;
+	}
+	r = kmosix_guests_read(NULL, &kg, &kn);
+	if (r < 0 && r != -ENOENT && r != -EACCES && r != -EPERM) {
+		fprintf(stderr, "mps: cannot read '/proc/mosix/guests': %s\n", strerror(-r));
+		ret = 1;
+	}
+	for (size_t i = 0; r == 0 && i < kn; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < n && !known; j++)
+			known = pids[j] == kg[i].pid;
+		if (!known && add_pid(&pids, &n, &alloc, kg[i].pid) < 0) {
+			fprintf(stderr, "mps: out of memory\n");
+			ret = 1;
+			goto out_free;
+		}
 	}
 	if (n)
 		qsort(pids, n, sizeof(*pids), cmp_pid);
@@ -412,11 +456,16 @@ static int list_guests(const struct opts *o, const char *run_dir)
 	for (size_t i = 0; i < n; i++) {
 		char cpu[32];
 		struct proc_info p;
+		const struct kmosix_guest *g = kernel_guest(kg, kn, pids[i]);
 		uint32_t node;
 		pid_t home_pid;
-		int r;
 
 		r = mig_guest_read(run_dir, pids[i], &node, &home_pid);
+		if (r == -ENOENT && g) {
+			node = g->node;
+			home_pid = g->home_pid;
+			r = 0;
+		}
 		/* a guest that ended between the listing and now */
 		if (r == -ENOENT)
 			continue;
@@ -437,6 +486,7 @@ static int list_guests(const struct opts *o, const char *run_dir)
 	}
 out_free:
 	free(pids);
+	free(kg);
 	if (d)
 		closedir(d);
 	return ret;

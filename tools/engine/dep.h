@@ -43,6 +43,7 @@ struct dep {
 	uint64_t frozen_ns;		/* the last migration's freeze time */
 	uint64_t sent_bytes;
 	const char *fault;		/* MOSIX_FAULT */
+	int kernel_err;			/* the first failed write of /proc/PID/mosix */
 };
 
 /* Closes nothing it was not given; 0 or -ENOMEM. */

@@ -280,11 +280,16 @@ static void drop_home_memory(struct dep *d, const struct mig_vma *v, uint32_t n)
 static void write_state(struct dep *d)
 {
 	struct mig_pstate ps = { 0 };
+	int e;
 
 	mig_pstate_read(d->run_dir, d->pid, &ps);
 	ps.where = d->where;
 	ps.nmigs = d->nmigs;
 	mig_pstate_write(d->run_dir, d->pid, &ps);
+	/* the kernel's copy, if it keeps one: the deputy logs a failure */
+	e = mig_pstate_kernel(d->pid, &ps);
+	if (e && !d->kernel_err)
+		d->kernel_err = e;
 }
 
 int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)

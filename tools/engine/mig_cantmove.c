@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/kmosix.h"
 #include "mig_pstate.h"
 
 /* include/linux/sched.h: the task is a kernel thread */
@@ -174,13 +175,19 @@ static int scan_stat(struct scan *s)
 /*
  * The user's lock (mosrun -l, or 1 written to lock) holds for the process
  * and everything it starts, as MOSIX's inherited lock flag did: the lock
- * of any ancestor counts.
+ * of any ancestor counts. Where the kernel keeps the flag (/proc/mosix),
+ * it has followed the forks already: the process's own says it.
  */
 static int scan_lock(struct scan *s, const char *run_dir)
 {
 	struct mig_pstate ps;
 	pid_t p = s->pid;
+	bool locked;
 
+	if (kmosix_locked(NULL, s->pid, &locked) == 0 && locked) {
+		s->why = MIG_CANT_USER_LOCK;
+		return 0;
+	}
 	if (!run_dir)
 		return 0;
 	for (int depth = 0; p > 1 && depth < 64; depth++) {

@@ -56,10 +56,11 @@ const char *mig_cant_str(enum mig_cant why);
 
 /*
  * Whether @pid could migrate now: 0 and *@ret set to the first reason
- * found, or MIG_CAN. The cheap sources are read first (stat, the user lock
- * RUN/proc/PID/lock when @run_dir is not NULL, status, the program's ELF
- * class, open fds, POSIX timers) and smaps last, so most processes that
- * cannot move are told without reading their memory map.
+ * found, or MIG_CAN. The cheap sources are read first (stat; the user
+ * lock: the kernel's when /proc/mosix keeps one, and RUN/proc/PID/lock of
+ * the process and its ancestors when @run_dir is not NULL; status, the
+ * program's ELF class, open fds, POSIX timers) and smaps last, so most
+ * processes that cannot move are told without reading their memory map.
  *
  * Errors: -ESRCH when the process is gone (or goes while it is read);
  * -EACCES when a source the caller may not read (another user's fds, smaps)

@@ -13,12 +13,14 @@
 #define ARG_OFF(n) (offsetof(struct seccomp_data, args) + 8 * (n))
 #define X32_BIT 0x40000000u
 
-size_t mig_filter_build(struct sock_filter *f)
+size_t mig_filter_build(struct sock_filter *f, unsigned flags)
 {
 	unsigned local[SC_TABLE_SIZE], nl = 0, k = 0;
 
 	for (unsigned nr = 0; nr < SC_TABLE_SIZE; nr++)
-		if (sc_table[nr].name && sc_table[nr].cls == SC_LOCAL)
+		if (sc_table[nr].name && (sc_table[nr].cls == SC_LOCAL ||
+					  (sc_table[nr].cls == SC_ANSWER &&
+					   (flags & MIG_FILTER_KERNEL_IDS))))
 			local[nl++] = nr;
 	if (nl > MIG_FILTER_MAX - 24)
 		nl = MIG_FILTER_MAX - 24;	/* the rest are notified: slower, still right */

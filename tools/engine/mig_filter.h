@@ -8,6 +8,11 @@
  * clock is a CPU-time clock; any other architecture or the x32 ABI kills
  * the process; everything else goes to the supervisor as a user
  * notification.
+ *
+ * With MIG_FILTER_KERNEL_IDS the SC_ANSWER calls (getpid, gettid,
+ * getppid) run on the node too: the patched kernel answers them with the
+ * home's values once /proc/PID/mosix/guest is set (lib/kmosix.h), and the
+ * supervisor must set it before the guest runs code of its own.
  */
 
 #include <linux/filter.h>
@@ -15,7 +20,14 @@
 
 #define MIG_FILTER_MAX 256
 
-/* Fills @f (room for MIG_FILTER_MAX instructions); returns the count. */
-size_t mig_filter_build(struct sock_filter *f);
+enum mig_filter_flags {
+	MIG_FILTER_KERNEL_IDS = 1 << 0,	/* the kernel answers SC_ANSWER calls */
+};
+
+/*
+ * Fills @f (room for MIG_FILTER_MAX instructions) as @flags (enum
+ * mig_filter_flags) say; returns the count.
+ */
+size_t mig_filter_build(struct sock_filter *f, unsigned flags);
 
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/kmosix.h"
 #include "lib/map.h"
 
 /* the longest valid content of a state file, "65535 4194304\n", with room */
@@ -292,6 +293,21 @@ int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 		}
 	}
 	return r;
+}
+
+int mig_pstate_kernel(pid_t pid, const struct mig_pstate *s)
+{
+	char text[PSTATE_FILE_MAX];
+	int r;
+
+	/* the count first, as in RUN */
+	snprintf(text, sizeof(text), "%u\n", s->nmigs);
+	r = kmosix_task_write(NULL, pid, "nmigs", text);
+	if (r == 0) {
+		snprintf(text, sizeof(text), "%u\n", s->where);
+		r = kmosix_task_write(NULL, pid, "where", text);
+	}
+	return r == -ENOENT ? 0 : r;
 }
 
 int mig_pstate_remove(const char *run_dir, pid_t pid)

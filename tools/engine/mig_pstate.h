@@ -76,6 +76,15 @@ int mig_pstate_read(const char *run_dir, pid_t pid, struct mig_pstate *ret);
  */
 int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s);
 
+/*
+ * The same where and nmigs into /proc/PID/mosix/ of the patched kernel
+ * (lib/kmosix.h), so that MOSIX's files say it too. 0, also without those
+ * files (a stock kernel, or the process gone), or -errno. The lock is not
+ * written here: the kernel's is inherited, and a child's "0" in RUN must
+ * not unlock it (see kmosix_lock_set()).
+ */
+int mig_pstate_kernel(pid_t pid, const struct mig_pstate *s);
+
 /* Remove RUN/proc/PID and all in it. 0 also when there was none. */
 int mig_pstate_remove(const char *run_dir, pid_t pid);
 

@@ -378,7 +378,7 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 		flt = (struct sock_filter *)(auxv + MIG_AUXV_MAX);
 	}
 	fp = (struct sock_fprog *)(flt + MIG_FILTER_MAX);
-	fp->len = (unsigned short)mig_filter_build(flt);
+	fp->len = (unsigned short)mig_filter_build(flt, sh->filter_flags);
 	fp->filter = flt;
 	a->fprog = (uint64_t)(uintptr_t)fp;
 	a->frame = build_frame((uint64_t)(uintptr_t)(fp + 1), t);

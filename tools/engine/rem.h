@@ -43,6 +43,13 @@ struct rem {
 	int sig_fd, ack_fd;		/* signals for init to send, its acks */
 	int32_t home_ppid;
 	bool force_proxy;
+	/*
+	 * Set by the caller before rem_restore when the kernel answers a
+	 * guest's getpid (lib/kmosix.h guest_ids): the filter lets those calls
+	 * run, and /proc/GUEST/mosix/guest is kept to the home's values.
+	 */
+	bool kernel_ids;
+	int kernel_err;			/* the first failed update of that file */
 	bool want_home;			/* send the process home at the next chance */
 	uint32_t home_reason;
 	uint64_t last_rx, last_tx;	/* ns, for the heartbeat */
@@ -79,6 +86,12 @@ int rem_commit(struct rem *r);
  */
 int rem_supervise(struct rem *r);
 void rem_release(struct rem *r);
+
+/*
+ * Write the guest's home ("NODE PID PPID") to /proc/GUEST/mosix/guest, for
+ * the kernel to answer its getpid, gettid and getppid. 0 or -errno.
+ */
+int rem_mark_guest(struct rem *r);
 
 /* Whether MOSIX_FAULT names @step. */
 bool rem_fault(const struct rem *r, const char *step);

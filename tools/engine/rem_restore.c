@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "engine/mig_dump.h"
+#include "engine/mig_filter.h"
 #include "engine/rem.h"
+#include "lib/kmosix.h"
 
 #define STEP_TIMEOUT_NS (30ull * 1000000000ull)
 
@@ -315,6 +317,27 @@ static int receive_pages(struct rem *r, struct mig_reason *why)
 	return 0;
 }
 
+/*
+ * The kernel takes a guest's home pids up to its own pid_max, and home's
+ * may be larger: such a guest has its pids answered by the supervisor.
+ */
+static bool pid_fits(int32_t pid)
+{
+	char text[32];
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	return pid >= 0 && pid <= strtol(text, NULL, 10);
+}
+
 int rem_restore(struct rem *r, struct mig_reason *why)
 {
 	const struct mig_vma *v;
@@ -344,6 +367,9 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	r->sh->nvma = n;
 	r->sh->force_proxy = r->force_proxy;
 	r->home_ppid = r->sh->task.home_ppid;
+	if (r->kernel_ids && (!pid_fits(r->sh->task.home_pid) || !pid_fits(r->home_ppid)))
+		r->kernel_ids = false;
+	r->sh->filter_flags = r->kernel_ids ? MIG_FILTER_KERNEL_IDS : 0;
 
 	if (pipe2(pipefd, O_CLOEXEC))
 		return say(why, -errno, 0, "pipe");
@@ -411,10 +437,26 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	close(pidfd);
 	if (r->listener < 0)
 		return say(why, e, 0, "cannot take the seccomp listener");
+	/* its filter lets getpid through: the kernel must know the answers
+	 * before the guest runs (GO), or it would see this node's pids */
+	if (r->kernel_ids) {
+		e = rem_mark_guest(r);
+		if (e)
+			return say(why, e, 0, "cannot mark the guest in /proc/PID/mosix/guest");
+	}
 	return 0;
 
 out_close:
 	return say(why, e, 0, "cannot make the guest's namespaces");
+}
+
+int rem_mark_guest(struct rem *r)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "%u %d %d\n", r->hello.home_node,
+		 (int)r->sh->task.home_pid, (int)r->home_ppid);
+	return kmosix_task_write(NULL, r->guest, "guest", text);
 }
 
 void rem_drain(struct rem *r)

@@ -648,6 +648,12 @@ static enum outcome on_message(struct rem *r, uint32_t type, size_t len)
 		return GOING_ON;
 	case MIG_M_PPID:
 		r->home_ppid = ((const struct mig_ppid *)r->in)->ppid;
+		if (r->kernel_ids) {
+			int e = rem_mark_guest(r);
+
+			if (e && !r->kernel_err)
+				r->kernel_err = e;
+		}
 		return GOING_ON;
 	case MIG_M_PING:
 		return GOING_ON;

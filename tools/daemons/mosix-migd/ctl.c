@@ -34,6 +34,7 @@
 
 #include "engine/mig_cantmove.h"
 #include "engine/mig_pstate.h"
+#include "lib/kmosix.h"
 #include "lib/log.h"
 #include "migd.h"
 
@@ -197,10 +198,19 @@ static void do_lock(struct migd *m, int fd, uid_t uid, pid_t pid, bool lock)
 	mig_pstate_read(m->run_dir, pid, &ps);
 	ps.lock = lock;
 	e = mig_pstate_write(m->run_dir, pid, &ps);
-	if (e)
+	if (e) {
 		migd_answer(fd, "err %s", strerror(-e));
-	else
-		migd_answer(fd, "ok");
+		return;
+	}
+	/*
+	 * The kernel's flag too, when there is one: it follows forks inside
+	 * the kernel (RUN's lock is found through the ancestors instead).
+	 */
+	e = kmosix_lock_set(NULL, pid, lock);
+	if (e && e != -ENOENT)
+		log_debug("process %d: cannot %s it in /proc/mosix/lock: %s", pid,
+			  lock ? "lock" : "unlock", strerror(-e));
+	migd_answer(fd, "ok");
 }
 
 static void do_job(struct migd *m, int fd, uid_t uid, pid_t pid, const char *words)

@@ -32,6 +32,9 @@ void deputy_main(struct migd *m, pid_t pid, uint32_t node, int client, int ctl)
 		_exit(1);
 	}
 	e = dep_migrate(&d, node, why, sizeof(why));
+	if (d.kernel_err)
+		log_debug("process %d: cannot write /proc/%d/mosix: %s", pid, pid,
+			  strerror(-d.kernel_err));
 	if (e) {
 		log_info("process %d stays home: %s", pid, why);
 		snprintf(reply, sizeof(reply), "err %s", why);
@@ -45,7 +48,11 @@ void deputy_main(struct migd *m, pid_t pid, uint32_t node, int client, int ctl)
 	send(client, reply, strlen(reply), MSG_NOSIGNAL);
 	close(client);
 	d.ctl_fd = ctl;
+	d.kernel_err = 0;
 	e = dep_serve(&d);
+	if (d.kernel_err)
+		log_debug("process %d: cannot write /proc/%d/mosix: %s", pid, pid,
+			  strerror(-d.kernel_err));
 	if (d.lost)
 		log_err("lost node %u running process %d: the process was killed", d.where, pid);
 	else if (e == 0 && d.where == 0)

@@ -14,6 +14,7 @@
 
 #include "engine/mig_dump.h"
 #include "engine/rem.h"
+#include "lib/kmosix.h"
 #include "lib/log.h"
 #include "lib/pool.h"
 #include "lib/state.h"
@@ -102,7 +103,9 @@ void guest_main(struct migd *m, int fd, int ctl)
 	struct mig_chan *ch = NULL;
 	struct mig_reason why = { 0 };
 	struct mig_hello h;
+	struct kmosix k;
 	struct rem r;
+	pid_t gpid;
 	char tbuf[96];
 	const char *no;
 	uint32_t from = 0, type;
@@ -143,6 +146,8 @@ void guest_main(struct migd *m, int fd, int ctl)
 		_exit(1);
 	r.ctl_fd = ctl;
 	r.force_proxy = getenv("MOSIX_VDSO_PROXY") != NULL;
+	/* the patched kernel answers the guest's getpid and hides it */
+	r.kernel_ids = kmosix_probe(NULL, &k) == 0 && k.usable && k.guest_ids;
 	e = rem_restore(&r, &why);
 	if (e) {
 		log_warn("process %d of node %u: %s", h.home_pid, from, why.text);
@@ -155,11 +160,16 @@ void guest_main(struct migd *m, int fd, int ctl)
 		log_warn("process %d of node %u: no commit; dropped", h.home_pid, from);
 		_exit(1);
 	}
-	log_info("process %d of node %u (%s) runs here as %d%s", h.home_pid, from, h.comm,
-		 r.guest, r.sh->vdso_proxy ? " (vDSO proxy)" : "");
+	log_info("process %d of node %u (%s) runs here as %d%s%s", h.home_pid, from, h.comm,
+		 r.guest, r.sh->vdso_proxy ? " (vDSO proxy)" : "",
+		 r.kernel_ids ? " (pids answered by the kernel)" : "");
 	/* no more waiting on a quiet home inside a call: the heartbeat decides */
 	mig_net_timeouts(fd, 0);
+	gpid = r.guest;
 	e = rem_supervise(&r);
+	if (r.kernel_err)
+		log_debug("process %d of node %u: cannot update /proc/%d/mosix/guest: %s",
+			  h.home_pid, from, gpid, strerror(-r.kernel_err));
 	if (e)
 		log_warn("lost home node %u of process %d: guest killed", from, h.home_pid);
 	else
