@@ -4,7 +4,7 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${MOSIX_OUT:-$root/out}/bin
 mapfile -t cmds < <(find "$bin" -maxdepth 1 -type f -executable -printf '%f\n' | sort)
-mapfile -t pages < <(find "$root/tools/man" -name '*.[1-8]' | sort)
+mapfile -t pages < <(find "$root/tools/man" "$root/pxe" -name '*.[1-8]' | sort)
 echo "1..$(( ${#cmds[@]} * 2 + ${#pages[@]} ))"
 n=0
 for c in "${cmds[@]}"; do
