@@ -28,7 +28,7 @@ for p in "${patches[@]}"; do
 	out=$(cd "$KT_ROOT/kernel-patches" && perl "$KT_CHECKPATCH" --strict --no-tree --no-summary --terse "$p" 2>&1)
 	is "$out" "" "checkpatch --strict: the patch $p"
 done
-is "$(cd "$KT_ROOT/kernel-patches" && ls ./*.patch | sed 's|^\./||' | LC_ALL=C sort)" \
+is "$(cd "$KT_ROOT/kernel-patches" && printf '%s\n' ./*.patch | sed 's|^\./||' | LC_ALL=C sort)" \
 	"$(LC_ALL=C sort <<<"$(printf '%s\n' "${patches[@]}")")" "every patch is in the series, every entry is a patch"
 
 kt_tmpdir static
