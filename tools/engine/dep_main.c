@@ -695,6 +695,17 @@ int dep_serve(struct dep *d)
 					reply_client(d, t);
 				}
 				break;
+			case MIG_M_REFUSE:
+				/* the node could not send it back: it runs on there */
+				if (!mig_reason_check(d->in, len)) {
+					char t[200];
+
+					snprintf(t, sizeof(t), "err %s",
+						 ((const struct mig_reason *)d->in)->text);
+					reply_client(d, t);
+				}
+				move_to = 0;
+				break;
 			case MIG_M_PING:
 				break;
 			case MIG_M_STOPPED:

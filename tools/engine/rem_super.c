@@ -527,8 +527,25 @@ home:
  * guest stays frozen until home says HOMEOK (it ends) or GO (it resumes
  * here: the move failed).
  */
+/*
+ * The guest could not be sent home: say why to home, which answers the
+ * migrate command with it (the guest runs on here), and to this daemon's
+ * log.
+ */
+static void refuse_home(struct rem *r, const char *what, int e)
+{
+	struct mig_reason why = { .err = e };
+
+	snprintf(why.text, sizeof(why.text), "this node cannot send it home: %s: %s", what,
+		 strerror(-e));
+	fprintf(stderr, "mosix-migd: guest %d of node %u (home pid %d): %s\n", r->guest,
+		r->hello.home_node, r->hello.home_pid, why.text);
+	send_rec(r, MIG_M_REFUSE, &why, sizeof(why));
+}
+
 static enum outcome send_home(struct rem *r)
 {
+	const char *what = "stopping it";
 	struct mig_comehome ch = { .reason = r->home_reason };
 	struct mig_dump_stats st = { 0 };
 	struct mig_excl ex[4];
@@ -555,6 +572,7 @@ static enum outcome send_home(struct rem *r)
 	e = inj_seize_wait(r->guest);
 	if (e)
 		goto out_free;
+	what = "setting up its registers and scratch memory";
 	e = inj_setup(&j, r->guest, GUEST_SCRATCH);
 	if (e)
 		goto out_detach;
@@ -562,9 +580,11 @@ static enum outcome send_home(struct rem *r)
 	vd[0][0] = r->sh->task.vdso_start;
 	vd[0][1] = r->sh->task.vdso_end;
 	e = mig_proc_vdso(r->guest, &vd[1][0], &vd[1][1]);
+	what = "stepping it out of the vDSO";
 	e = inj_step_out(&j, vd, e ? 1 : 2);
 	if (e)
 		goto out_teardown;
+	what = "reading its registers and state";
 	e = mig_dump_state(&j, t);
 	if (e)
 		goto out_teardown;
@@ -584,6 +604,7 @@ static enum outcome send_home(struct rem *r)
 	ex[nex++] = (struct mig_excl){ j.scratch, j.scratch + j.scratch_len };
 	if (r->sh->vdso_proxy)
 		ex[nex++] = (struct mig_excl){ t->vdso_start, t->vdso_end };
+	what = "reading its memory map";
 	e = mig_dump_vmas(r->guest, ex, nex, t, &v, &n);
 	if (e)
 		goto out_teardown;
@@ -620,6 +641,9 @@ out_detach:
 	ptrace(PTRACE_DETACH, r->guest, 0, 0);
 	deliver_all(r, &q);
 out_free:
+	/* before anything was sent: home still waits for an answer */
+	if (e)
+		refuse_home(r, what, e);
 	free(v);
 	munmap(t, sizeof(*t));
 	return GOING_ON;
