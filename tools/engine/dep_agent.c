@@ -15,6 +15,9 @@
 
 #define MAX_WAIT_NS (50 * 1000000L)	/* how late a signal may be noticed */
 
+_Static_assert(sizeof(struct agent_shm) <= DEP_AGENT_BUF, "agent page layout");
+_Static_assert(DEP_AGENT_SHM <= DEP_AGENT_TOP, "agent area");
+
 int dep_agent_plant(struct dep_agent *a, struct inj *j, int pidfd)
 {
 	uint64_t top = j->scratch + j->scratch_len - DEP_AGENT_TOP;
@@ -31,16 +34,16 @@ int dep_agent_plant(struct dep_agent *a, struct inj *j, int pidfd)
 	if (hfd < 0)
 		return (int)hfd;
 	mfd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)hfd, 0);
-	r = mfd < 0 ? -errno : ftruncate(mfd, 4096) ? -errno : 0;
+	r = mfd < 0 ? -errno : ftruncate(mfd, DEP_AGENT_SHM) ? -errno : 0;
 	if (!r) {
-		r = inj_call(j, SYS_mmap, (long)top, 4096, PROT_READ | PROT_WRITE,
+		r = inj_call(j, SYS_mmap, (long)top, DEP_AGENT_SHM, PROT_READ | PROT_WRITE,
 			     MAP_SHARED | MAP_FIXED, hfd, 0);
 		r = r == (long)top ? 0 : r < 0 ? r : -EFAULT;
 	}
 	/* the home's fd table must look as before */
 	inj_call(j, SYS_close, hfd, 0, 0, 0, 0, 0);
 	if (!r) {
-		a->shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+		a->shm = mmap(NULL, DEP_AGENT_SHM, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 		if (a->shm == MAP_FAILED) {
 			a->shm = NULL;
 			r = -errno;
@@ -131,6 +134,6 @@ long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t 
 void dep_agent_release(struct dep_agent *a)
 {
 	if (a->shm)
-		munmap(a->shm, 4096);
+		munmap(a->shm, DEP_AGENT_SHM);
 	a->shm = NULL;
 }

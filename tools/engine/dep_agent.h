@@ -16,8 +16,15 @@
 #include "engine/blob/agent.h"
 #include "engine/mig_inject.h"
 
-/* The top of the scratch area is the agent's: its shared page and stack. */
+/*
+ * The top of the scratch area is the agent's: its shared pages there, its
+ * stack right below. The shared pages hold struct agent_shm and, from
+ * DEP_AGENT_BUF on, the buffers of a call that fit (dep_serve.c).
+ */
 #define DEP_AGENT_TOP (64u * 1024)
+#define DEP_AGENT_SHM (32u * 1024)
+#define DEP_AGENT_BUF 256u
+#define DEP_AGENT_STACK 4096u
 
 struct dep_agent {
 	struct agent_shm *shm;		/* the deputy's view */

@@ -13,6 +13,43 @@ static uint64_t align16(uint64_t x)
 	return (x + 15) & ~15ull;
 }
 
+/*
+ * Where a call's buffers go in the home process: the agent's shared page
+ * when they fit there (plain copies, no system call), else the scratch
+ * area (process_vm_writev/readv).
+ */
+struct area {
+	const struct inj *j;
+	uint64_t home;		/* the first byte, at home */
+	uint8_t *local;		/* the same byte here, or NULL */
+};
+
+static int area_put(const struct area *a, uint64_t addr, const void *p, size_t n)
+{
+	if (!a->local)
+		return inj_put(a->j, addr, p, n);
+	memcpy(a->local + (addr - a->home), p, n);
+	return 0;
+}
+
+static int area_get(const struct area *a, uint64_t addr, void *p, size_t n)
+{
+	if (!a->local)
+		return inj_get(a->j, addr, p, n);
+	memcpy(p, a->local + (addr - a->home), n);
+	return 0;
+}
+
+/* The bytes the buffers and iovec arrays of a call take, aligned as placed. */
+static uint64_t call_bytes(const struct mig_fwd_buf *b, uint32_t nbuf)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < nbuf; i++)
+		n += align16(b[i].len) + (b[i].iov ? align16(sizeof(struct iovec)) : 0);
+	return n;
+}
+
 int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t len,
 		   uint8_t *reply, size_t cap, size_t *ret_len, bool *ret_aborted)
 {
@@ -22,6 +59,7 @@ int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t 
 	size_t in_len, out_len = 0;
 	uint64_t args[6], where[64], cur, limit;
 	struct mig_fwd_ret *rr = (struct mig_fwd_ret *)reply;
+	struct area a;
 	uint32_t *lens;
 	uint8_t *out;
 	long ret;
@@ -33,15 +71,23 @@ int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t 
 	if (c->nbuf > 64 || cap < sizeof(*rr) + c->nbuf * sizeof(uint32_t))
 		return -EBADMSG;
 	memcpy(args, c->args, sizeof(args));
-	cur = j->scratch + FIRST_BUF;
-	limit = j->scratch + j->scratch_len - DEP_AGENT_TOP;
+	if (ag && call_bytes(b, c->nbuf) <= DEP_AGENT_SHM - DEP_AGENT_BUF) {
+		a = (struct area){ j, ag->shm_home + DEP_AGENT_BUF,
+				   (uint8_t *)ag->shm + DEP_AGENT_BUF };
+		limit = ag->shm_home + DEP_AGENT_SHM;
+	} else {
+		a = (struct area){ j, j->scratch + FIRST_BUF, NULL };
+		/* the agent's stack is right below its page */
+		limit = j->scratch + j->scratch_len - DEP_AGENT_TOP - DEP_AGENT_STACK;
+	}
+	cur = a.home;
 	/* buffers first, then each iovec array */
 	for (uint32_t i = 0; i < c->nbuf; i++) {
 		where[i] = cur;
-		if (b[i].len > limit - cur)
+		if (cur > limit || b[i].len > limit - cur)
 			return -EBADMSG;
 		if (b[i].dir & MIG_FWD_IN) {
-			r = inj_put(j, cur, in, b[i].len);
+			r = area_put(&a, cur, in, b[i].len);
 			if (r)
 				return -ESRCH;
 			in += b[i].len;
@@ -61,9 +107,9 @@ int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t 
 		/* every element, empty ones too: the count argument says how many */
 		for (; i < c->nbuf && b[i].iov && b[i].arg == arg && n < 64; i++)
 			v[n++] = (struct iovec){ (void *)(uintptr_t)where[i], b[i].len };
-		if (n * sizeof(v[0]) > limit - cur)
+		if (cur > limit || n * sizeof(v[0]) > limit - cur)
 			return -EBADMSG;
-		if (inj_put(j, cur, v, n * sizeof(v[0])))
+		if (area_put(&a, cur, v, n * sizeof(v[0])))
 			return -ESRCH;
 		args[arg] = cur;
 		cur = align16(cur + n * sizeof(v[0]));
@@ -103,7 +149,7 @@ int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t 
 			}
 			if (n > reply + cap - out)
 				return -EBADMSG;
-			if (n && inj_get(j, where[i], out, n))
+			if (n && area_get(&a, where[i], out, n))
 				return -ESRCH;
 			lens[i] = n;
 			out += n;

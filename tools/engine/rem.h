@@ -60,6 +60,8 @@ struct rem {
 	bool killable;			/* the guest's filter waits killably */
 	bool stop_told;			/* home knows the guest is stopped */
 	int stop_sig;			/* the last stop signal sent to it */
+	uint64_t stop_checked;		/* ns: when its state was last read */
+	uint64_t stop_watch_until;	/* ns: read it at every turn until then */
 	uint32_t in_type;		/* type of the last record received */
 	char *maps;			/* home's maps text (MAPS), or NULL */
 	size_t maps_len;

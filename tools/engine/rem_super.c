@@ -30,6 +30,8 @@
 #define GUEST_SCRATCH (64 * 1024)
 #define ERESTARTSYS 512		/* kernel-internal: restart or EINTR, by SA_RESTART */
 #define REM_MAX_SIGS 32
+#define STOP_WATCH_NS (2 * HEARTBEAT_NS)	/* after a stop signal: every turn */
+#define STOP_POLL_NS (HEARTBEAT_NS / 4)	/* otherwise: this often */
 
 /* Signals from home waiting to be delivered. */
 struct rem_sigs {
@@ -152,7 +154,10 @@ static bool stopped(pid_t pid)
  * Job control: after a stop signal the guest may enter group stop (its
  * default action); home is told, so that the home process stops too and
  * the shell at home sees it stopped. Checked at once after the signal,
- * and at every turn of the loop after that (a loaded node stops it late).
+ * and at every turn of the loop for STOP_WATCH_NS after that (a loaded
+ * node stops it late), at every turn while it is stopped (to see it run
+ * again), and otherwise every STOP_POLL_NS: reading /proc/PID/stat costs
+ * as much as a notification, too much for every forwarded call.
  */
 static void check_stop(struct rem *r, int sig)
 {
@@ -160,8 +165,11 @@ static void check_stop(struct rem *r, int sig)
 
 	if (sig && sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
 		return;
-	if (sig)
+	r->stop_checked = mig_now_ns();
+	if (sig) {
 		r->stop_sig = sig;
+		r->stop_watch_until = r->stop_checked + STOP_WATCH_NS;
+	}
 	for (int i = 0; i < (sig ? 4 : 1); i++) {
 		struct timespec ts = { 0, 5 * 1000000 };
 
@@ -752,9 +760,11 @@ int rem_supervise(struct rem *r)
 				o = on_message(r, type, len);
 			r->last_rx = mig_now_ns();
 		}
-		if (o == GOING_ON && r->guest > 0)
-			check_stop(r, 0);
 		now = mig_now_ns();
+		if (o == GOING_ON && r->guest > 0 &&
+		    (r->stop_told || now < r->stop_watch_until ||
+		     now - r->stop_checked >= STOP_POLL_NS))
+			check_stop(r, 0);
 		if (o == GOING_ON && now - r->last_rx > LOST_NS)
 			o = LOST;
 		if (o == GOING_ON && now - r->last_tx > HEARTBEAT_NS && send_rec(r, MIG_M_PING,
