@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the migration channel fuzzer (handshake decoder, record length and
 # record decoder) for a fixed number of inputs, from seeds made here: one
-# of each handshake message (version 1), a record, a plaintext.
+# of each handshake message (version 1), a record, a plaintext, and an
+# AES-256-GCM record and plaintext.
 set -u
 out=${MOSIX_OUT:-$(dirname "$0")/../../out}
 fuzzer=$out/asan/tests/fuzz/fuzz_chan
@@ -12,7 +13,8 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
 
 # seed NAME BYTES...: the first byte picks the fuzzer's mode (0 handshake,
-# 1 wire record, 2 plaintext); "zN" stands for N zero bytes
+# 1 wire record, 2 plaintext, 3 and 4 the same for AES-256-GCM records);
+# "zN" stands for N zero bytes
 seed() {
 	local name=$1 b
 	shift
@@ -32,6 +34,8 @@ ids="02 00 00 00 01 00 00 00"
 	seed refuse 00 4d 58 4d 43 01 04 10 00 02 00 00 00 00 00 00 00
 	seed record 01 19 00 00 00 z25
 	seed plain 02 00 07 00 00 00 61 62 63
+	seed gcm-record 03 19 00 00 00 z25
+	seed gcm-plain 04 ff 07 00 00 00 61 62 63
 }
 if "$fuzzer" -runs="$runs" -seed=1 -max_len=4096 "$work/corpus" >"$work/log" 2>&1; then
 	echo "ok 1 - fuzz_chan: $runs runs without a crash or a broken round trip"

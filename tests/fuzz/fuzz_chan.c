@@ -11,8 +11,13 @@
  *      the message, pushed with the fuzzer's key; the record decoder must
  *      accept exactly the MESSAGE-tagged ones with a type, and give back
  *      what was sealed
+ *   3  as 1, for an AES-256-GCM record (where libcrypto can be loaded)
+ *   4  the rest is a payload: sealed as an AES-256-GCM record, it opens
+ *      to the same type and bytes; with one byte of the record changed
+ *      (byte 1 of the input says which), it does not open
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,7 @@
 #include <sodium.h>
 
 #include "engine/mig_chan.h"
+#include "engine/mig_gcm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -125,11 +131,81 @@ static void fuzz_plain(const uint8_t *p, size_t len)
 		abort();
 }
 
+/* A fresh pair of AES-256-GCM directions with the fuzzer's key, or false. */
+static bool gcm_pair(struct mig_gcm **seal, struct mig_gcm **open)
+{
+	static const uint8_t key[MIG_GCM_KEY] = { 9, 9, 9 };
+
+	if (!mig_gcm_available())
+		return false;
+	if (mig_gcm_new(key, true, seal) < 0 || mig_gcm_new(key, false, open) < 0)
+		abort();
+	return true;
+}
+
+static void fuzz_gcm_wire(const uint8_t *p, size_t len)
+{
+	struct mig_gcm *seal, *open;
+	uint32_t type;
+	size_t clen, plen;
+
+	if (len < MIG_CHAN_LEN || mig_chan_parse_len(p, MIG_CHAN_LEN, &clen) < 0 ||
+	    clen != len - MIG_CHAN_LEN || clen > sizeof(buf) || !gcm_pair(&seal, &open))
+		return;
+	memcpy(buf, p + MIG_CHAN_LEN, clen);
+	/* nobody can forge a record without the key */
+	if (mig_chan_gcm_open(open, p, buf, clen, &type, &plen) == 0)
+		abort();
+	mig_gcm_free(seal);
+	mig_gcm_free(open);
+}
+
+static void fuzz_gcm_plain(const uint8_t *p, size_t len)
+{
+	struct mig_gcm *seal, *open;
+	size_t n, plen, flip;
+	uint32_t type, t = 0;
+
+	if (len < 1 || len - 1 > sizeof(buf) - MIG_CHAN_LEN - MIG_CHAN_OVERHEAD ||
+	    !gcm_pair(&seal, &open))
+		return;
+	flip = p[0];
+	p++;
+	len--;
+	for (size_t i = 0; i < len && i < 4; i++)
+		t |= (uint32_t)p[i] << (8 * i);
+	if (len)
+		memcpy(buf + MIG_CHAN_SEAL_PAYLOAD, p, len);
+	n = mig_chan_gcm_seal(seal, buf, t, len);
+	if (n != MIG_CHAN_LEN + MIG_CHAN_OVERHEAD + len ||
+	    mig_chan_parse_len(buf, MIG_CHAN_LEN, &plen) < 0 || plen != n - MIG_CHAN_LEN)
+		abort();
+	if (flip < n) {
+		/* any change, to the length or the record, and it does not open */
+		buf[flip] ^= 0x5a;
+		if (mig_chan_gcm_open(open, buf, buf + MIG_CHAN_LEN, n - MIG_CHAN_LEN, &type,
+				      &plen) == 0)
+			abort();
+	} else if (mig_chan_gcm_open(open, buf, buf + MIG_CHAN_LEN, n - MIG_CHAN_LEN, &type,
+				     &plen) < 0 || plen != len || type != t ||
+		   (len && memcmp(buf + MIG_CHAN_LEN + MIG_CHAN_OPEN_PAYLOAD, p, len) != 0)) {
+		abort();
+	}
+	mig_gcm_free(seal);
+	mig_gcm_free(open);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 5) {
+	case 3:
+		fuzz_gcm_wire(data + 1, size - 1);
+		break;
+	case 4:
+		fuzz_gcm_plain(data + 1, size - 1);
+		break;
 	case 0:
 		fuzz_hs(data + 1, size - 1);
 		break;

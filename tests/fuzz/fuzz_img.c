@@ -3,7 +3,7 @@
  * libFuzzer target for the decoders of the migration stream and of the
  * forwarding protocol (engine/mig_img.h). A node gone bad (it has the key)
  * reaches each of them with payloads of its choosing. The first input byte
- * picks the record type, modulo 9; the rest is the payload:
+ * picks the record type, modulo 10; the rest is the payload:
  *   0 HELLO   1 REFUSE/ABORT   2 TASK, as is (almost always the wrong length)
  *   3 TASK, its scalar fields only: the bytes fill the struct but for the
  *     registers, signal actions, auxv and the vDSO and xstate blobs, which
@@ -17,6 +17,7 @@
  *   6 SYSCALL
  *   7 SYSRET: a u16, the buffer count the caller expects, then the record
  *   8 a fixed-size record: one byte of type, the rest its payload
+ *   9 CIPHER: a u32, the ciphers the HELLO offered, then the record
  * Each payload is copied to a buffer of exactly its length (ASan catches a
  * read past it), aligned as a receive buffer is. What a decoder accepts
  * must keep the promises of mig_img.h; any broken promise aborts.
@@ -40,6 +41,7 @@ enum mode {
 	M_CALL,
 	M_RET,
 	M_FIXED,
+	M_CIPHER,
 	M_NMODES
 };
 
@@ -310,6 +312,24 @@ static void fuzz_fixed(const uint8_t *p, size_t len)
 		must(!fixed_size(p[0], &want) || want != len - 1);
 }
 
+static void fuzz_cipher(const uint8_t *p, size_t len)
+{
+	uint32_t offered;
+	uint8_t *b;
+	const struct mig_cipher_msg *c;
+
+	if (len < 4)
+		return;
+	memcpy(&offered, p, 4);
+	b = copy(p + 4, len - 4);
+	c = (const void *)b;
+	if (mig_cipher_check(b, len - 4, offered) == 0)
+		must(len - 4 == sizeof(*c) && c->pad == 0 &&
+		     (c->cipher == MIG_CIPHER_STREAM ||
+		      (c->cipher == MIG_CIPHER_GCM && (offered & MIG_CIPHER_GCM))));
+	free(b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *p = data + 1;
@@ -335,6 +355,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case M_PAGES:
 		fuzz_pages(p, len);
+		break;
+	case M_CIPHER:
+		fuzz_cipher(p, len);
 		break;
 	case M_CALL:
 		fuzz_call(p, len);

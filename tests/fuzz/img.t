@@ -46,7 +46,7 @@ vma() {
 # shellcheck disable=SC2046 # vma's words are several words on purpose
 {
 	# version home_node home_pid uid xcr0 xsize pad mem mono boot comm
-	seed hello 00 u4:1 u4:1 u4:42 u4:1000 u8:7 u4:832 z4 u8:1048576 z16 s:sleep z11
+	seed hello 00 u4:2 u4:1 u4:42 u4:1000 u8:7 u4:832 u4:3 u8:1048576 z16 s:sleep z11
 	seed reason 01 u4:-16 u4:0 s:busy z124
 	seed task 02 z64
 	# the scalar parts (fuzz_img.c): from ss_sp (rseq_len at 32) to the
@@ -74,6 +74,7 @@ vma() {
 	seed end 08 07 z16
 	seed filereq 08 13 z24
 	seed ping 08 12
+	seed cipher 09 u4:3 u4:2 u4:0
 }
 if "$fuzzer" -runs="$runs" -seed=1 -max_len=4096 "$work/corpus" >"$work/log" 2>&1; then
 	echo "ok 1 - fuzz_img: $runs runs without a crash or a broken promise"

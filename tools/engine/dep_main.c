@@ -18,6 +18,7 @@
 
 #include "engine/dep.h"
 #include "engine/dep_serve.h"
+#include "engine/mig_cipher.h"
 #include "engine/mig_dump.h"
 #include "engine/mig_proc.h"
 #include "engine/mig_pstate.h"
@@ -91,17 +92,6 @@ static int send_rec(struct dep *d, uint32_t type, const void *p, size_t len)
 	return e;
 }
 
-static int sink(void *ctx, uint32_t type, const void *hdr, size_t hlen, const void *p,
-		size_t len)
-{
-	struct dep *d = ctx;
-	int e = mig_chan_send2(d->ch, type, hdr, hlen, p, len);
-
-	if (!e)
-		d->last_tx = mig_now_ns();
-	return e;
-}
-
 static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
 {
 	int e = mig_chan_recv(d->ch, type, d->in, MIG_CHAN_MAX, len);
@@ -157,6 +147,7 @@ static void fill_hello(struct dep *d, const struct mig_task *t, const struct mig
 	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 	h->xcr0 = ((uint64_t)hi << 32) | lo;
 	h->xsize = t->xsize;
+	h->ciphers = mig_cipher_offer();
 	for (uint32_t i = 0; i < n; i++)
 		h->mem_bytes += v[i].pages * MIG_PAGE;
 	clock_gettime(CLOCK_MONOTONIC, &m);
@@ -232,7 +223,10 @@ static int introduce(struct dep *d, const struct mig_hello *h, char *why, size_t
 		snprintf(why, whylen, "the node answered out of turn");
 		return -EPROTO;
 	}
-	return 0;
+	e = mig_cipher_follow(d->ch, h->ciphers, d->in, MIG_CHAN_MAX);
+	if (e)
+		snprintf(why, whylen, "the node chose no cipher we offered: %s", strerror(-e));
+	return e;
 }
 
 /* READY or ABORT after the image: READY is the commit point. */
@@ -365,7 +359,9 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	if (!e)
 		e = send_maps(d);
 	if (!e)
-		e = mig_dump_pages(d->pid, v, n, sink, d, &st);
+		e = mig_dump_pages(d->pid, v, n, d->ch, &st);
+	if (!e)
+		d->last_tx = mig_now_ns();
 	if (e) {
 		snprintf(why, whylen, "the transfer to node %u broke: %s", node, strerror(-e));
 		goto out_teardown;

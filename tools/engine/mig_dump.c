@@ -351,13 +351,12 @@ static void read_run(pid_t pid, int mem, uint64_t a, uint8_t *buf, size_t len, i
 			memset(buf + o, 0, MIG_PAGE);
 }
 
-int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, mig_sink_fn sink,
-		   void *ctx, struct mig_dump_stats *st)
+int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, struct mig_chan *c,
+		   struct mig_dump_stats *st)
 {
 	struct mig_vmas_hdr vh = { .count = n };
 	struct mig_end end = { .nvma = n };
 	uint64_t *ent = NULL, t0 = mig_now_ns();
-	uint8_t *buf = NULL;
 	char path[64];
 	int r, pm, mem;
 
@@ -366,12 +365,11 @@ int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, mig_sink_fn s
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
 	mem = open(path, O_RDONLY | O_CLOEXEC);
 	ent = malloc(RUN_MAX / MIG_PAGE * 8);
-	buf = mmap(NULL, RUN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (pm < 0 || mem < 0 || !ent || buf == MAP_FAILED) {
+	if (pm < 0 || mem < 0 || !ent) {
 		r = errno ? -errno : -ENOMEM;
 		goto out;
 	}
-	r = sink(ctx, MIG_M_VMAS, &vh, sizeof(vh), v, (size_t)n * sizeof(*v));
+	r = mig_chan_send2(c, MIG_M_VMAS, &vh, sizeof(vh), v, (size_t)n * sizeof(*v));
 	for (uint32_t i = 0; !r && i < n; i++) {
 		const struct mig_vma *x = &v[i];
 
@@ -389,6 +387,7 @@ int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, mig_sink_fn s
 				bool want = x->kind == MIG_VK_FILE || wanted(x, ent[k]);
 				size_t e = k;
 				struct mig_pages_hdr ph;
+				uint8_t *room;
 
 				while (e < np && (x->kind == MIG_VK_FILE || wanted(x, ent[e])) == want)
 					e++;
@@ -399,8 +398,16 @@ int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, mig_sink_fn s
 				}
 				ph.addr = a + k * MIG_PAGE;
 				ph.len = (e - k) * MIG_PAGE;
-				read_run(pid, mem, ph.addr, buf, ph.len, (int)x->prot);
-				r = sink(ctx, MIG_M_PAGES, &ph, sizeof(ph), buf, ph.len);
+				/* read into the record itself: one copy less than send2 */
+				room = mig_chan_room(c, sizeof(ph) + ph.len);
+				if (!room) {
+					r = -ENOMEM;
+					break;
+				}
+				memcpy(room, &ph, sizeof(ph));
+				read_run(pid, mem, ph.addr, room + sizeof(ph), ph.len,
+					 (int)x->prot);
+				r = mig_chan_send_room(c, MIG_M_PAGES, sizeof(ph) + ph.len);
 				st->bytes += ph.len;
 				end.pages += e - k;
 				k = e;
@@ -409,11 +416,9 @@ int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, mig_sink_fn s
 		}
 	}
 	if (!r)
-		r = sink(ctx, MIG_M_END, &end, sizeof(end), NULL, 0);
+		r = mig_chan_send2(c, MIG_M_END, &end, sizeof(end), NULL, 0);
 	st->mem_ns = mig_now_ns() - t0;
 out:
-	if (buf != MAP_FAILED && buf)
-		munmap(buf, RUN_MAX);
 	free(ent);
 	if (pm >= 0)
 		close(pm);

@@ -15,12 +15,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "engine/mig_chan.h"
 #include "engine/mig_img.h"
 #include "engine/mig_inject.h"
 
-/* Where the records go: mig_chan_send2 in the daemons. */
-typedef int (*mig_sink_fn)(void *ctx, uint32_t type, const void *hdr, size_t hlen,
-			   const void *p, size_t len);
 
 struct mig_dump_stats {
 	uint64_t bytes;		/* page bytes sent */
@@ -58,9 +56,10 @@ int mig_dump_state(struct inj *j, struct mig_task *ret);
 int mig_dump_vmas(pid_t pid, const struct mig_excl *excl, int nexcl, struct mig_task *t,
 		  struct mig_vma **ret, uint32_t *ret_count);
 
-/* Send the VMAS record, then PAGES runs, then END. */
-int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, mig_sink_fn sink,
-		   void *ctx, struct mig_dump_stats *st);
+/* Send the VMAS record, then PAGES runs, then END, on @c; each run is read
+ * from the process straight into the buffer the channel encrypts it in. */
+int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, struct mig_chan *c,
+		   struct mig_dump_stats *st);
 
 /* Monotonic clock in ns. */
 uint64_t mig_now_ns(void);

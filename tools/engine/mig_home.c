@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "engine/dep.h"
+#include "engine/mig_cipher.h"
 #include "engine/mig_dump.h"
 
 static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
@@ -279,6 +280,7 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	h.home_node = d->net->self;
 	h.home_pid = d->pid;
 	h.xsize = d->task->xsize;
+	h.ciphers = mig_cipher_offer();
 	clock_gettime(CLOCK_MONOTONIC, &m);
 	clock_gettime(CLOCK_BOOTTIME, &b);
 	h.mono_ns = (int64_t)m.tv_sec * 1000000000 + m.tv_nsec;
@@ -289,6 +291,11 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	if (e || type != MIG_M_WELCOME) {
 		snprintf(why, whylen, "node %u refused it", node);
 		e = e ? e : -EPERM;
+		goto out_stay;
+	}
+	e = mig_cipher_follow(to, h.ciphers, d->out, MIG_CHAN_MAX);
+	if (e) {
+		snprintf(why, whylen, "node %u chose no cipher we offered", node);
 		goto out_stay;
 	}
 	/* TASK, VMAS, PAGES..., END: relayed as they come */

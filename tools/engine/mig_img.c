@@ -16,6 +16,8 @@ static_assert(sizeof(struct mig_fwd_call) == 64, "mig_fwd_call changed");
 static_assert(sizeof(struct mig_fwd_buf) == 8, "mig_fwd_buf changed");
 static_assert(sizeof(struct mig_fwd_ret) == 16, "mig_fwd_ret changed");
 static_assert(sizeof(struct mig_signal) == 136, "mig_signal changed");
+static_assert(offsetof(struct mig_hello, ciphers) == 28, "mig_hello changed");
+static_assert(sizeof(struct mig_cipher_msg) == 8, "mig_cipher_msg changed");
 
 int mig_hello_check(const void *buf, size_t len)
 {
@@ -23,6 +25,17 @@ int mig_hello_check(const void *buf, size_t len)
 
 	if (len != sizeof(*h) || h->version != MIG_VERSION || h->xsize > MIG_XSTATE_MAX ||
 	    h->home_pid <= 0 || !memchr(h->comm, 0, sizeof(h->comm)))
+		return -EBADMSG;
+	return 0;
+}
+
+int mig_cipher_check(const void *buf, size_t len, uint32_t offered)
+{
+	const struct mig_cipher_msg *c = buf;
+
+	if (len != sizeof(*c) || c->pad ||
+	    (c->cipher != MIG_CIPHER_STREAM && c->cipher != MIG_CIPHER_GCM) ||
+	    !(c->cipher & (offered | MIG_CIPHER_STREAM)))
 		return -EBADMSG;
 	return 0;
 }

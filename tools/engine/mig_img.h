@@ -3,7 +3,7 @@
 #define MOSIX_MIG_IMG_H
 
 /*
- * The migration stream and the forwarding protocol, version 1: the
+ * The migration stream and the forwarding protocol, version 2: the
  * payloads of the records that travel in a mig_chan (mig_chan.h frames,
  * authenticates and encrypts them; the record type is enum mig_msg).
  *
@@ -13,8 +13,11 @@
  * count, offset and address in it before anything uses them.
  *
  * A migration, home deputy (D) to remote node (R):
- *   D: HELLO            who, why (a new guest), CPU features, clocks
+ *   D: HELLO            who, why (a new guest), CPU features, clocks,
+ *                       the ciphers it can use
  *   R: WELCOME|REFUSE   REFUSE carries a reason (blocked, no memory...)
+ *   R: CIPHER           after WELCOME: the cipher of every later record
+ *                       (both directions switch here; mig_chan.h)
  *   D: TASK [MAPS] VMAS PAGES... END
  *   R: READY|ABORT      READY is the commit point
  *   D: GO               the guest runs; then, in both directions:
@@ -26,7 +29,7 @@
 #include <stdint.h>
 #include <sys/user.h>
 
-#define MIG_VERSION 1
+#define MIG_VERSION 2
 #define MIG_MAX_VMAS 4096
 #define MIG_XSTATE_MAX 16384
 #define MIG_VDSO_MAX (4 * 4096)
@@ -58,6 +61,7 @@ enum mig_msg {
 	MIG_M_PPID,	/* D->R: the home parent changed */
 	MIG_M_MAPS,	/* after TASK: home's /proc/PID/maps text, for the names */
 	MIG_M_STOPPED,	/* R->D: the guest stopped (job control); mig_signal */
+	MIG_M_CIPHER,	/* R->D: after WELCOME, the cipher from here on */
 	MIG_M_MAX
 };
 
@@ -69,11 +73,27 @@ struct mig_hello {
 	uint32_t uid;		/* real uid at home, for logs and mps */
 	uint64_t xcr0;		/* XSAVE features the image uses */
 	uint32_t xsize;		/* NT_X86_XSTATE bytes */
-	uint32_t pad;
+	uint32_t ciphers;	/* enum mig_cipher bits the deputy can use
+				 * besides the secretstream, always there */
 	uint64_t mem_bytes;	/* what the image will need on the node */
 	int64_t mono_ns;	/* home CLOCK_MONOTONIC at send time */
 	int64_t boot_ns;	/* home CLOCK_BOOTTIME */
 	char comm[16];
+};
+
+/*
+ * The record ciphers of the channel: the secretstream always; AES-256-GCM
+ * where both sides have it (mig_gcm.h), much faster for pages.
+ */
+enum mig_cipher {
+	MIG_CIPHER_STREAM = 1 << 0,
+	MIG_CIPHER_GCM = 1 << 1,
+};
+
+/* CIPHER: the one chosen (a single bit the HELLO offered). */
+struct mig_cipher_msg {
+	uint32_t cipher;
+	uint32_t pad;
 };
 
 /* REFUSE / ABORT: why not. */
@@ -257,6 +277,8 @@ int mig_fwd_call_check(const void *buf, size_t len, const struct mig_fwd_buf **r
 int mig_fwd_ret_check(const void *buf, size_t len, uint32_t nbuf, const uint32_t **ret_lens,
 		      const uint8_t **ret_data, size_t *ret_data_len);
 /* Fixed-size payloads: SIGNAL, EXIT, END, READY, COMEHOME, FILEREQ, PPID. */
+/* CIPHER: one known cipher, the secretstream or one @offered (a HELLO's). */
+int mig_cipher_check(const void *buf, size_t len, uint32_t offered);
 int mig_fixed_check(uint32_t type, size_t len);
 
 /* The highest user address on x86-64. */

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/futex.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,12 +15,14 @@
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/mig_cipher.h"
 #include "engine/mig_dump.h"
 #include "engine/mig_filter.h"
 #include "engine/rem.h"
@@ -34,6 +38,8 @@ bool rem_fault(const struct rem *r, const char *step)
 int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
 	     const char *run_dir, uint32_t self_node)
 {
+	int one = 1;
+
 	memset(r, 0, sizeof(*r));
 	r->ch = ch;
 	r->hello = *h;
@@ -45,6 +51,16 @@ int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
 	r->ack_fd = -1;
 	r->ctl_fd = -1;
 	r->fault = getenv("MOSIX_FAULT");
+	/*
+	 * Records go out back to back (CIPHER right after WELCOME): with
+	 * Nagle's algorithm each small one waits for the last to be
+	 * acknowledged, which the deputy delays by up to 40 ms. The deputy's
+	 * side of the connection has TCP_NODELAY from mig_net_connect().
+	 */
+	setsockopt(mig_chan_fd(ch), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* right after WELCOME: the cipher of every later record */
+	if (mig_cipher_answer(ch, h->ciphers))
+		return -ECONNRESET;
 	r->in = mmap(NULL, MIG_CHAN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		     -1, 0);
 	r->out = mmap(NULL, MIG_CHAN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,

@@ -55,17 +55,6 @@ static int send_rec(struct rem *r, uint32_t type, const void *p, size_t len)
 	return e;
 }
 
-static int sink(void *ctx, uint32_t type, const void *hdr, size_t hlen, const void *p,
-		size_t len)
-{
-	struct rem *r = ctx;
-	int e = mig_chan_send2(r->ch, type, hdr, hlen, p, len);
-
-	if (!e)
-		r->last_tx = mig_now_ns();
-	return e;
-}
-
 static void end_guest(struct rem *r)
 {
 	int st;
@@ -622,7 +611,9 @@ static enum outcome send_home(struct rem *r)
 	if (!e && r->maps)
 		e = send_rec(r, MIG_M_MAPS, r->maps, r->maps_len);
 	if (!e)
-		e = mig_dump_pages(r->guest, v, n, sink, r, &st);
+		e = mig_dump_pages(r->guest, v, n, r->ch, &st);
+	if (!e)
+		r->last_tx = mig_now_ns();
 	if (e)
 		goto out_lost;
 	/* home answers HOMEOK or GO; signals may come first */
