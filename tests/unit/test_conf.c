@@ -76,10 +76,11 @@ static void test_check(void **state)
 	      "mode = sometimes\n"
 	      "colour = blue\n"
 	      "mode = single\n"
-	      "decay_slow = 99999999999\n",
+	      "decay_slow = 99999999999\n"
+	      "mig_cpu_ignore = sha_ni, rdseed avx1024\n",
 	      0);
 	assert_int_equal(conf_check(&c, &d), -EINVAL);
-	assert_int_equal(d.n, 6);
+	assert_int_equal(d.n, 7);
 	assert_string_equal(d.msg[0].text, "m.conf:1: info_port: '0' is not a number in 1..65535");
 	assert_string_equal(d.msg[1].text, "m.conf:2: info_fanout: 'many' is not a number in 1..16");
 	assert_string_equal(d.msg[2].text,
@@ -88,6 +89,9 @@ static void test_check(void **state)
 	assert_string_equal(d.msg[4].text, "m.conf:5: 'mode' is already set at line 3");
 	assert_string_equal(d.msg[5].text,
 			    "m.conf:6: decay_slow: '99999999999' is not a number in 1..1000");
+	assert_string_equal(d.msg[6].text,
+			    "m.conf:7: mig_cpu_ignore: 'avx1024' is not a CPU feature mosix knows "
+			    "(the names are those of /proc/cpuinfo)");
 	assert_int_equal(conf_get_uint(&c, "info_port", &v), -EINVAL);
 	conf_release(&c);
 	diag_release(&d);

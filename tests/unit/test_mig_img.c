@@ -180,6 +180,7 @@ static struct mig_task *good_task(struct mig_task *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->xsize = 832;
+	t->xl = (struct mig_xlayout){ .features = 7, .size = 832, .off[2] = 576, .len[2] = 256 };
 	t->auxv_bytes = 4 * 16;
 	t->home_pid = 42;
 	t->rseq_len = 32;
@@ -192,8 +193,7 @@ static struct mig_task *good_task(struct mig_task *t)
 static void test_task(void **state)
 {
 	static const struct poke ok[] = {
-		POKE(mig_task, xsize, 576, "the smallest xsize (legacy area + header)"),
-		POKE(mig_task, xsize, MIG_XSTATE_MAX, "the largest xsize"),
+		POKE(mig_task, xl.len[2], 0, "an enabled component without a place"),
 		POKE(mig_task, auxv_bytes, MIG_AUXV_MAX * 8, "a full auxv"),
 		POKE(mig_task, auxv_bytes, 0, "no auxv"),
 		POKE(mig_task, rseq_len, 1024, "the largest rseq"),
@@ -203,6 +203,11 @@ static void test_task(void **state)
 	static const struct poke bad[] = {
 		POKE(mig_task, xsize, 575, "xsize below the legacy area"),
 		POKE(mig_task, xsize, MIG_XSTATE_MAX + 1, "xsize too large"),
+		POKE(mig_task, xsize, 1024, "xsize other than the layout's"),
+		POKE(mig_task, xl.off[2], 512, "a component in the header"),
+		POKE(mig_task, xl.off[2], 577, "a component past the end"),
+		POKE(mig_task, xl.features, 5, "a layout without SSE"),
+		POKE(mig_task, xl.len[0], 160, "a place for the legacy x87 state"),
 		POKE(mig_task, auxv_bytes, MIG_AUXV_MAX * 8 + 16, "auxv too large"),
 		POKE(mig_task, auxv_bytes, 8, "auxv of half a pair"),
 		POKE(mig_task, home_pid, 0, "pid 0"),
@@ -219,6 +224,14 @@ static void test_task(void **state)
 
 	(void)state;
 	assert_int_equal(task(good_task(&t), sizeof(t)), 0);
+	/* the smallest and largest register files */
+	t.xsize = t.xl.size = 576;
+	t.xl.features = 3;
+	t.xl.off[2] = t.xl.len[2] = 0;
+	assert_int_equal(task(&t, sizeof(t)), 0);
+	t.xsize = t.xl.size = MIG_XSTATE_MAX;
+	assert_int_equal(task(&t, sizeof(t)), 0);
+	good_task(&t);
 	assert_int_equal(task(&t, sizeof(t) - 1), -EBADMSG);
 	assert_int_equal(task(&t, sizeof(t) + 1), -EBADMSG);
 	assert_int_equal(task(&t, 0), -EBADMSG);

@@ -67,6 +67,12 @@ int dep_serve(struct dep *d);
 /* Let the home process wait for calls (the agent loop, or pause() at the
  * gadget where signals find it); and stop it again for injection. */
 int dep_park(struct dep *d);
+/*
+ * The CPU features (lib/cpufeat.h) the process may use: this CPU's, but
+ * those its glibc was told to leave (GLIBC_TUNABLES in its environment)
+ * and those mosix.conf's mig_cpu_ignore names.
+ */
+uint64_t dep_cpu_need(const struct dep *d);
 int dep_unpark(struct dep *d);
 
 /* Move the process from its node to @node, the image relayed through

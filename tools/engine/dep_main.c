@@ -22,6 +22,7 @@
 #include "engine/mig_dump.h"
 #include "engine/mig_proc.h"
 #include "engine/mig_pstate.h"
+#include "lib/cpufeat.h"
 
 #define HEARTBEAT_NS 1000000000ull
 #define LOST_NS (5 * HEARTBEAT_NS)
@@ -132,6 +133,40 @@ int dep_unpark(struct dep *d)
 	return e;
 }
 
+uint64_t dep_cpu_need(const struct dep *d)
+{
+	char path[64], *env = NULL;
+	size_t len = 0, cap = 0;
+	uint64_t off = 0;
+	ssize_t k;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", d->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	for (;;) {
+		if (len == cap) {
+			char *n = realloc(env, cap ? cap * 2 : 4096);
+
+			if (!n)
+				goto out_close;
+			env = n;
+			cap = cap ? cap * 2 : 4096;
+		}
+		k = read(fd, env + len, cap - len);
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	off = cpufeat_glibc_off(env, len);
+out_close:
+	close(fd);
+	free(env);
+out:
+	return cpufeat_local() & ~off & ~d->net->cpu_ignore;
+}
+
 static void fill_hello(struct dep *d, const struct mig_task *t, const struct mig_vma *v,
 		       uint32_t n, struct mig_hello *h)
 {
@@ -148,6 +183,7 @@ static void fill_hello(struct dep *d, const struct mig_task *t, const struct mig
 	h->xcr0 = ((uint64_t)hi << 32) | lo;
 	h->xsize = t->xsize;
 	h->ciphers = mig_cipher_offer();
+	h->cpu_need = dep_cpu_need(d);
 	for (uint32_t i = 0; i < n; i++)
 		h->mem_bytes += v[i].pages * MIG_PAGE;
 	clock_gettime(CLOCK_MONOTONIC, &m);

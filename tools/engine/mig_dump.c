@@ -139,6 +139,11 @@ int mig_dump_state(struct inj *j, struct mig_task *t)
 	if (ptrace(PTRACE_GETREGSET, j->pid, NT_X86_XSTATE, &iov))
 		return -errno;
 	t->xsize = (uint32_t)iov.iov_len;
+	/* the regset may be longer than CPUID's enabled components need */
+	mig_xstate_layout(&t->xl);
+	if (t->xl.size > t->xsize)
+		return -EPROTO;
+	t->xl.size = t->xsize;
 	if (ptrace(PTRACE_GETSIGMASK, j->pid, sizeof(t->sigmask), &t->sigmask))
 		return -errno;
 	memset(&rc, 0, sizeof(rc));

@@ -195,8 +195,46 @@ static int restore_kernel_state(struct dep *d, char *why, size_t whylen)
 	return 0;
 }
 
+/*
+ * The image's registers in this CPU's layout (mig_xstate.h), in @out
+ * (MIG_XSTATE_MAX bytes): the home process's own regset gives the size
+ * the kernel takes.
+ */
+static int home_xstate(struct dep *d, uint8_t *out, size_t *len, char *why, size_t whylen)
+{
+	struct iovec iov = { out, MIG_XSTATE_MAX };
+	struct mig_xlayout l;
+	uint64_t lost;
+
+	if (ptrace(PTRACE_GETREGSET, d->pid, NT_X86_XSTATE, &iov)) {
+		int e = -errno;
+
+		snprintf(why, whylen, "cannot read its registers at home");
+		return e;
+	}
+	mig_xstate_layout(&l);
+	if (l.size > iov.iov_len) {
+		snprintf(why, whylen, "this CPU's XSAVE layout does not fit the kernel's");
+		return -EPROTO;
+	}
+	l.size = (uint32_t)iov.iov_len;
+	mig_xstate_convert(d->task->xstate, &d->task->xl, out, &l, &lost);
+	if (lost) {
+		snprintf(why, whylen,
+			 "its registers hold CPU state this node lacks (XSAVE components %#llx)",
+			 (unsigned long long)lost);
+		return -EOPNOTSUPP;
+	}
+	*len = l.size;
+	return 0;
+}
+
 int dep_restore_home(struct dep *d, char *why, size_t whylen)
 {
+	struct user_regs_struct parked = d->j.saved;
+	uint8_t *xs = NULL;
+	size_t xlen = 0;
+	bool kstate = false;
 	struct mig_vma *copy = NULL;
 	const struct mig_vma *v = NULL;
 	struct iovec iov;
@@ -211,6 +249,15 @@ int dep_restore_home(struct dep *d, char *why, size_t whylen)
 	e = load_image(d, &v, &n, &copy, why, whylen);
 	if (e)
 		goto out_undo;
+	xs = aligned_alloc(64, MIG_XSTATE_MAX);
+	if (!xs) {
+		snprintf(why, whylen, "out of memory");
+		e = -ENOMEM;
+		goto out_undo;
+	}
+	e = home_xstate(d, xs, &xlen, why, whylen);
+	if (e)
+		goto out_undo;
 	for (uint32_t k = 0; k < n; k++)
 		if (inj_call(&d->j, SYS_mprotect, (long)v[k].start, (long)(v[k].end - v[k].start),
 			     v[k].prot, 0, 0, 0)) {
@@ -218,13 +265,14 @@ int dep_restore_home(struct dep *d, char *why, size_t whylen)
 			e = -EIO;
 			goto out_undo;
 		}
+	kstate = true;
 	e = restore_kernel_state(d, why, whylen);
 	if (e)
 		goto out_undo;
 	/* the registers, FPU state and mask last: nothing can fail after */
 	d->j.saved = d->task->regs;
 	d->j.saved.orig_rax = (unsigned long long)-1;
-	iov = (struct iovec){ d->task->xstate, d->task->xsize };
+	iov = (struct iovec){ xs, xlen };
 	if (ptrace(PTRACE_SETREGSET, d->pid, NT_X86_XSTATE, &iov) ||
 	    ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(d->task->sigmask), &d->task->sigmask)) {
 		snprintf(why, whylen, "cannot restore its registers");
@@ -234,10 +282,18 @@ int dep_restore_home(struct dep *d, char *why, size_t whylen)
 	mig_chan_send(d->ch, MIG_M_HOMEOK, NULL, 0);
 	inj_teardown(&d->j);
 	ptrace(PTRACE_DETACH, d->pid, 0, 0);
+	free(xs);
 	free(copy);
 	return 0;
 
 out_undo:
+	/* parked again as it was, not with the image's registers */
+	d->j.saved = parked;
+	free(xs);
+	/* its rseq area is about to go: the kernel must not write there */
+	if (kstate && d->task->rseq_ptr)
+		inj_call(&d->j, SYS_rseq, (long)d->task->rseq_ptr, d->task->rseq_len, 1,
+			 d->task->rseq_sig, 0, 0);
 	/* the node still holds the process, frozen: it goes on there */
 	if (copy)
 		unmap_all(d, copy, n);
@@ -281,6 +337,7 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	h.home_pid = d->pid;
 	h.xsize = d->task->xsize;
 	h.ciphers = mig_cipher_offer();
+	h.cpu_need = dep_cpu_need(d);
 	clock_gettime(CLOCK_MONOTONIC, &m);
 	clock_gettime(CLOCK_BOOTTIME, &b);
 	h.mono_ns = (int64_t)m.tv_sec * 1000000000 + m.tv_nsec;
@@ -288,6 +345,12 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	e = mig_chan_send(to, MIG_M_HELLO, &h, sizeof(h));
 	if (!e)
 		e = mig_chan_recv(to, &type, d->out, MIG_CHAN_MAX, &len);
+	if (!e && type == MIG_M_REFUSE && !mig_reason_check(d->out, len)) {
+		snprintf(why, whylen, "node %u refused it: %s", node,
+			 ((const struct mig_reason *)d->out)->text);
+		e = -EPERM;
+		goto out_stay;
+	}
 	if (e || type != MIG_M_WELCOME) {
 		snprintf(why, whylen, "node %u refused it", node);
 		e = e ? e : -EPERM;

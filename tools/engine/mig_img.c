@@ -6,7 +6,8 @@
 #include "engine/mig_img.h"
 
 /* The wire layout is frozen: a change here is a new MIG_VERSION. */
-static_assert(sizeof(struct mig_hello) == 72, "mig_hello changed");
+static_assert(sizeof(struct mig_hello) == 80, "mig_hello changed");
+static_assert(sizeof(struct mig_xlayout) == 144, "mig_xlayout changed");
 static_assert(sizeof(struct mig_reason) == 136, "mig_reason changed");
 static_assert(sizeof(struct user_regs_struct) == 216, "user_regs_struct changed");
 static_assert(offsetof(struct mig_task, xstate) % 64 == 0, "xstate alignment");
@@ -56,7 +57,8 @@ int mig_task_check(const void *buf, size_t len)
 	if (len != sizeof(*t))
 		return -EBADMSG;
 	if (t->xsize < 576 || t->xsize > MIG_XSTATE_MAX || t->auxv_bytes > sizeof(t->auxv) ||
-	    t->auxv_bytes % 16 || t->home_pid <= 0 || t->rseq_len > 1024)
+	    t->auxv_bytes % 16 || t->home_pid <= 0 || t->rseq_len > 1024 ||
+	    mig_xstate_layout_check(&t->xl, t->xsize))
 		return -EBADMSG;
 	if (t->home_scratch % MIG_PAGE || t->home_scratch_len % MIG_PAGE ||
 	    t->home_scratch_len > MIG_USER_TOP || t->home_scratch > MIG_USER_TOP - t->home_scratch_len)

@@ -3,7 +3,7 @@
 #define MOSIX_MIG_IMG_H
 
 /*
- * The migration stream and the forwarding protocol, version 2: the
+ * The migration stream and the forwarding protocol, version 3: the
  * payloads of the records that travel in a mig_chan (mig_chan.h frames,
  * authenticates and encrypts them; the record type is enum mig_msg).
  *
@@ -29,7 +29,9 @@
 #include <stdint.h>
 #include <sys/user.h>
 
-#define MIG_VERSION 2
+#include "engine/mig_xstate.h"
+
+#define MIG_VERSION 3
 #define MIG_MAX_VMAS 4096
 #define MIG_XSTATE_MAX 16384
 #define MIG_VDSO_MAX (4 * 4096)
@@ -79,6 +81,7 @@ struct mig_hello {
 	int64_t mono_ns;	/* home CLOCK_MONOTONIC at send time */
 	int64_t boot_ns;	/* home CLOCK_BOOTTIME */
 	char comm[16];
+	uint64_t cpu_need;	/* mig_cpu.h features the process may use */
 };
 
 /*
@@ -134,6 +137,7 @@ struct mig_task {
 	uint64_t cpu_ns;	/* CPU time the process used before this node */
 	uint64_t home_scratch;	/* the deputy's area in the home process: */
 	uint64_t home_scratch_len;	/* kept free wherever the process runs */
+	struct mig_xlayout xl;	/* of the CPU xstate was read on */
 	uint8_t xstate[MIG_XSTATE_MAX] __attribute__((aligned(64)));
 };
 

@@ -18,6 +18,8 @@ struct mig_net {
 	uint32_t self;
 	uint16_t port;
 	const struct mosix_key *key;	/* the migration subkey */
+	uint64_t cpu_ignore;	/* cpufeat.h: features the admin says no
+				 * process of this node depends on */
 };
 
 /* TCP to node @node's migd, then the authenticated channel; timeouts of

@@ -171,8 +171,13 @@ static void patch_one(const char *name, uint64_t off, void *arg)
 	}
 }
 
-/* The rt_sigframe rt_sigreturn will load: ucontext, siginfo, xstate. */
-static uint64_t build_frame(uint64_t at, const struct mig_task *t)
+/*
+ * The rt_sigframe rt_sigreturn will load: ucontext, siginfo, xstate, the
+ * registers rewritten in this CPU's layout @l. Components this CPU lacks
+ * and the process used are set in *@lost.
+ */
+static uint64_t build_frame(uint64_t at, const struct mig_task *t, const struct mig_xlayout *l,
+			    uint64_t *lost)
 {
 	struct frame {
 		uint64_t pretcode, flags, link, ss_sp;
@@ -214,16 +219,18 @@ static uint64_t build_frame(uint64_t at, const struct mig_task *t)
 	f->mask = t->sigmask;
 	/* xstate after the frame and the siginfo, 64-byte aligned */
 	xs = (uint8_t *)(((uintptr_t)(f + 1) + 128 + 63) & ~(uintptr_t)63);
-	memcpy(xs, t->xstate, t->xsize);
-	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	memset(xs, 0, l->size);
+	mig_xstate_convert(t->xstate, &t->xl, xs, l, lost);
+	lo = (uint32_t)l->features;
+	hi = (uint32_t)(l->features >> 32);
 	/* sw_reserved: without magic1 the kernel restores only the FX part */
 	sw[0] = 0x46505853;
-	sw[1] = t->xsize + 4;
+	sw[1] = l->size + 4;
 	sw[2] = lo;
 	sw[3] = hi;
 	memcpy(xs + 464, sw, sizeof(sw));
-	memcpy(xs + 464 + 16, &t->xsize, 4);
-	memcpy(xs + t->xsize, &magic2, 4);
+	memcpy(xs + 464 + 16, &l->size, 4);
+	memcpy(xs + l->size, &magic2, 4);
 	m->fpstate = (void *)xs;
 	return (uint64_t)(uintptr_t)f;
 }
@@ -246,6 +253,8 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 	struct specials sp;
 	struct sock_filter *flt;
 	struct sock_fprog *fp;
+	struct mig_xlayout xl;
+	uint64_t lost;
 	bool move;
 	int r;
 	char l[512];
@@ -381,7 +390,10 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 	fp->len = (unsigned short)mig_filter_build(flt, sh->filter_flags);
 	fp->filter = flt;
 	a->fprog = (uint64_t)(uintptr_t)fp;
-	a->frame = build_frame((uint64_t)(uintptr_t)(fp + 1), t);
+	mig_xstate_layout(&xl);
+	a->frame = build_frame((uint64_t)(uintptr_t)(fp + 1), t, &xl, &lost);
+	if (lost)
+		return fail(sh, MIG_STAGE_XSTATE, -EOPNOTSUPP);
 	a->fs_base = t->regs.fs_base;
 	a->gs_base = t->regs.gs_base;
 	a->robust_head = t->robust_head;

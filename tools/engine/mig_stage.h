@@ -38,6 +38,7 @@ enum mig_stage_step {
 	MIG_STAGE_WAIT,
 	MIG_STAGE_VDSO,
 	MIG_STAGE_SYNC,
+	MIG_STAGE_XSTATE,	/* its registers use a component this CPU lacks */
 };
 
 /*

@@ -425,8 +425,11 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	if (e || r->sh->staged != 1) {
 		char t[96];
 
-		snprintf(t, sizeof(t), "staging failed at step %u: %s", r->sh->step,
-			 strerror(e ? -e : -r->sh->err));
+		if (!e && r->sh->step == MIG_STAGE_XSTATE)
+			snprintf(t, sizeof(t), "its registers hold CPU state this node lacks");
+		else
+			snprintf(t, sizeof(t), "staging failed at step %u: %s", r->sh->step,
+				 strerror(e ? -e : -r->sh->err));
 		return say(why, e ? e : r->sh->err, r->sh->step, t);
 	}
 	r->guest = child_of(r->init);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "conf.h"
+#include "cpufeat.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -31,6 +32,7 @@ const struct conf_key conf_keys[] = {
 	{ "usher_free_pm", CONF_UINT, 0, 1000, NULL, "50" },
 	{ "mode", CONF_WORD, 0, 0, "single|server|half-duplex|adaptive", "single" },
 	{ "servers", CONF_STRING, 0, 0, NULL, "" },
+	{ "mig_cpu_ignore", CONF_CPUFEATS, 0, 0, NULL, "" },
 	{ NULL, CONF_STRING, 0, 0, NULL, NULL },
 };
 
@@ -242,6 +244,16 @@ int conf_check(const struct conf *c, struct diag *d)
 			diag_add(d, c->file, e->line, "%s: '%s' is not one of %s",
 				 e->key, e->value, k->choices);
 			ret = -EINVAL;
+		} else if (k->type == CONF_CPUFEATS) {
+			char bad[64];
+			uint64_t set;
+
+			if (cpufeat_parse(e->value, &set, bad, sizeof(bad))) {
+				diag_add(d, c->file, e->line,
+					 "%s: '%s' is not a CPU feature mosix knows "
+					 "(the names are those of /proc/cpuinfo)", e->key, bad);
+				ret = -EINVAL;
+			}
 		}
 	}
 	return ret;

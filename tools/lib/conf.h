@@ -34,6 +34,7 @@ enum conf_type {
 	CONF_UINT,	/* decimal, within [min, max] */
 	CONF_WORD,	/* one of the '|'-separated words in choices */
 	CONF_STRING,	/* free text */
+	CONF_CPUFEATS,	/* CPU feature names (cpufeat.h), space-separated */
 };
 
 struct conf_key {

@@ -14,6 +14,7 @@
 
 #include "engine/mig_dump.h"
 #include "engine/rem.h"
+#include "lib/cpufeat.h"
 #include "lib/kmosix.h"
 #include "lib/log.h"
 #include "lib/pool.h"
@@ -67,8 +68,18 @@ static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf,
 	const char *no;
 	uint64_t avail;
 
+	uint64_t lacks = h->cpu_need & ~cpufeat_local();
+
 	if (migd_admin_flag(m->run_dir, "off"))
 		return "the node has left the cluster";
+	if (lacks) {
+		int n = snprintf(buf, len, "node %u's CPU lacks what the process may use: ",
+				 m->id.self);
+
+		if (n > 0 && (size_t)n < len)
+			cpufeat_names(lacks, buf + n, len - (size_t)n);
+		return buf;
+	}
 	if (migd_admin_flag(m->run_dir, "block"))
 		return "the node takes no guests (blocked)";
 	/* the pool mode as mosix-infod last evaluated it; none: no mode to obey */
@@ -106,7 +117,7 @@ void guest_main(struct migd *m, int fd, int ctl)
 	struct kmosix k;
 	struct rem r;
 	pid_t gpid;
-	char tbuf[96];
+	char tbuf[MIG_REASON_MAX];
 	const char *no;
 	uint32_t from = 0, type;
 	size_t len;

@@ -18,6 +18,7 @@
 
 #include "engine/mig_probe.h"
 #include "lib/conf.h"
+#include "lib/cpufeat.h"
 #include "lib/log.h"
 #include "lib/notify.h"
 #include "lib/paths.h"
@@ -91,7 +92,8 @@ static void log_diag(struct diag *d)
 		log_err("%s", d->msg[i].text);
 }
 
-static int load_port(uint16_t *ret, struct diag *d)
+/* What migd reads of mosix.conf: its port and mig_cpu_ignore. */
+static int load_conf(struct mig_net *net, struct diag *d)
 {
 	char *path = paths_config("mosix.conf");
 	struct conf c;
@@ -108,9 +110,16 @@ static int load_port(uint16_t *ret, struct diag *d)
 	}
 	if (!r)
 		r = conf_get_uint(&c, "mig_port", &port);
+	/* checked above: the names are known */
+	if (!r) {
+		char bad[64];
+
+		r = cpufeat_parse(conf_get(&c, "mig_cpu_ignore"), &net->cpu_ignore, bad,
+				  sizeof(bad));
+	}
 	conf_release(&c);
 	free(path);
-	*ret = (uint16_t)port;
+	net->port = (uint16_t)port;
 	return r;
 }
 
@@ -157,7 +166,7 @@ static int setup(struct migd *m, uint32_t node)
 	}
 	r = node_ident_load(&m->id, node, &d);
 	if (!r)
-		r = load_port(&m->net.port, &d);
+		r = load_conf(&m->net, &d);
 	if (!r)
 		r = node_key_load(KEY_MIGRATION, &m->key, &d);
 	log_diag(&d);
