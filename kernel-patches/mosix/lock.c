@@ -46,9 +46,6 @@ const char *mosix_lock_kind(void)
 	return "module";
 }
 
-/* the longest write: "PID 0|1" and a newline */
-#define MOSIX_LOCK_WRITE_MAX 32
-
 struct mosix_locked {
 	struct hlist_node link;
 	struct pid *pid;	/* the thread group's, referenced */
@@ -194,23 +191,17 @@ static ssize_t mosix_lock_write(struct file *file, const char __user *ubuf,
 {
 	struct pid_namespace *ns = proc_pid_ns(file_inode(file)->i_sb);
 	struct task_struct *task;
-	unsigned long v[2];
 	struct pid *pid;
-	char *buf;
+	pid_t nr;
+	bool on;
 	int err;
 
-	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
-		return -EPERM;
-	buf = mosix_write_buffer(ubuf, len, MOSIX_LOCK_WRITE_MAX);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	err = mosix_parse_ulongs(strim(buf), v, 2);
-	kvfree(buf);
-	if (err || v[0] < 1 || v[0] > PID_MAX_LIMIT || v[1] > 1)
-		return -EINVAL;
+	err = mosix_lock_parse(file, ubuf, len, &nr, &on);
+	if (err)
+		return err;
 
 	rcu_read_lock();
-	pid = get_pid(find_pid_ns(v[0], ns));
+	pid = get_pid(find_pid_ns(nr, ns));
 	rcu_read_unlock();
 	/* a process: the pid of a thread group, with its leader */
 	task = get_pid_task(pid, PIDTYPE_TGID);
@@ -218,7 +209,7 @@ static ssize_t mosix_lock_write(struct file *file, const char __user *ubuf,
 		put_pid(pid);
 		return -ESRCH;
 	}
-	if (v[1])
+	if (on)
 		err = mosix_lock_set(task, pid);
 	else
 		mosix_lock_clear(pid);

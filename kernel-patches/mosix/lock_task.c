@@ -22,9 +22,6 @@
 
 #include "mosix.h"
 
-/* the longest write: "PID 0|1" and a newline */
-#define MOSIX_LOCK_WRITE_MAX 32
-
 const char *mosix_lock_kind(void)
 {
 	return "task";
@@ -35,29 +32,23 @@ static ssize_t mosix_lock_write(struct file *file, const char __user *ubuf,
 {
 	struct pid_namespace *ns = proc_pid_ns(file_inode(file)->i_sb);
 	struct task_struct *task;
-	unsigned long v[2];
-	char *buf;
+	pid_t nr;
+	bool on;
 	int err;
 
-	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
-		return -EPERM;
-	buf = mosix_write_buffer(ubuf, len, MOSIX_LOCK_WRITE_MAX);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	err = mosix_parse_ulongs(strim(buf), v, 2);
-	kvfree(buf);
-	if (err || v[0] < 1 || v[0] > PID_MAX_LIMIT || v[1] > 1)
-		return -EINVAL;
+	err = mosix_lock_parse(file, ubuf, len, &nr, &on);
+	if (err)
+		return err;
 
 	rcu_read_lock();
 	/* a process: the pid of a thread group, with its leader */
-	task = pid_task(find_pid_ns(v[0], ns), PIDTYPE_TGID);
+	task = pid_task(find_pid_ns(nr, ns), PIDTYPE_TGID);
 	if (task)
 		get_task_struct(task);
 	rcu_read_unlock();
 	if (!task)
 		return -ESRCH;
-	err = mosix_task_set_lock(task, v[1]);
+	err = mosix_task_set_lock(task, on);
 	put_task_struct(task);
 	return err ? err : len;
 }

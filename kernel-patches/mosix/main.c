@@ -5,7 +5,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -13,7 +15,9 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/threads.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 
 #include "mosix.h"
 
@@ -47,6 +51,30 @@ char *mosix_write_buffer(const char __user *ubuf, size_t len, size_t max)
 	}
 	buf[len] = '\0';
 	return buf;
+}
+
+/* the longest write to lock: "PID 0|1" and a newline */
+#define MOSIX_LOCK_WRITE_MAX 32
+
+int mosix_lock_parse(struct file *file, const char __user *ubuf, size_t len,
+		     pid_t *pid, bool *on)
+{
+	unsigned long v[2];
+	char *buf;
+	int err;
+
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+	buf = mosix_write_buffer(ubuf, len, MOSIX_LOCK_WRITE_MAX);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	err = mosix_parse_ulongs(strim(buf), v, 2);
+	kvfree(buf);
+	if (err || v[0] < 1 || v[0] > PID_MAX_LIMIT || v[1] > 1)
+		return -EINVAL;
+	*pid = (pid_t)v[0];
+	*on = v[1];
+	return 0;
 }
 
 /*

@@ -49,6 +49,14 @@ int mosix_parse_ulongs(char *s, unsigned long *ret, unsigned int n);
  */
 char *mosix_write_buffer(const char __user *ubuf, size_t len, size_t max);
 
+/*
+ * A write to /proc/mosix/lock, "PID 0|1", from a writer with
+ * CAP_SYS_ADMIN: 0 with the pid and the new state, -EPERM, or -EINVAL
+ * (and the errors of mosix_write_buffer()).
+ */
+int mosix_lock_parse(struct file *file, const char __user *ubuf, size_t len,
+		     pid_t *pid, bool *on);
+
 int mosix_admin_init(struct proc_dir_entry *root);
 
 int mosix_nodes_init(struct proc_dir_entry *root, struct proc_dir_entry *admin);

@@ -8,9 +8,10 @@
 # mosix.ipxe) and a UEFI VM (OVMF with its own virtio-net driver, no
 # option ROM; OVMF's PXE gets snponly.efi, which gets mosix.ipxe). Each leases an address of the range,
 # fetches the key, finds its id and shows up in the head's mosctl status.
-# A process of the head moves to a diskless node and back with the same
-# output (and uses no CPU at home meanwhile, while the node counts a
-# guest); one killed at home ends on its node. qemu's emulated CPU lacks
+# A process of the head moves to a diskless node, on to the other (VM to
+# VM, both running the patched kernel) and back home with the same output
+# (and uses no CPU at home meanwhile, while the node counts a guest); one
+# killed at home ends on its node. qemu's emulated CPU lacks
 # features of the head's (XSAVEC, which the head's ld.so uses, at least):
 # a node refuses a process that may use them, naming them, and takes it
 # once glibc is told to leave them (GLIBC_TUNABLES) and the head's admin
@@ -36,7 +37,7 @@ nb_need_kernel
 nb_need_image
 # the sanitised build is the head's; the image holds the optimised one
 bin=$(realpath -m -- "${MOSIX_BIN:-$out/asan/bin}")
-plan 33
+plan 40
 
 # shellcheck disable=SC2119 # no extra arguments for mosix-pxe-setup
 nb_head_up || { echo "Bail out! the head did not come up"; exit 1; }
@@ -170,12 +171,45 @@ ok $? "migrate a CPU-bound program (pid $pid) to the diskless node $id"
 is "$(cat "$d1/run/mosix/proc/$pid/where" 2>/dev/null)" "$id" "where says $id"
 nb_wait "$vm" 10 'mosix-init: .*guests: 1 \(pids'
 ok $? "node $id says on its console that it hosts the guest"
-h0=$(cpu_ticks 1 "$pid")
+# guests_of N: the guests node N's load vector says it hosts, as the head hears
+guests_of() {
+	cluster_exec 1 "$bin/mosctl" status --json "$1" | sed -n 's/.*"guests": \([0-9]*\).*/\1/p'
+}
+hosts() { [ "$(guests_of "$1")" = "$2" ]; }
+wait_for 15 hosts "$id" 1
+ok $? "its gossip tells the head it hosts 1 guest ($(guests_of "$id"))"
+# idle_at_home H0 MS0 DESC: since tick count H0 at $EPOCHREALTIME MS0, the
+# home process used under 2% of a CPU: only its forwarded writes (a tick
+# may land on one of them), not the computing
+idle_at_home() {
+	local used ms
+	used=$(($(cpu_ticks 1 "$pid") - $1))
+	ms=$(echo "($EPOCHREALTIME - $2) * 1000 / 1" | bc)
+	ok "$(((used * 10 * 100 <= ms * 2) ? 0 : 1))" "$3 ($((used * 10)) ms of CPU in $ms ms)"
+}
+h0=$(cpu_ticks 1 "$pid") t0=$EPOCHREALTIME
 n0=$(lines burn)
-wait_for 60 grown burn "$((n0 + 1))"
+sleep 2
+wait_for 60 grown burn "$((n0 + 2))"
 ok $? "it goes on computing and printing, to its file at home ($n0, then $(lines burn) lines)"
-h1=$(cpu_ticks 1 "$pid")
-is "$((h1 - h0))" 0 "the home process used no CPU meanwhile (it runs on node $id)"
+idle_at_home "$h0" "$t0" "the home process uses no CPU meanwhile (it runs on node $id)"
+
+# --- on from one diskless node to the other (the home relays the image)
+other=${vmid[uefi]}
+cluster_exec 1 timeout 60 "$bin/migrate" "$pid" "$other" 2>"$tmp/mig.err"
+ok $? "migrate it on from node $id to the other diskless node $other"
+[ -s "$tmp/mig.err" ] && diag "$(cat "$tmp/mig.err")"
+is "$(cat "$d1/run/mosix/proc/$pid/where" 2>/dev/null)" "$other" "where says $other"
+nb_wait uefi 10 'mosix-init: .*guests: 1 \(pids'
+ok $? "node $other says on its console that it hosts the guest"
+nb_wait bios 10 'mosix-init: .*guests: 0$'
+ok $? "node $id says the guest left"
+h0=$(cpu_ticks 1 "$pid") t0=$EPOCHREALTIME
+n0=$(lines burn)
+sleep 2
+wait_for 60 grown burn "$((n0 + 2))"
+ok $? "it goes on computing on node $other ($n0, then $(lines burn) lines)"
+idle_at_home "$h0" "$t0" "... and the home process uses no CPU"
 # the node's CPU keeps its registers in another layout (MPX, PKRU)
 cluster_exec 1 timeout 30 "$bin/migrate" "$pid" home 2>"$tmp/mig.err"
 ok $? "migrate it home (after $(lines burn) of 120 lines)"
@@ -184,8 +218,8 @@ ok $? "migrate it home (after $(lines burn) of 120 lines)"
 wait_for 30 test ! -e "/proc/$shell" || cluster_exec 1 kill -9 "$pid"
 wait "$shell"
 is "$(cat "$d1/tmp/burn.out")" "$expect" "its output equals a run at home, byte for byte"
-nb_wait "$vm" 15 'mosix-init: .*guests: 0$'
-ok $? "node $id says the guest left"
+nb_wait uefi 15 'mosix-init: .*guests: 0$'
+ok $? "node $other says the guest left"
 
 # --- killed at home, it ends on the node
 vm=uefi
@@ -196,14 +230,14 @@ pid=$(node_pid 1 k9)
 sleep 0.2
 cluster_exec 1 timeout 60 "$bin/migrate" "$pid" "$id" 2>"$tmp/mig.err"
 ok $? "migrate a CPU-bound program to the diskless UEFI node $id"
-nb_wait "$vm" 10 'mosix-init: .*guests: 1 \(pids'
+nb_wait "$vm" 10 'mosix-init: .*guests: 1 \(pids' 2
 ok $? "node $id says it hosts the guest"
 n0=$(lines k9)
 wait_for 60 grown k9 "$((n0 + 1))"
 ok $? "it computes there, printing to its file at home ($n0, then $(lines k9) lines)"
 cluster_exec 1 kill -9 "$pid"
 wait "$shell"
-nb_wait "$vm" 10 'mosix-init: .*guests: 0$'
+nb_wait "$vm" 10 'mosix-init: .*guests: 0$' 2
 ok $? "kill -9 at home ends it on node $id (its console says the guest left)"
 
 for vm in bios uefi; do

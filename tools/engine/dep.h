@@ -31,6 +31,7 @@ struct dep {
 	uint8_t *in, *out;		/* one record each */
 	struct mig_task *task;		/* the last image sent or received */
 	uint32_t nmigs;
+	uint64_t cpu_need;		/* dep_cpu_need() when it left home */
 	uint64_t home_sigmask;		/* the mask the process had at home */
 	uint64_t last_rx, last_tx;
 	int ctl_fd;			/* requests from migd (-1: none) */
@@ -70,7 +71,8 @@ int dep_park(struct dep *d);
 /*
  * The CPU features (lib/cpufeat.h) the process may use: this CPU's, but
  * those its glibc was told to leave (GLIBC_TUNABLES in its environment)
- * and those mosix.conf's mig_cpu_ignore names.
+ * and those mosix.conf's mig_cpu_ignore names. Read while the process is
+ * at home: away, its environment is not in the home process's memory.
  */
 uint64_t dep_cpu_need(const struct dep *d);
 int dep_unpark(struct dep *d);

@@ -183,7 +183,8 @@ static void fill_hello(struct dep *d, const struct mig_task *t, const struct mig
 	h->xcr0 = ((uint64_t)hi << 32) | lo;
 	h->xsize = t->xsize;
 	h->ciphers = mig_cipher_offer();
-	h->cpu_need = dep_cpu_need(d);
+	d->cpu_need = dep_cpu_need(d);
+	h->cpu_need = d->cpu_need;
 	for (uint32_t i = 0; i < n; i++)
 		h->mem_bytes += v[i].pages * MIG_PAGE;
 	clock_gettime(CLOCK_MONOTONIC, &m);

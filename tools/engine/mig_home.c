@@ -337,7 +337,7 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	h.home_pid = d->pid;
 	h.xsize = d->task->xsize;
 	h.ciphers = mig_cipher_offer();
-	h.cpu_need = dep_cpu_need(d);
+	h.cpu_need = d->cpu_need;
 	clock_gettime(CLOCK_MONOTONIC, &m);
 	clock_gettime(CLOCK_BOOTTIME, &b);
 	h.mono_ns = (int64_t)m.tv_sec * 1000000000 + m.tv_nsec;

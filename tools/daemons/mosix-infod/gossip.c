@@ -30,9 +30,9 @@ void infod_measure(struct infod *in, int64_t now)
 	v->flags = (uint16_t)((v->flags & GV_SWAPPING) | in->policy |
 			      (in->pool.guests ? 0 : GV_NOGUESTS) |
 			      ((unsigned)in->pool.effective << GV_MODE_SHIFT));
-	/* no migration yet: no guests, no migratable local processes */
-	v->guests = 0;
-	v->local = 0;
+	r = census_count(in->run_dir, &v->guests, &v->local);
+	if (r < 0)
+		log_warn("cannot count the guests in '%s': %s", in->run_dir, strerror(-r));
 	in->self_vec_ms = now;
 }
 

@@ -122,6 +122,11 @@ void infod_round(struct infod *in, int64_t now);
 /* Drain the socket (a bounded number per call). */
 void infod_receive(struct infod *in, int64_t now);
 
+/* census.c */
+/* Guests hosted here, and own mosix processes running here (RUN/guests,
+ * RUN/proc of mosix-migd). 0 or -errno. */
+int census_count(const char *run_dir, uint16_t *guests, uint32_t *local);
+
 /* mode.c */
 /* At start: mosix.conf's mode, evaluated at the schedule's clock. */
 void infod_mode_start(struct infod *in);
