@@ -106,14 +106,29 @@ nb_since() {
 # two taps nbtap1, nbtap2 on the cluster's bridge. Sets d1 (node 1's
 # directory), hub (the pid whose network namespace has the bridge) and
 # nb_setup_rc. Call in the main shell (cluster_up's rule); needs $bin.
+# With NB_PROXY=1 the cluster has a node 2 more, the site's DHCP server
+# (a plain dnsmasq giving 10.77.0.150-159, no boot options; its pid in
+# nb_site_dhcp), and the head is a proxy DHCP server for those addresses.
 nb_head_up() {
 	local t
-	cluster_up 1 || return 1
+	local -a addrs=(--dhcp-range 10.77.0.100,10.77.0.109,255.255.255.0,10m)
+	if [ "${NB_PROXY:-0}" = 1 ]; then
+		addrs=(--proxy 10.77.0.0 --nodes 10.77.0.150-10.77.0.159)
+		cluster_up 2 || return 1
+		mkdir -p "$(cluster_dir 2)/tmp/site"
+		cluster_spawn 2 dnsmasq --keep-in-foreground --port=0 --user=root --group=root \
+			--no-resolv --no-hosts --interface=eth0 --bind-dynamic \
+			--dhcp-range=10.77.0.150,10.77.0.159,255.255.255.0,10m \
+			--dhcp-leasefile=/tmp/site/leases --pid-file=/tmp/site/dnsmasq.pid \
+			--log-dhcp --log-facility=/tmp/site/dnsmasq.log
+		nb_site_dhcp=$!
+	else
+		cluster_up 1 || return 1
+	fi
 	d1=$(cluster_dir 1)
 	mkdir -p "$d1/tmp/nb"
 	cluster_exec 1 "$bin/mosctl" genkey >/dev/null 2>&1
-	cluster_exec 1 env MOSIX_BIN="$bin" "$root/pxe/mosix-pxe-setup" -i eth0 \
-		--dhcp-range 10.77.0.100,10.77.0.109,255.255.255.0,10m \
+	cluster_exec 1 env MOSIX_BIN="$bin" "$root/pxe/mosix-pxe-setup" -i eth0 "${addrs[@]}" \
 		--image "$image" --kernel "$kernel" --tftp-root /tmp/nb/tftp \
 		--dnsmasq-conf /tmp/nb/dnsmasq.conf --leases /tmp/nb/leases \
 		--append "mosix.tries=3 mosix.delay=2" --no-restart "$@" >"$tmp/setup.log" 2>&1

@@ -2,8 +2,9 @@
 # apt install mosix from out/repo, as an admin would, on a throw-away
 # bookworm chroot (never on this machine): first from file: with the shipped
 # key and mosix.sources, then over HTTP. The installed binaries pass a smoke
-# test; reinstalling keeps the admin's map and key; purge removes the key
-# and the state and leaves the map.
+# test; mosix-netboot installs with its boot loaders from Debian and
+# purges cleanly; reinstalling keeps the admin's map and key; purge removes
+# the key and the state and leaves the map.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +16,7 @@ cleanup() {
 trap cleanup EXIT
 pkg_need_debs
 
-plan 24
+plan 29
 
 repo=$PKG_OUT/repo
 pkg_base || { echo "Bail out! no base chroot"; exit 1; }
@@ -70,6 +71,27 @@ ok "$(in_root test -L /etc/systemd/system/multi-user.target.wants/mosix.target \
 	"the units are enabled (mosix.target, mosix-infod.service and .path)"
 is "$(in_root bash -c '. /usr/share/bash-completion/completions/mtop; complete -p setpe mosctl mtop mosix-mkmap' | awk '{ print $NF }' | xargs)" \
 	"setpe mosctl mtop mosix-mkmap" "bash completion for the commands"
+
+# --- mosix-netboot: the boot server, its boot loaders from Debian ------------
+out=$(in_root apt-get install -y --no-install-recommends mosix-netboot 2>&1)
+rc=$?
+ok "$rc" "apt-get install mosix-netboot (dnsmasq, ipxe, pxelinux from Debian)"
+[ "$rc" -eq 0 ] || printf '%s\n' "$out" | tail -n 20 | pkg_diag
+like "$(in_root mosix-pxe-setup --help)" '^usage: mosix-pxe-setup' "mosix-pxe-setup --help"
+lib=/usr/lib/mosix-netboot
+ok "$(in_root test -s $lib/tftp/mosix/initrd.gz -a -x $lib/mkinitramfs -a -x $lib/mktftproot \
+	-a -f /lib/systemd/system/mosix-keysrv.service -a -f /usr/lib/PXELINUX/pxelinux.0 \
+	-a -f /usr/lib/ipxe/snponly.efi; echo $?)" \
+	"the boot image, its tools, mosix-keysrv's unit and Debian's pxelinux and iPXE"
+# the image's own binaries are the package's build: the same mosix-migd
+zcat "$root$lib/tftp/mosix/initrd.gz" | cpio -i --quiet --to-stdout usr/sbin/mosix-migd \
+	>"$PKG_DIR/image-migd" 2>/dev/null
+cmp -s "$PKG_DIR/image-migd" "$root/usr/sbin/mosix-migd"
+ok $? "the image holds the installed mosix-migd"
+out=$(in_root apt-get purge -y mosix-netboot 2>&1)
+ok $? "apt-get purge mosix-netboot"
+ok "$(in_root test ! -e $lib -a ! -e /usr/sbin/mosix-pxe-setup; echo $?)" \
+	"purge removed the image and mosix-pxe-setup"
 
 # --- over HTTP, reinstalling: the admin's map and key stay ------------------
 printf '1 192.168.77.1 4\n' >"$root/etc/mosix/mosix.map"
