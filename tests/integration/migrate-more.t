@@ -28,7 +28,7 @@ skip() {
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-plan 72
+plan 73
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -156,6 +156,12 @@ pid=$(pid_named 1 "$(node_pid 1 sum)" sha256sum)
 moved "$pid" 3 "sha256sum"
 wait "$shell"
 same sum0.out sum.out "sha256sum: the same digests as at home"
+# its reads of the pipe went through the home agent; its writes to the
+# output file, a regular file, were served by the deputy on a copy of the fd
+direct=$(sed -n "s/.*process $pid ended.* (\([0-9]*\) file reads and writes.*/\1/p" \
+	"$d1/tmp/migd.log" | tail -n 1)
+ok "$([ "${direct:-0}" -gt 0 ]; echo $?)" \
+	"node 1's deputy served ${direct:-no} of its file reads and writes itself"
 rm -f "$d1/tmp/mix" "$d1/tmp/b64" "$d1"/tmp/xz*.out "$d1"/tmp/gz*.out
 
 # --- the vDSO proxy: a sane monotonic clock ------------------------------------

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "engine/dep_agent.h"
+#include "engine/dep_direct.h"
 #include "engine/mig_img.h"
 #include "engine/mig_inject.h"
 #include "engine/mig_net.h"
@@ -38,6 +39,7 @@ struct dep {
 	int client_fd;			/* a migrate command waiting for an answer */
 	bool parked;			/* waiting for calls: the agent, or pause() */
 	struct dep_agent ag;		/* the home agent, once planted */
+	struct dep_direct direct;	/* file I/O served without the agent */
 	bool agent;			/* planted: calls go through it */
 	bool lost;			/* the node stopped answering: killed */
 	bool stopping;			/* our SIGSTOP, after the guest stopped */

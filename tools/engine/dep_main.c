@@ -40,6 +40,7 @@ int dep_init(struct dep *d, pid_t pid, const struct mig_net *net, const char *ru
 	d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (d->pidfd < 0)
 		return -errno;
+	dep_direct_init(&d->direct, d->pidfd, pid);
 	d->in = mmap(NULL, MIG_CHAN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		     -1, 0);
 	d->out = mmap(NULL, MIG_CHAN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -65,6 +66,7 @@ static void close_chan(struct dep *d)
 void dep_release(struct dep *d)
 {
 	close_chan(d);
+	dep_direct_forget(&d->direct);
 	dep_agent_release(&d->ag);
 	if (d->in && d->in != MAP_FAILED)
 		munmap(d->in, MIG_CHAN_MAX);
@@ -464,6 +466,18 @@ static int serve_call(struct dep *d, size_t len)
 	bool aborted;
 	int e;
 
+	/* a regular file's read or write, on our copy of the descriptor */
+	if (d->agent) {
+		e = dep_direct_call(&d->direct, d->in, len, d->out, MIG_CHAN_MAX, &out_len);
+		if (e == 1) {
+			forward_pending(d);
+			e = send_rec(d, MIG_M_SYSRET, d->out, out_len);
+			d->last_rx = mig_now_ns();
+			return e;
+		}
+		/* anything else may change the descriptors or the limits */
+		dep_direct_forget(&d->direct);
+	}
 	/* with the agent, the process stays in its loop */
 	e = d->agent ? 0 : dep_unpark(d);
 	if (!e)

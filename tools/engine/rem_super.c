@@ -550,7 +550,7 @@ static enum outcome send_home(struct rem *r)
 	struct mig_vma *v = NULL;
 	struct mig_task *t;
 	struct inj j;
-	uint64_t vd[2][2];
+	uint64_t vd[3][2];
 	uint32_t n, type;
 	size_t len;
 	int e, nex = 0;
@@ -573,12 +573,18 @@ static enum outcome send_home(struct rem *r)
 	e = inj_setup(&j, r->guest, GUEST_SCRATCH);
 	if (e)
 		goto out_detach;
-	/* this node's vDSO, and home's where the proxy or the moved one is */
+	/*
+	 * Home's vDSO (where the proxy or the moved one is), the restorer's
+	 * area (a guest sent home at once may not have left it yet: GO came,
+	 * but it has not run its rt_sigreturn) and this node's vDSO.
+	 */
 	vd[0][0] = r->sh->task.vdso_start;
 	vd[0][1] = r->sh->task.vdso_end;
-	e = mig_proc_vdso(r->guest, &vd[1][0], &vd[1][1]);
-	what = "stepping it out of the vDSO";
-	e = inj_step_out(&j, vd, e ? 1 : 2);
+	vd[1][0] = r->sh->keep_start;
+	vd[1][1] = r->sh->keep_end;
+	e = mig_proc_vdso(r->guest, &vd[2][0], &vd[2][1]);
+	what = "stepping it out of the vDSO and the restorer";
+	e = inj_step_out(&j, vd, e ? 2 : 3);
 	if (e)
 		goto out_teardown;
 	what = "reading its registers and state";

@@ -55,8 +55,12 @@ void deputy_main(struct migd *m, pid_t pid, uint32_t node, int client, int ctl)
 			  strerror(-d.kernel_err));
 	if (d.lost)
 		log_err("lost node %u running process %d: the process was killed", d.where, pid);
-	else if (e == 0 && d.where == 0)
-		log_info("process %d ended or is home", pid);
+	else if (e == 0 && d.where)
+		log_info("process %d ended on node %u (%llu file reads and writes served by the "
+			 "deputy)", pid, d.where, (unsigned long long)d.direct.served);
+	else if (e == 0)
+		log_info("process %d ended or is home (%llu file reads and writes served by the "
+			 "deputy)", pid, (unsigned long long)d.direct.served);
 	dep_release(&d);
 	_exit(e ? 1 : 0);
 }

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <linux/magic.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "engine/dep_direct.h"
+#include "engine/mig_img.h"
+
+#ifndef XFS_SUPER_MAGIC
+#define XFS_SUPER_MAGIC 0x58465342
+#endif
+#ifndef F2FS_SUPER_MAGIC
+#define F2FS_SUPER_MAGIC 0xF2F52010
+#endif
+#ifndef NFS_SUPER_MAGIC
+#define NFS_SUPER_MAGIC 0x6969
+#endif
+
+void dep_direct_init(struct dep_direct *x, int pidfd, pid_t pid)
+{
+	*x = (struct dep_direct){ .pidfd = pidfd, .pid = pid };
+}
+
+void dep_direct_forget(struct dep_direct *x)
+{
+	for (int i = 0; i < DEP_DIRECT_FDS; i++) {
+		if (x->state[i] == 1)
+			close(x->copy[i]);
+		x->state[i] = 0;
+	}
+	x->fsize = 0;
+}
+
+/* File systems whose reads and writes do not depend on who calls. */
+static bool plain_fs(long type)
+{
+	switch (type) {
+	case EXT4_SUPER_MAGIC:	/* ext2, ext3 too */
+	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
+	case TMPFS_MAGIC:
+	case OVERLAYFS_SUPER_MAGIC:
+	case F2FS_SUPER_MAGIC:
+	case NFS_SUPER_MAGIC:
+	case SQUASHFS_MAGIC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool unlimited_fsize(struct dep_direct *x)
+{
+	struct rlimit r;
+
+	if (!x->fsize)
+		x->fsize = !prlimit(x->pid, RLIMIT_FSIZE, NULL, &r) &&
+				   r.rlim_cur == RLIM_INFINITY ? 1 : -1;
+	return x->fsize == 1;
+}
+
+/* Our copy of home fd @fd, or -1 when its calls go through the agent. */
+static int copy_of(struct dep_direct *x, uint64_t fd)
+{
+	struct statfs fs;
+	struct stat st;
+	int c;
+
+	if (fd >= DEP_DIRECT_FDS || x->state[fd] < 0)
+		return -1;
+	if (x->state[fd] == 1)
+		return x->copy[fd];
+	x->state[fd] = -1;
+	c = (int)syscall(SYS_pidfd_getfd, x->pidfd, (int)fd, 0);
+	if (c < 0)
+		return -1;
+	if (fstat(c, &st) || !S_ISREG(st.st_mode) || fstatfs(c, &fs) || !plain_fs(fs.f_type)) {
+		close(c);
+		return -1;
+	}
+	x->state[fd] = 1;
+	x->copy[fd] = c;
+	return c;
+}
+
+int dep_direct_call(struct dep_direct *x, const void *rec, size_t len, uint8_t *reply,
+		    size_t cap, size_t *ret_len)
+{
+	const struct mig_fwd_call *c = rec;
+	struct mig_fwd_ret *rr = (struct mig_fwd_ret *)reply;
+	const struct mig_fwd_buf *b;
+	const uint8_t *in;
+	uint8_t *out = reply + sizeof(*rr) + sizeof(uint32_t);
+	size_t in_len;
+	bool writes;
+	long ret;
+	int f;
+
+	if (x->pidfd < 0 || mig_fwd_call_check(rec, len, &b, &in, &in_len))
+		return 0;
+	if (c->nr == SYS_lseek) {
+		if (c->nbuf)
+			return 0;
+	} else if (c->nr == SYS_read || c->nr == SYS_pread64 || c->nr == SYS_write ||
+		   c->nr == SYS_pwrite64) {
+		writes = c->nr == SYS_write || c->nr == SYS_pwrite64;
+		if (c->nbuf != 1 || b[0].arg != 1 || b[0].iov ||
+		    b[0].dir != (writes ? MIG_FWD_IN : MIG_FWD_OUT) || b[0].len != c->args[2])
+			return 0;
+	} else {
+		return 0;
+	}
+	if (cap < sizeof(*rr) + sizeof(uint32_t) + (c->nbuf ? b[0].len : 0))
+		return 0;
+	if (c->nr != SYS_read && c->nr != SYS_pread64 && !unlimited_fsize(x))
+		return 0;
+	f = copy_of(x, c->args[0]);
+	if (f < 0)
+		return 0;
+	switch (c->nr) {
+	case SYS_lseek:
+		ret = lseek(f, (off_t)c->args[1], (int)c->args[2]);
+		break;
+	case SYS_read:
+		ret = read(f, out, b[0].len);
+		break;
+	case SYS_pread64:
+		ret = pread(f, out, b[0].len, (off_t)c->args[3]);
+		break;
+	case SYS_write:
+		ret = write(f, in, b[0].len);
+		break;
+	default:
+		ret = pwrite(f, in, b[0].len, (off_t)c->args[3]);
+		break;
+	}
+	if (ret < 0)
+		ret = -errno;
+	rr->ret = ret;
+	rr->nbuf = c->nbuf;
+	rr->flags = 0;
+	if (c->nbuf) {
+		uint32_t n = (c->nr == SYS_read || c->nr == SYS_pread64) && ret > 0 ?
+				     (uint32_t)ret : 0;
+
+		*(uint32_t *)(rr + 1) = n;
+		*ret_len = sizeof(*rr) + sizeof(uint32_t) + n;
+	} else {
+		*ret_len = sizeof(*rr);
+	}
+	x->served++;
+	return 1;
+}
