@@ -22,6 +22,7 @@ nb_need_image
 bin=$(realpath -m -- "${MOSIX_BIN:-$out/asan/bin}")
 plan 10
 
+# shellcheck disable=SC2119 # no extra arguments for mosix-pxe-setup
 NB_PROXY=1 nb_head_up || { echo "Bail out! the head did not come up"; exit 1; }
 d2=$(cluster_dir 2)
 trap 'cp "$d1"/tmp/nb/*.log "$d1"/tmp/*.log "$tmp/" 2>/dev/null; cp "$d2/tmp/site/dnsmasq.log" "$tmp/site-dnsmasq.log" 2>/dev/null; nb_cleanup; cluster_down' EXIT
