@@ -51,7 +51,7 @@ status_of() {
 	}' "$2"
 }
 
-plan $((${#required[@]} + 15))
+plan $((${#required[@]} + 16))
 
 start=$(date +%s%N)
 "$bin/mosctl" check >"$work/out" 2>"$work/err"
@@ -67,8 +67,10 @@ like "$(status_of "PTRACE_GETREGSET NT_X86_XSTATE" "$work/out")" \
 is "$(status_of "soft-dirty page tracking" "$work/out")" \
 	"optional, missing: pre-copy migration (a process is frozen while all its memory is sent)" \
 	"soft-dirty: optional, missing on this kernel, with what is lost"
-is "$(wc -l <"$work/out")" $((${#required[@]} + ${#optional[@]} + 1)) \
-	"one line per feature and a summary"
+is "$(wc -l <"$work/out")" $((${#required[@]} + ${#optional[@]} + 2)) \
+	"one line per feature, the CPU's features and a summary"
+like "$(status_of "CPU features (other nodes need them)" "$work/out")" '^ok \(sse3 .*\)$' \
+	"the CPU features a node needs to take this node's processes"
 bad=$(head -n -1 "$work/out" | grep -v -E '^.{38}  (ok( \(.*\))?|missing: needed for .+ \(.+\)|optional, missing: .+)$')
 is "$bad" "" "every line: the name in 38 columns, then ok, missing or optional, missing"
 for f in "${optional[@]}"; do

@@ -20,6 +20,7 @@
 #include "engine/mig_client.h"
 #include "engine/mig_probe.h"
 #include "lib/addr.h"
+#include "lib/cpufeat.h"
 #include "lib/ctl.h"
 #include "lib/diag.h"
 #include "lib/key.h"
@@ -773,6 +774,13 @@ static int cmd_check(int argc, char **argv)
 				printf(" (%s)", kernel);
 			printf("\n");
 		}
+	}
+	{
+		/* what a node must have to take this node's processes */
+		char names[2048];
+
+		cpufeat_names(cpufeat_local(), names, sizeof(names));
+		printf("%-*s  ok (%s)\n", width, "CPU features (other nodes need them)", names);
 	}
 	if (req_missing)
 		printf("mosctl check: %d of %d required kernel features missing: this node "
