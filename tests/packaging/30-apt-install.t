@@ -16,7 +16,7 @@ cleanup() {
 trap cleanup EXIT
 pkg_need_debs
 
-plan 29
+plan 30
 
 repo=$PKG_OUT/repo
 pkg_base || { echo "Bail out! no base chroot"; exit 1; }
@@ -83,11 +83,15 @@ ok "$(in_root test -s $lib/tftp/mosix/initrd.gz -a -x $lib/mkinitramfs -a -x $li
 	-a -f /lib/systemd/system/mosix-keysrv.service -a -f /usr/lib/PXELINUX/pxelinux.0 \
 	-a -f /usr/lib/ipxe/snponly.efi; echo $?)" \
 	"the boot image, its tools, mosix-keysrv's unit and Debian's pxelinux and iPXE"
-# the image's own binaries are the package's build: the same mosix-migd
+# the image's own binaries are the package's build (both stripped, each its
+# own way): the same mosix-migd, by its build id
 zcat "$root$lib/tftp/mosix/initrd.gz" | cpio -i --quiet --to-stdout usr/sbin/mosix-migd \
 	>"$PKG_DIR/image-migd" 2>/dev/null
-cmp -s "$PKG_DIR/image-migd" "$root/usr/sbin/mosix-migd"
-ok $? "the image holds the installed mosix-migd"
+build_id() { readelf -n "$1" 2>/dev/null | sed -n 's/.*Build ID: //p'; }
+id_image=$(build_id "$PKG_DIR/image-migd")
+id_pkg=$(build_id "$root/usr/sbin/mosix-migd")
+ok "$([ -n "$id_image" ] && [ "$id_image" = "$id_pkg" ]; echo $?)" \
+	"the image holds the installed mosix-migd (build id ${id_image:-none})"
 out=$(in_root apt-get purge -y mosix-netboot 2>&1)
 ok $? "apt-get purge mosix-netboot"
 ok "$(in_root test ! -e $lib -a ! -e /usr/sbin/mosix-pxe-setup; echo $?)" \
