@@ -151,10 +151,11 @@ for f in $lacks; do
 done
 tunables=GLIBC_TUNABLES=glibc.cpu.hwcaps=${hwcaps:--XSAVEC}
 diag "the head ignores: ${ignore:-nothing}; $tunables"
-migd_kill 1 TERM
 echo "mig_cpu_ignore = $ignore" >>"$d1/etc/mosix/mosix.conf"
-migd_start 1
-ok $? "the head's migd starts again with mig_cpu_ignore = $ignore"
+# SIGHUP to the daemon itself, the oldest mosix-migd of the head
+cluster_exec 1 pkill -HUP -o -x mosix-migd
+wait_for 10 grep -q "SIGHUP: reread mig_cpu_ignore (${ignore:-none})" "$d1/tmp/migd.log"
+ok $? "the head's migd rereads mig_cpu_ignore = $ignore on SIGHUP"
 
 t0=$SECONDS
 run_at 1 burn0 env "$tunables" /tmp/burnc 1200000000 10000000

@@ -130,6 +130,11 @@ static void load_costs(struct balancer *b)
 	free(path);
 }
 
+void migd_balance_reload(struct migd *m)
+{
+	load_costs(&m->bal);
+}
+
 int migd_balance_open(struct migd *m)
 {
 	struct balancer *b = &m->bal;

@@ -251,6 +251,34 @@ static bool upgraded_and_idle(struct migd *m, bool *said)
 	return false;
 }
 
+/*
+ * SIGHUP: mosix.conf's mig_cpu_ignore and the balancer's costs again, for
+ * the processes sent away from now on; a bad file keeps the old values.
+ */
+static void reload(struct migd *m)
+{
+	struct mig_net net = m->net;
+	struct diag d = DIAG_INIT;
+	char names[1024];
+	int r;
+
+	r = load_conf(&net, &d);
+	log_diag(&d);
+	diag_release(&d);
+	if (r) {
+		log_warn("SIGHUP: mosix.conf not reread (fix the errors above); mig_cpu_ignore "
+			 "stays as it was");
+	} else if (net.port != m->net.port) {
+		log_warn("SIGHUP: mig_port changed: restart mosix-migd to listen on %u", net.port);
+	}
+	if (!r)
+		m->net.cpu_ignore = net.cpu_ignore;
+	cpufeat_names(m->net.cpu_ignore, names, sizeof(names));
+	log_info("SIGHUP: reread mig_cpu_ignore (%s) and the balancer's costs; the map, key and "
+		 "port are read at start (restart to change)", *names ? names : "none");
+	migd_balance_reload(m);
+}
+
 static void on_signal(struct migd *m)
 {
 	struct signalfd_siginfo si;
@@ -259,7 +287,7 @@ static void on_signal(struct migd *m)
 		if (si.ssi_signo == SIGCHLD) {
 			kid_reap(m);
 		} else if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: the map and key are read at start (restart to change)");
+			reload(m);
 		} else {
 			log_info("signal %u: stopping", si.ssi_signo);
 			m->quit = true;

@@ -85,6 +85,8 @@ struct migd {
 /* balance.c: the automatic load balancing and memory ushering */
 int migd_balance_open(struct migd *m);
 void migd_balance_tick(struct migd *m);
+/* SIGHUP: the costs file again. */
+void migd_balance_reload(struct migd *m);
 void migd_balance_one(struct migd *m, int fd, uid_t uid, pid_t pid);
 
 /* listen.c: TCP from other nodes, each connection a guest child */
