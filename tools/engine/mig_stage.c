@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/prctl.h>
 #include <linux/seccomp.h>
+#include <linux/userfaultfd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/rseq.h>
 #include <sys/syscall.h>
@@ -235,6 +238,35 @@ static uint64_t build_frame(uint64_t at, const struct mig_task *t, const struct 
 	return (uint64_t)(uintptr_t)f;
 }
 
+/*
+ * A userfaultfd over the staged VMAs, for the supervisor to fill them with
+ * UFFDIO_COPY; -1 where the kernel has none for us (it then writes them
+ * with process_vm_writev). User-mode faults only: no privilege needed.
+ */
+static int stage_uffd(const struct mig_stage_shared *sh)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, UFFDIO_API, &api))
+		goto out_close;
+	for (uint32_t i = 0; i < sh->nvma; i++) {
+		struct uffdio_register reg = {
+			.range = { sh->stage[i], sh->vmas[i].end - sh->vmas[i].start },
+			.mode = UFFDIO_REGISTER_MODE_MISSING,
+		};
+
+		if (ioctl(fd, UFFDIO_REGISTER, &reg))
+			goto out_close;
+	}
+	return fd;
+out_close:
+	close(fd);
+	return -1;
+}
+
 static int fail(struct mig_stage_shared *sh, uint32_t step, int err)
 {
 	sh->err = err;
@@ -354,10 +386,13 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 	}
 	sh->keep_start = rsv;
 	sh->keep_end = rsv + a->keep_len;
+	sh->uffd = stage_uffd(sh);
 	sh->staged = 1;
 	syscall(SYS_futex, &sh->staged, FUTEX_WAKE, 1, 0, 0, 0);
 	while (sh->filled == 0)
 		syscall(SYS_futex, &sh->filled, FUTEX_WAIT, 0, NULL, 0, 0);
+	if (sh->uffd >= 0)
+		close(sh->uffd);
 	if (sh->filled != 1)
 		return -ECANCELED;
 

@@ -27,6 +27,8 @@ struct mig_stage_shared {
 	uint32_t step;			/* out: where it failed */
 	uint32_t vdso_proxy;		/* out */
 	uint32_t filter_flags;		/* in: enum mig_filter_flags */
+	int32_t uffd;			/* out: the guest's userfaultfd over the
+					 * staged VMAs, -1 none; closed once filled */
 	uint64_t keep_start, keep_end;	/* out: the blob's area in the guest */
 	struct mig_vma vmas[MIG_MAX_VMAS];	/* in */
 	uint64_t stage[MIG_MAX_VMAS];	/* out: where each VMA is staged */

@@ -39,6 +39,7 @@ struct rem {
 	pid_t init;			/* the guest's pid namespace's init */
 	pid_t guest;			/* the guest, as this node sees it */
 	int listener;			/* seccomp notifications */
+	int uffd;			/* our copy of the guest's, while filling */
 	int status_fd;			/* the guest's wait status, from init */
 	int sig_fd, ack_fd;		/* signals for init to send, its acks */
 	int32_t home_ppid;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/futex.h>
+#include <linux/userfaultfd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <poll.h>
@@ -46,6 +48,7 @@ int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
 	r->run_dir = run_dir;
 	r->self_node = self_node;
 	r->listener = -1;
+	r->uffd = -1;
 	r->status_fd = -1;
 	r->sig_fd = -1;
 	r->ack_fd = -1;
@@ -90,6 +93,9 @@ void rem_release(struct rem *r)
 	r->maps = NULL;
 	if (r->listener >= 0)
 		close(r->listener);
+	if (r->uffd >= 0)
+		close(r->uffd);
+	r->uffd = -1;
 	if (r->status_fd >= 0)
 		close(r->status_fd);
 	if (r->sig_fd >= 0)
@@ -291,6 +297,40 @@ static void wake(volatile uint32_t *word, uint32_t v)
 	syscall(SYS_futex, word, FUTEX_WAKE, 1, 0, 0, 0);
 }
 
+/*
+ * @len bytes at @src into the guest's staged memory at @dst: by
+ * UFFDIO_COPY where the guest's userfaultfd covers it (the kernel puts a
+ * new page in place with our bytes: no fault, no zeroing first), else, or
+ * for pages already there, by process_vm_writev. 0 or -errno.
+ */
+static int fill(struct rem *r, uint64_t dst, const uint8_t *src, uint64_t len)
+{
+	struct iovec l, rv;
+
+	while (len && r->uffd >= 0) {
+		struct uffdio_copy c = { .dst = dst, .src = (uint64_t)(uintptr_t)src,
+					 .len = len };
+
+		if (!ioctl(r->uffd, UFFDIO_COPY, &c))
+			return 0;
+		if (c.copy > 0) {	/* a part went in */
+			dst += (uint64_t)c.copy;
+			src += c.copy;
+			len -= (uint64_t)c.copy;
+		}
+		if (errno == EAGAIN)
+			continue;
+		if (errno != EEXIST)
+			return -errno;
+		break;	/* a page is there already: write the rest */
+	}
+	if (!len)
+		return 0;
+	l = (struct iovec){ (void *)src, len };
+	rv = (struct iovec){ (void *)(uintptr_t)dst, len };
+	return process_vm_writev(r->guest, &l, 1, &rv, 1, 0) == (ssize_t)len ? 0 : -ENOMEM;
+}
+
 /* PAGES records until END, written into the staged guest. */
 static int receive_pages(struct rem *r, struct mig_reason *why)
 {
@@ -302,7 +342,6 @@ static int receive_pages(struct rem *r, struct mig_reason *why)
 	for (;;) {
 		const struct mig_pages_hdr *ph = (const void *)r->in;
 		int e;
-		struct iovec l, rv;
 
 		e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len);
 		if (e)
@@ -315,10 +354,8 @@ static int receive_pages(struct rem *r, struct mig_reason *why)
 			i++;
 		if (i == sh->nvma || mig_pages_check(r->in, len, &sh->vmas[i]))
 			return say(why, -EBADMSG, MIG_STAGE_WAIT, "malformed pages");
-		l = (struct iovec){ r->in + sizeof(*ph), ph->len };
-		rv = (struct iovec){ (void *)(uintptr_t)(sh->stage[i] + ph->addr -
-							 sh->vmas[i].start), ph->len };
-		if (process_vm_writev(r->guest, &l, 1, &rv, 1, 0) != (ssize_t)ph->len)
+		if (fill(r, sh->stage[i] + ph->addr - sh->vmas[i].start, r->in + sizeof(*ph),
+			 ph->len))
 			return say(why, -ENOMEM, MIG_STAGE_WAIT, "cannot fill the guest's memory");
 		pages += ph->len / MIG_PAGE;
 		if (rem_fault(r, "pages") && pages > 16) {
@@ -435,9 +472,21 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	r->guest = child_of(r->init);
 	if (r->guest <= 0)
 		return say(why, -ESRCH, MIG_STAGE_WAIT, "the guest is gone");
+	if (r->sh->uffd >= 0) {
+		/* without it, process_vm_writev does it all */
+		pidfd = (int)syscall(SYS_pidfd_open, r->guest, 0);
+		if (pidfd >= 0) {
+			r->uffd = (int)syscall(SYS_pidfd_getfd, pidfd, r->sh->uffd, 0);
+			close(pidfd);
+		}
+	}
 	e = receive_pages(r, why);
 	if (e)
 		return e;
+	/* both copies closed: the staged VMAs are plain memory again */
+	if (r->uffd >= 0)
+		close(r->uffd);
+	r->uffd = -1;
 	wake(&r->sh->filled, 1);
 	e = wait_word(r, &r->sync->state);
 	if (e || r->sync->state != 1) {
