@@ -157,11 +157,21 @@ cluster_exec 1 kill $pids
 wait_for 10 all_gone 1 $pids
 
 # --- migrate PID balance on demand --------------------------------------------
+# The answer depends on the load averages, which move over seconds: node
+# 2 must look idle to node 1 again after the jobs above, and node 1 busy
+# with the two jobs below, or staying is the right answer.
+# load_in_view K: node 1's view of node K's load
+load_in_view() {
+	cluster_exec 1 "$bin/mosctl" status --json "$1" | sed -n 's/.*"load": \([0-9.]*\).*/\1/p'
+}
+below() { awk -v l="$(load_in_view "$1")" -v m="$2" 'BEGIN { exit !(l != "" && l < m) }'; }
+above() { awk -v l="$(load_in_view "$1")" -v m="$2" 'BEGIN { exit !(l != "" && l > m) }'; }
+wait_for 60 below 2 0.1 || diag "node 2 still looks busy to node 1: $(load_in_view 2)"
 run_at 1 ask "$bin/mosrun" -h perl /tmp/job.pl "$iters"
 run_at 1 hog "$bin/mosrun" -h perl /tmp/job.pl "$iters"
 ask=$(node_pid 1 ask)
 hog=$(node_pid 1 hog)
-sleep 1
+wait_for 60 above 1 1.5 || diag "node 1 does not look busy: $(load_in_view 1)"
 msg=$(cluster_exec 1 "$bin/migrate" "$ask" balance 2>&1)
 ok $? "migrate $ask balance${msg:+: $msg}"
 is "$(where_of "$ask")" 2 "it went to the idle node 2 (mosrun -h only keeps the balancer's own rounds away)"
