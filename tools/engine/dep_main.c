@@ -468,13 +468,8 @@ static int serve_call(struct dep *d, size_t len)
 
 	/* a regular file's read or write, on our copy of the descriptor */
 	if (d->agent) {
-		e = dep_direct_call(&d->direct, d->in, len, d->out, MIG_CHAN_MAX, &out_len);
-		if (e == 1) {
-			forward_pending(d);
-			e = send_rec(d, MIG_M_SYSRET, d->out, out_len);
-			d->last_rx = mig_now_ns();
-			return e;
-		}
+		if (dep_direct_call(&d->direct, d->in, len, d->out, MIG_CHAN_MAX, &out_len) == 1)
+			goto out_answer;
 		/* anything else may change the descriptors or the limits */
 		dep_direct_forget(&d->direct);
 	}
@@ -493,6 +488,7 @@ static int serve_call(struct dep *d, size_t len)
 	 * or makes the call again after a handler with SA_RESTART.
 	 */
 	(void)aborted;
+out_answer:
 	forward_pending(d);
 	e = send_rec(d, MIG_M_SYSRET, d->out, out_len);
 	/* busy at home, not silent: a long blocking call is no lost node */
