@@ -152,7 +152,8 @@ in_read() {
 	[ "$(cluster_exec 1 cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" = 0 ]
 }
 
-# zdtm_sigrestart: SIGUSR1 into each blocking read; data for the second
+# zdtm_sigrestart: SIGUSR1 into each blocking read; SIGCHLD and SIGHUP
+# first into the second, then data
 post_sigrestart() {
 	local f=$d1/tmp/$tag.out wfd
 	wait_for 10 grep -q '^blocking eintr' "$f"
@@ -162,6 +163,11 @@ post_sigrestart() {
 	wait_for 10 grep -q '^blocking restart' "$f"
 	wait_for 5 in_read || diag "$tag: not seen blocked in the second read"
 	sleep 0.1
+	# neither ends the read: SIGCHLD is ignored, SIGHUP blocked
+	cluster_exec 1 kill -CHLD "$pid"
+	cluster_exec 1 kill -HUP "$pid"
+	sleep 0.2
+	wait_for 5 in_read || diag "$tag: not seen blocked in the read after SIGCHLD and SIGHUP"
 	cluster_exec 1 kill -USR1 "$pid"
 	sleep 0.3
 	wfd=$(sed -n 's/^blocking restart wfd=//p' "$f")

@@ -5,9 +5,12 @@
  * fails with EINTR; with it the read goes on and returns the data written
  * later. It says "blocking eintr" and "blocking restart wfd=N" before
  * each read: the test then sends SIGUSR1, and for the second writes
- * "data" into the pipe through /proc/PID/fd/N.
+ * "data" into the pipe through /proc/PID/fd/N. Into the second read the
+ * test first sends SIGCHLD (default: ignored) and SIGHUP (blocked here),
+ * neither of which may end it.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +39,7 @@ static void set(int flags)
 int main(void)
 {
 	char buf[16];
+	sigset_t hup;
 	int p[2];
 	ssize_t n;
 
@@ -45,6 +49,9 @@ int main(void)
 		return 1;
 	}
 	set(0);
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, NULL);
 
 	zdtm_ready();
 	zdtm_wait();

@@ -293,24 +293,34 @@ static enum outcome forward_and_answer(struct rem *r, const struct seccomp_notif
 			deliver_all(r, &q);
 			return o;
 		}
-		if (r->killable) {
-			/* the wait is killable only: the signals stay pending */
-			deliver_all(r, &q);
-			answer(r->listener, n->id, aborted ? -ERESTARTSYS : val, 0);
-			return o;
-		}
 		if (!aborted) {
-			answer(r->listener, n->id, val, 0);
-			deliver_all(r, &q);
+			/* a killable wait keeps the signals pending until the
+			 * answer; an interruptible one would end at the first */
+			if (r->killable) {
+				deliver_all(r, &q);
+				answer(r->listener, n->id, val, 0);
+			} else {
+				answer(r->listener, n->id, val, 0);
+				deliver_all(r, &q);
+			}
 			return o;
 		}
-		/* older kernels: a signal now ends the guest's wait itself,
-		 * unless blocked or ignored there; then the call goes again */
+		/*
+		 * Stopped at home by a signal: the call ends only if one of
+		 * them would interrupt it here, neither blocked nor ignored;
+		 * otherwise it goes again. -ERESTARTSYS must not be the answer
+		 * then: the kernel turns it into a restart or EINTR only for a
+		 * signal it delivers, and would hand it to the process as is.
+		 */
 		for (int i = 0; i < q.n; i++)
 			stop |= interrupts(r->guest, q.s[i].sig);
 		deliver_all(r, &q);
-		if (stop)
+		if (stop) {
+			/* older kernels: the signal itself ended the wait */
+			if (r->killable)
+				answer(r->listener, n->id, -ERESTARTSYS, 0);
 			return o;
+		}
 	}
 }
 
