@@ -215,13 +215,22 @@ static int recv_all(struct mig_chan *c)
 			t = 0;
 		}
 
-		r = mig_chan_recv(c, &type, buf, x->exact ? total : MIG_CHAN_MAX, &len);
+		/* every other record where it was decrypted: in @buf, a few
+		 * bytes in when it fit, at its start when it did not */
+		const uint8_t *p = buf;
+		size_t cap = x->exact ? total : MIG_CHAN_MAX;
+
+		if (i % 2)
+			r = mig_chan_recv_at(c, &type, buf, cap, &p, &len);
+		else
+			r = mig_chan_recv(c, &type, buf, cap, &len);
 		if (r < 0)
 			break;
-		if (type != x->type || len != total)
+		if (type != x->type || len != total || p < buf || p > buf + 8 ||
+		    (size_t)(p - buf) + len > cap)
 			r = CHILD_BAD;
 		for (size_t j = 0; r == 0 && j < len; j++)
-			if (buf[j] != pattern(x->type, j))
+			if (p[j] != pattern(x->type, j))
 				r = CHILD_BAD;
 	}
 	free(buf);

@@ -683,8 +683,8 @@ int mig_chan_send(struct mig_chan *c, uint32_t type, const void *p, size_t len)
 	return mig_chan_send2(c, type, NULL, 0, p, len);
 }
 
-int mig_chan_recv(struct mig_chan *c, uint32_t *ret_type, void *buf,
-		  size_t cap, size_t *ret_len)
+int mig_chan_recv_at(struct mig_chan *c, uint32_t *ret_type, uint8_t *buf, size_t cap,
+		     const uint8_t **ret_payload, size_t *ret_len)
 {
 	uint8_t lenb[MIG_CHAN_LEN];
 	size_t clen, got, len;
@@ -706,10 +706,7 @@ int mig_chan_recv(struct mig_chan *c, uint32_t *ret_type, void *buf,
 		r = -EMSGSIZE;
 		goto out_broken;
 	}
-	/*
-	 * Decrypt in the caller's buffer when the whole ciphertext fits, and
-	 * move the payload to its start; else in ours, and copy it over.
-	 */
+	/* decrypt in the caller's buffer when the whole ciphertext fits */
 	if (clen <= cap) {
 		cbuf = buf;
 	} else {
@@ -727,8 +724,12 @@ int mig_chan_recv(struct mig_chan *c, uint32_t *ret_type, void *buf,
 		r = mig_chan_open(&c->rx, cbuf, clen, &type, &len);
 	if (r < 0)
 		goto out_broken;
-	if (len)
-		memmove(buf, cbuf + MIG_CHAN_OPEN_PAYLOAD, len);
+	*ret_payload = cbuf + MIG_CHAN_OPEN_PAYLOAD;
+	if (cbuf != buf) {
+		if (len)
+			memcpy(buf, cbuf + MIG_CHAN_OPEN_PAYLOAD, len);
+		*ret_payload = buf;
+	}
 	*ret_type = type;
 	*ret_len = len;
 	return 0;
@@ -737,6 +738,18 @@ out_broken:
 	if (r == -EAGAIN)
 		r = -ETIMEDOUT;
 	c->rx_err = r;
+	return r;
+}
+
+int mig_chan_recv(struct mig_chan *c, uint32_t *ret_type, void *buf,
+		  size_t cap, size_t *ret_len)
+{
+	const uint8_t *p;
+	int r;
+
+	r = mig_chan_recv_at(c, ret_type, buf, cap, &p, ret_len);
+	if (!r && *ret_len && p != buf)
+		memmove(buf, p, *ret_len);
 	return r;
 }
 

@@ -179,6 +179,14 @@ int mig_chan_send_room(struct mig_chan *c, uint32_t type, size_t len);
  */
 int mig_chan_recv(struct mig_chan *c, uint32_t *ret_type, void *buf,
 		  size_t cap, size_t *ret_len);
+/*
+ * The same, but the payload is left where it was decrypted: *@ret_payload
+ * points into @buf (at a small offset when the ciphertext fit there, at its
+ * start otherwise). Saves moving a large record's payload once more.
+ */
+int mig_chan_recv_at(struct mig_chan *c, uint32_t *ret_type, uint8_t *buf, size_t cap,
+		     const uint8_t **ret_payload, size_t *ret_len);
+
 
 int mig_chan_fd(const struct mig_chan *c);
 

@@ -81,6 +81,12 @@ int rem_restore(struct rem *r, struct mig_reason *why);
  */
 void rem_drain(struct rem *r);
 
+/*
+ * PAGES records until END, into the staged guest (rem_fill.c): by the
+ * guest's userfaultfd (r->uffd) where it has one, else process_vm_writev.
+ */
+int rem_receive_pages(struct rem *r, struct mig_reason *why);
+
 /* READY out, GO in: the commit. On failure the guest is told to end. */
 int rem_commit(struct rem *r);
 /*

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/futex.h>
-#include <linux/userfaultfd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
@@ -298,79 +297,6 @@ static void wake(volatile uint32_t *word, uint32_t v)
 }
 
 /*
- * @len bytes at @src into the guest's staged memory at @dst: by
- * UFFDIO_COPY where the guest's userfaultfd covers it (the kernel puts a
- * new page in place with our bytes: no fault, no zeroing first), else, or
- * for pages already there, by process_vm_writev. 0 or -errno.
- */
-static int fill(struct rem *r, uint64_t dst, const uint8_t *src, uint64_t len)
-{
-	struct iovec l, rv;
-
-	while (len && r->uffd >= 0) {
-		struct uffdio_copy c = { .dst = dst, .src = (uint64_t)(uintptr_t)src,
-					 .len = len };
-
-		if (!ioctl(r->uffd, UFFDIO_COPY, &c))
-			return 0;
-		if (c.copy > 0) {	/* a part went in */
-			dst += (uint64_t)c.copy;
-			src += c.copy;
-			len -= (uint64_t)c.copy;
-		}
-		if (errno == EAGAIN)
-			continue;
-		if (errno != EEXIST)
-			return -errno;
-		break;	/* a page is there already: write the rest */
-	}
-	if (!len)
-		return 0;
-	l = (struct iovec){ (void *)src, len };
-	rv = (struct iovec){ (void *)(uintptr_t)dst, len };
-	return process_vm_writev(r->guest, &l, 1, &rv, 1, 0) == (ssize_t)len ? 0 : -ENOMEM;
-}
-
-/* PAGES records until END, written into the staged guest. */
-static int receive_pages(struct rem *r, struct mig_reason *why)
-{
-	struct mig_stage_shared *sh = r->sh;
-	uint64_t pages = 0;
-	uint32_t i = 0, type;
-	size_t len;
-
-	for (;;) {
-		const struct mig_pages_hdr *ph = (const void *)r->in;
-		int e;
-
-		e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len);
-		if (e)
-			return say(why, e, MIG_STAGE_WAIT, "the stream broke");
-		if (type == MIG_M_END)
-			break;
-		if (type != MIG_M_PAGES)
-			return say(why, -EPROTO, MIG_STAGE_WAIT, "unexpected record");
-		while (i < sh->nvma && ph->addr >= sh->vmas[i].end)
-			i++;
-		if (i == sh->nvma || mig_pages_check(r->in, len, &sh->vmas[i]))
-			return say(why, -EBADMSG, MIG_STAGE_WAIT, "malformed pages");
-		if (fill(r, sh->stage[i] + ph->addr - sh->vmas[i].start, r->in + sizeof(*ph),
-			 ph->len))
-			return say(why, -ENOMEM, MIG_STAGE_WAIT, "cannot fill the guest's memory");
-		pages += ph->len / MIG_PAGE;
-		if (rem_fault(r, "pages") && pages > 16) {
-			kill(getpid(), SIGKILL);	/* as if this migd died */
-		}
-	}
-	r->image_done = true;
-	if (mig_fixed_check(type, len) ||
-	    ((const struct mig_end *)r->in)->pages != pages ||
-	    ((const struct mig_end *)r->in)->nvma != sh->nvma)
-		return say(why, -EBADMSG, MIG_STAGE_WAIT, "the image is incomplete");
-	return 0;
-}
-
-/*
  * The kernel takes a guest's home pids up to its own pid_max, and home's
  * may be larger: such a guest has its pids answered by the supervisor.
  */
@@ -394,7 +320,7 @@ static bool pid_fits(int32_t pid)
 int rem_restore(struct rem *r, struct mig_reason *why)
 {
 	const struct mig_vma *v;
-	int pipefd[2], sigp[2], ackp[2], e, pidfd;
+	int pipefd[2], sigp[2], ackp[2], e, pidfd, nsfd;
 	uint32_t n;
 	size_t len;
 	pid_t pid;
@@ -458,6 +384,13 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	close(sigp[0]);
 	close(ackp[1]);
 	r->init = pid;
+	/* our own children in our namespace again: a thread may not start
+	 * while they would not be (the page filler, rem_fill.c) */
+	nsfd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (nsfd >= 0) {
+		setns(nsfd, CLONE_NEWPID);
+		close(nsfd);
+	}
 	e = wait_word(r, &r->sh->staged);
 	if (e || r->sh->staged != 1) {
 		char t[96];
@@ -480,7 +413,7 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 			close(pidfd);
 		}
 	}
-	e = receive_pages(r, why);
+	e = rem_receive_pages(r, why);
 	if (e)
 		return e;
 	/* both copies closed: the staged VMAs are plain memory again */
