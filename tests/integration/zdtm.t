@@ -21,9 +21,7 @@ fi
 migd_progs
 
 # TAG -> the engine bug that makes its migrated run fail
-declare -A engine_todo=(
-	[siginfo]="engine: kill() from home arrives as SI_QUEUE (only a process may forge SI_USER for itself)"
-)
+declare -A engine_todo=()
 
 plan 147
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
@@ -141,9 +139,9 @@ pre_sigmask() {
 	sleep 0.2
 }
 
-# zdtm_siginfo: SIGUSR1 from a process at home
+# zdtm_siginfo: SIGUSR1 from a process at home, whose pid it is told
 pre_siginfo() {
-	cluster_exec 1 kill -USR1 "$pid"
+	cluster_exec 1 sh -c 'echo $$ >/tmp/zdtm_siginfo.sender; exec kill -USR1 "$1"' sh "$pid"
 }
 
 # in_read: the process under test is blocked in read(2) at home (where
@@ -180,7 +178,7 @@ zdtm pipe "$p/zdtm_pipe"
 zdtm tty python3 /tmp/zdtm_pty.py 37 91 "$p/zdtm_tty" 37 91
 zdtm sigmask "$p/zdtm_sigmask"
 zdtm raise "$p/zdtm_raise"
-zdtm siginfo "$p/zdtm_siginfo"
+zdtm siginfo "$p/zdtm_siginfo" /tmp/zdtm_siginfo.sender
 zdtm sigrestart "$p/zdtm_sigrestart"
 zdtm altstack "$p/zdtm_altstack"
 zdtm fpu "$p/zdtm_fpu"

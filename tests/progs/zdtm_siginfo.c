@@ -2,11 +2,14 @@
 /*
  * zdtm_siginfo: what a SA_SIGINFO handler learns of the sender, after the
  * migration. SIGUSR1 sent by the test (kill at home, before SIGUSR2):
- * SI_USER, the sender's uid and a sender pid that is not 0. A real-time
+ * SI_USER, the sender's uid, and the sender's pid, which the test wrote
+ * into the file named by the first argument (if any) before it sent. A
+ * real-time
  * signal the process queues to itself with sigqueue: SI_QUEUE, its own
  * pid and the value it sent.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "zdtm.h"
@@ -38,7 +41,21 @@ static void await(struct seen *s)
 		usleep(10000);
 }
 
-int main(void)
+/* the sender's pid from @path, or 0 */
+static pid_t sender(const char *path)
+{
+	FILE *f = path ? fopen(path, "re") : NULL;
+	int pid = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_sigaction = on_sig, .sa_flags = SA_SIGINFO | SA_RESTART };
 	int rtsig = SIGRTMIN + 1;
@@ -55,6 +72,9 @@ int main(void)
 	zdtm_check(usr1.n == 1, "SIGUSR1 from the test ran %d times", (int)usr1.n);
 	zdtm_check(usr1.code == SI_USER, "SIGUSR1: si_code %d, expected SI_USER", usr1.code);
 	zdtm_check(usr1.pid != 0 && usr1.pid != getpid(), "SIGUSR1: si_pid %d", (int)usr1.pid);
+	if (argc > 1)
+		zdtm_check(usr1.pid == sender(argv[1]), "SIGUSR1: si_pid %d, the sender was %d",
+			   (int)usr1.pid, (int)sender(argv[1]));
 	zdtm_check(usr1.uid == getuid(), "SIGUSR1: si_uid %d, expected %d", (int)usr1.uid,
 		   (int)getuid());
 

@@ -13,6 +13,7 @@
  */
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -101,6 +102,14 @@ void rem_release(struct rem *r);
  * the kernel to answer its getpid, gettid and getppid. 0 or -errno.
  */
 int rem_mark_guest(struct rem *r);
+
+/*
+ * Send @sig to @guest (a pid in the caller's pid namespace: init's) from
+ * a sender made with the pid and uid in @si, so that it arrives with
+ * @si's SI_USER or SI_TKILL code (rem_sigsend.c). 0, -EINVAL for another
+ * code, or -errno when no such sender could be made or send it.
+ */
+int rem_sig_send_as(pid_t guest, int sig, const siginfo_t *si);
 
 /* Whether MOSIX_FAULT names @step. */
 bool rem_fault(const struct rem *r, const char *step);

@@ -97,9 +97,10 @@ static bool interrupts(pid_t guest, int sig)
 /*
  * A signal from home, with the siginfo it arrived with there: the sender's
  * pid and uid (home's, as the process believes it is at home), the code
- * and value. The kernel lets a process forge only negative codes for
- * another one, so kill()/tkill() signals (and the kernel's own) arrive as
- * SI_QUEUE with their sender kept.
+ * and value. init sends it (rem_sig_send_as: kill() and tgkill() arrive
+ * as such); the kernel lets a process forge only negative codes for
+ * another one, so the kernel's own codes, and any signal init cannot
+ * send, arrive as SI_QUEUE with their sender kept.
  */
 static void deliver(struct rem *r, const struct mig_signal *m)
 {
@@ -113,8 +114,6 @@ static void deliver(struct rem *r, const struct mig_signal *m)
 	}
 	memcpy(&si, m->info, sizeof(si));
 	si.si_signo = m->sig;
-	if (si.si_code >= 0 || si.si_code == SI_TKILL)
-		si.si_code = SI_QUEUE;
 	if (r->sig_fd >= 0) {
 		struct rem_init_sig q = { .sig = m->sig };
 		struct pollfd pf = { r->ack_fd, POLLIN, 0 };
@@ -128,6 +127,8 @@ static void deliver(struct rem *r, const struct mig_signal *m)
 			return;
 		}
 	}
+	if (si.si_code >= 0 || si.si_code == SI_TKILL)
+		si.si_code = SI_QUEUE;
 	if (syscall(SYS_rt_tgsigqueueinfo, r->guest, r->guest, m->sig, &si))
 		kill(r->guest, m->sig);
 }
