@@ -17,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 37
+plan 38
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -167,6 +167,8 @@ cluster_exec 1 "$bin/migrate" "$pid" 3
 ok $? "node 2 to node 3"
 guest_of 3 "$pid" >/dev/null
 ok $? "node 3 hosts it"
+grep -q "process $pid of node 1 (python3) runs here as" "$(cluster_dir 3)/tmp/migd.log"
+ok $? "node 3 knows it by name, from the HELLO home sent for the move on"
 not_guest_of() { ! guest_of "$@"; }
 wait_for 3 not_guest_of 2 "$pid"
 ok $? "node 2 no longer does"

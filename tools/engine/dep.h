@@ -77,6 +77,11 @@ int dep_park(struct dep *d);
  * at home: away, its environment is not in the home process's memory.
  */
 uint64_t dep_cpu_need(const struct dep *d);
+/*
+ * The HELLO that opens a move to a node: the process as home knows it
+ * (name, uid, d->cpu_need, the clocks), needing @mem_bytes of memory.
+ */
+void dep_hello(const struct dep *d, uint64_t mem_bytes, struct mig_hello *h);
 int dep_unpark(struct dep *d);
 
 /* Move the process from its node to @node, the image relayed through

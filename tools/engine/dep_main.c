@@ -22,6 +22,7 @@
 #include "engine/mig_dump.h"
 #include "engine/mig_proc.h"
 #include "engine/mig_pstate.h"
+#include "engine/mig_xstate.h"
 #include "lib/cpufeat.h"
 
 #define HEARTBEAT_NS 1000000000ull
@@ -169,26 +170,23 @@ out:
 	return cpufeat_local() & ~off & ~d->net->cpu_ignore;
 }
 
-static void fill_hello(struct dep *d, const struct mig_task *t, const struct mig_vma *v,
-		       uint32_t n, struct mig_hello *h)
+void dep_hello(const struct dep *d, uint64_t mem_bytes, struct mig_hello *h)
 {
+	struct mig_xlayout xl;
 	struct timespec m, b;
 	char path[64];
-	uint32_t lo, hi;
 	int fd;
 
 	memset(h, 0, sizeof(*h));
 	h->version = MIG_VERSION;
 	h->home_node = d->net->self;
 	h->home_pid = d->pid;
-	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	h->xcr0 = ((uint64_t)hi << 32) | lo;
-	h->xsize = t->xsize;
+	mig_xstate_layout(&xl);
+	h->xcr0 = xl.features;
+	h->xsize = d->task->xsize;
 	h->ciphers = mig_cipher_offer();
-	d->cpu_need = dep_cpu_need(d);
 	h->cpu_need = d->cpu_need;
-	for (uint32_t i = 0; i < n; i++)
-		h->mem_bytes += v[i].pages * MIG_PAGE;
+	h->mem_bytes = mem_bytes;
 	clock_gettime(CLOCK_MONOTONIC, &m);
 	clock_gettime(CLOCK_BOOTTIME, &b);
 	h->mono_ns = (int64_t)m.tv_sec * 1000000000 + m.tv_nsec;
@@ -332,7 +330,7 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	struct mig_hello h;
 	struct mig_vma *v = NULL;
 	struct mig_pstate ps = { 0 };
-	uint64_t t0, vd[1][2];
+	uint64_t t0, mem, vd[1][2];
 	uint32_t n;
 	int e;
 
@@ -390,7 +388,11 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 				       "address)" : strerror(-e));
 		goto out_teardown;
 	}
-	fill_hello(d, d->task, v, n, &h);
+	mem = 0;
+	for (uint32_t i = 0; i < n; i++)
+		mem += v[i].pages * MIG_PAGE;
+	d->cpu_need = dep_cpu_need(d);
+	dep_hello(d, mem, &h);
 	e = introduce(d, &h, why, whylen);
 	if (e)
 		goto out_teardown;

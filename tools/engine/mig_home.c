@@ -304,24 +304,23 @@ out_undo:
 }
 
 /* Relay one record from the old node to the new one. */
-static int relay(struct dep *d, struct mig_chan *to, uint32_t *type)
+static int relay(struct dep *d, struct mig_chan *to, uint32_t *type, size_t *len)
 {
-	size_t len;
 	int e;
 
 	do
-		e = recv_rec(d, type, &len);
+		e = recv_rec(d, type, len);
 	while (!e && *type == MIG_M_PING);
 	if (e)
 		return e;
-	return mig_chan_send(to, *type, d->in, len);
+	return mig_chan_send(to, *type, d->in, *len);
 }
 
 int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 {
 	struct mig_chan *old = d->ch, *to = NULL;
 	struct mig_hello h;
-	struct timespec m, b;
+	uint64_t moved = 0;
 	uint32_t type = 0;
 	size_t len;
 	int e;
@@ -331,17 +330,8 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot reach node %u: %s", node, strerror(-e));
 		goto out_stay;
 	}
-	memset(&h, 0, sizeof(h));
-	h.version = MIG_VERSION;
-	h.home_node = d->net->self;
-	h.home_pid = d->pid;
-	h.xsize = d->task->xsize;
-	h.ciphers = mig_cipher_offer();
-	h.cpu_need = d->cpu_need;
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_BOOTTIME, &b);
-	h.mono_ns = (int64_t)m.tv_sec * 1000000000 + m.tv_nsec;
-	h.boot_ns = (int64_t)b.tv_sec * 1000000000 + b.tv_nsec;
+	/* the memory it took when it last moved: what home knows of it */
+	dep_hello(d, d->sent_bytes, &h);
 	e = mig_chan_send(to, MIG_M_HELLO, &h, sizeof(h));
 	if (!e)
 		e = mig_chan_recv(to, &type, d->out, MIG_CHAN_MAX, &len);
@@ -363,11 +353,13 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	}
 	/* TASK, VMAS, PAGES..., END: relayed as they come */
 	do {
-		e = relay(d, to, &type);
+		e = relay(d, to, &type, &len);
 		if (e) {
 			snprintf(why, whylen, "the transfer broke");
 			goto out_stay;
 		}
+		if (type == MIG_M_PAGES && len > sizeof(struct mig_pages_hdr))
+			moved += len - sizeof(struct mig_pages_hdr);
 	} while (type != MIG_M_END);
 	e = mig_chan_recv(to, &type, d->out, MIG_CHAN_MAX, &len);
 	if (e || type != MIG_M_READY) {
@@ -383,6 +375,7 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	d->ch = to;
 	d->where = node;
 	d->nmigs++;
+	d->sent_bytes = moved;
 	return e;
 
 out_stay:
