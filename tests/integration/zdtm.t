@@ -150,8 +150,16 @@ in_read() {
 	[ "$(cluster_exec 1 cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" = 0 ]
 }
 
+# in_poll: the same for poll(2) (or ppoll)
+in_poll() {
+	case "$(cluster_exec 1 cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" in
+	7 | 271) return 0 ;;
+	esac
+	return 1
+}
+
 # zdtm_sigrestart: SIGUSR1 into each blocking read; SIGCHLD and SIGHUP
-# first into the second, then data
+# first into the second, then data; SIGUSR1 into a blocking poll
 post_sigrestart() {
 	local f=$d1/tmp/$tag.out wfd
 	wait_for 10 grep -q '^blocking eintr' "$f"
@@ -170,6 +178,10 @@ post_sigrestart() {
 	sleep 0.3
 	wfd=$(sed -n 's/^blocking restart wfd=//p' "$f")
 	cluster_exec 1 sh -c "printf data >/proc/$pid/fd/${wfd:-4}"
+	wait_for 10 grep -q '^blocking poll' "$f"
+	wait_for 5 in_poll || diag "$tag: not seen blocked in poll"
+	sleep 0.1
+	cluster_exec 1 kill -USR1 "$pid"
 }
 
 p=$progs

@@ -37,7 +37,7 @@ nb_need_kernel
 nb_need_image
 # the sanitised build is the head's; the image holds the optimised one
 bin=$(realpath -m -- "${MOSIX_BIN:-$out/asan/bin}")
-plan 40
+plan 41
 
 # shellcheck disable=SC2119 # no extra arguments for mosix-pxe-setup
 nb_head_up || { echo "Bail out! the head did not come up"; exit 1; }
@@ -172,6 +172,11 @@ ok $? "migrate a CPU-bound program (pid $pid) to the diskless node $id"
 is "$(cat "$d1/run/mosix/proc/$pid/where" 2>/dev/null)" "$id" "where says $id"
 nb_wait "$vm" 10 'mosix-init: .*guests: 1 \(pids'
 ok $? "node $id says on its console that it hosts the guest"
+# its migd logs to the console; Linux 6.1 refuses a thread while the
+# time namespace for children is not the caller's own
+nb_wait "$vm" 10 "process $pid of node 1 .* runs here as" &&
+	! nb_console "$vm" | grep -aq 'pages filled without a second thread'
+ok $? "node $id (Linux 6.1) filled the pages with its second thread"
 # guests_of N: the guests node N's load vector says it hosts, as the head hears
 guests_of() {
 	cluster_exec 1 "$bin/mosctl" status --json "$1" | sed -n 's/.*"guests": \([0-9]*\).*/\1/p'

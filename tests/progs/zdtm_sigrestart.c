@@ -7,9 +7,12 @@
  * each read: the test then sends SIGUSR1, and for the second writes
  * "data" into the pipe through /proc/PID/fd/N. Into the second read the
  * test first sends SIGCHLD (default: ignored) and SIGHUP (blocked here),
- * neither of which may end it.
+ * neither of which may end it. Then "blocking poll": a poll() of the
+ * empty pipe, which SIGUSR1 ends with EINTR even under SA_RESTART, as
+ * poll(2) says.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,5 +72,16 @@ int main(void)
 	zdtm_check(n == 4 && strcmp(buf, "data") == 0, "read with SA_RESTART returned %zd '%s' (%m)",
 		   n, buf);
 	zdtm_check(hits == 2, "the handler ran %d times, expected 2", (int)hits);
+
+	printf("blocking poll\n");
+	{
+		struct pollfd pf = { p[0], POLLIN, 0 };
+		int k;
+
+		errno = 0;
+		k = poll(&pf, 1, -1);
+		zdtm_check(k == -1 && errno == EINTR, "poll with SA_RESTART returned %d (%m)", k);
+	}
+	zdtm_check(hits == 3, "the handler ran %d times, expected 3", (int)hits);
 	return zdtm_done();
 }

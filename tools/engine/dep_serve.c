@@ -128,7 +128,8 @@ int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t 
 	if (j->dead)
 		return -ESRCH;
 
-	rr->ret = ret;
+	/* aborted: the restart code, for the node to answer with */
+	rr->ret = j->aborted ? j->abort_code : ret;
 	rr->nbuf = c->nbuf;
 	rr->flags = j->aborted ? MIG_FWD_ABORTED : 0;
 	lens = (uint32_t *)(rr + 1);

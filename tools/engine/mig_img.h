@@ -216,7 +216,8 @@ struct mig_fwd_ret {
 enum mig_fwd_ret_flags {
 	/* a signal for the process stopped the call at home before it did
 	 * anything: the SIGNAL record came first; make the call again unless
-	 * the signal interrupted the guest's call too */
+	 * the signal interrupted the guest's call too. `ret` is the call's
+	 * -ERESTART* code (restart or EINTR, by the kernel's rules for it) */
 	MIG_FWD_ABORTED = 1 << 0,
 };
 

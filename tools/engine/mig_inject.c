@@ -104,6 +104,7 @@ static void abort_call(struct inj *j)
 	if (ptrace(PTRACE_GETREGS, j->pid, 0, &r) || (long)r.orig_rax < 0 ||
 	    !restarting((long)r.rax))
 		return;
+	j->abort_code = (long)r.rax;
 	r.rax = (unsigned long long)-EINTR;
 	r.orig_rax = (unsigned long long)-1;
 	if (!ptrace(PTRACE_SETREGS, j->pid, 0, &r))

@@ -37,6 +37,7 @@ struct inj {
 	 */
 	int abort_on_signal;
 	int aborted;
+	long abort_code;		/* the -ERESTART* code it had then */
 };
 
 /*

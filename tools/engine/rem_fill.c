@@ -224,9 +224,14 @@ int rem_receive_pages(struct rem *r, struct mig_reason *why)
 	pthread_mutex_init(&f.mu, NULL);
 	pthread_cond_init(&f.more, NULL);
 	pthread_cond_init(&f.room, NULL);
-	/* without a second thread (a pid namespace for children not ours,
-	 * no memory) the pages are filled in turn: slower, the same result */
-	f.threaded = !pthread_create(&t, NULL, filler_main, &f);
+	/* without a second thread (namespaces for children not ours, no
+	 * memory) the pages are filled in turn: slower, the same result */
+	e = pthread_create(&t, NULL, filler_main, &f);
+	f.threaded = !e;
+	if (e)
+		fprintf(stderr, "mosix-migd: process %d of node %u: pages filled without a "
+			"second thread: %s\n", r->hello.home_pid, r->hello.home_node, strerror(e));
+	e = 0;
 	for (;;) {
 		struct slot *s = next_slot(&f);
 
@@ -244,7 +249,7 @@ int rem_receive_pages(struct rem *r, struct mig_reason *why)
 	if (e < 0)
 		goto out_sync;
 	if (fe) {
-		e = say(why, -ENOMEM, "cannot fill the guest's memory");
+		e = say(why, fe, "cannot fill the guest's memory");
 		goto out_sync;
 	}
 	r->image_done = true;

@@ -361,7 +361,8 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	if (pipe2(sigp, O_CLOEXEC))
 		return say(why, -errno, 0, "pipe");
 	r->sig_fd = sigp[1];
-	if (pipe2(ackp, O_CLOEXEC))
+	/* non-blocking: stale acks are drained before each signal */
+	if (pipe2(ackp, O_CLOEXEC | O_NONBLOCK))
 		return say(why, -errno, 0, "pipe");
 	r->ack_fd = ackp[0];
 	/* time and pid namespaces apply to children: made before init */
@@ -389,11 +390,20 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	close(sigp[0]);
 	close(ackp[1]);
 	r->init = pid;
-	/* our own children in our namespace again: a thread may not start
-	 * while they would not be (the page filler, rem_fill.c) */
+	/*
+	 * Our own children in our own pid and time namespaces again: a
+	 * thread may not start while they would not be (the page filler,
+	 * rem_fill.c; kernels before 6.x refuse it for the time namespace
+	 * too). Single-threaded still, as setns of a time namespace needs.
+	 */
 	nsfd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	if (nsfd >= 0) {
 		setns(nsfd, CLONE_NEWPID);
+		close(nsfd);
+	}
+	nsfd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+	if (nsfd >= 0) {
+		setns(nsfd, CLONE_NEWTIME);
 		close(nsfd);
 	}
 	e = wait_word(r, &r->sh->staged);

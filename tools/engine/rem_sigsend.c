@@ -9,11 +9,17 @@
  * there (clone3's set_tid) and its uid as real uid (which is what si_uid
  * reports; the effective uid stays root, which lets it signal the guest).
  * It sends the one signal and exits. Run by init only.
+ *
+ * For its short life a process of that uid on this node may signal it
+ * too: it blocks what it can and is not dumpable (no core of a root
+ * process's memory, no ptrace), init kills it if it is stopped, and one
+ * killed by someone else counts as sent (sending again could send twice).
  */
 #include <errno.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,9 +41,12 @@ int rem_sig_send_as(pid_t guest, int sig, const siginfo_t *si)
 	if (c < 0)
 		return -errno;	/* the pid is taken here, or above pid_max */
 	if (c == 0) {
+		sigset_t all;
 		long r;
 
-		if (setresuid(si->si_uid, (uid_t)-1, (uid_t)-1))
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, NULL);
+		if (prctl(PR_SET_DUMPABLE, 0) || setresuid(si->si_uid, (uid_t)-1, (uid_t)-1))
 			_exit(2);
 		if (si->si_code == SI_TKILL)
 			r = syscall(SYS_tgkill, guest, guest, sig);
@@ -45,8 +54,17 @@ int rem_sig_send_as(pid_t guest, int sig, const siginfo_t *si)
 			r = kill(guest, sig);
 		_exit(r ? 3 : 0);
 	}
-	while (waitpid(c, &st, __WALL) < 0)
-		if (errno != EINTR)
+	for (;;) {
+		if (waitpid(c, &st, __WALL | WUNTRACED) < 0) {
+			if (errno == EINTR)
+				continue;
 			return -errno;
+		}
+		if (!WIFSTOPPED(st))
+			break;
+		kill(c, SIGKILL);
+	}
+	if (WIFSIGNALED(st))
+		return 0;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EPERM;
 }

@@ -29,6 +29,9 @@
 #define LOST_NS (5 * HEARTBEAT_NS)
 #define GUEST_SCRATCH (64 * 1024)
 #define ERESTARTSYS 512		/* kernel-internal: restart or EINTR, by SA_RESTART */
+#define ERESTARTNOINTR 513	/* restart always */
+#define ERESTARTNOHAND 514	/* EINTR after a handler, else restart */
+#define ERESTART_RESTARTBLOCK 516	/* the same, restarting by restart_block */
 #define REM_MAX_SIGS 32
 #define STOP_WATCH_NS (2 * HEARTBEAT_NS)	/* after a stop signal: every turn */
 #define STOP_POLL_NS (HEARTBEAT_NS / 4)	/* otherwise: this often */
@@ -82,9 +85,12 @@ static void end_guest(struct rem *r)
  */
 static bool interrupts(pid_t guest, int sig)
 {
-	uint64_t bit = 1ull << (sig - 1);
+	uint64_t bit;
 	struct mig_proc_sigs s;
 
+	if (sig <= 0 || sig > MIG_NSIG || sig == SIGKILL)
+		return false;	/* deliver() drops it */
+	bit = 1ull << (sig - 1);
 	if (mig_proc_sigs(guest, &s))
 		return true;
 	if ((s.blk | s.ign) & bit)
@@ -119,7 +125,10 @@ static void deliver(struct rem *r, const struct mig_signal *m)
 		struct pollfd pf = { r->ack_fd, POLLIN, 0 };
 		char ack;
 
-		/* init sends it, and says so before the call may return */
+		/* init sends it, and says so before the call may return; an
+		 * ack that came too late for the signal before is no answer */
+		while (read(r->ack_fd, &ack, 1) == 1)
+			;
 		memcpy(q.info, &si, sizeof(q.info));
 		if (write(r->sig_fd, &q, sizeof(q)) == sizeof(q)) {
 			if (poll(&pf, 1, 1000) == 1 && read(r->ack_fd, &ack, 1) != 1)
@@ -259,8 +268,18 @@ static long forward(struct rem *r, const struct seccomp_notif *n, const struct s
 	if (mig_fwd_ret_check(r->in, len, plan.nbuf, &lens, &data, &dlen))
 		goto out_lost;
 	if (((const struct mig_fwd_ret *)r->in)->flags & MIG_FWD_ABORTED) {
+		long code = ((const struct mig_fwd_ret *)r->in)->ret;
+
 		*ret_aborted = true;
-		return -EINTR;
+		/*
+		 * The guest's kernel has no restart_block for a call it never
+		 * ran: that one starts over instead, as NOHAND says.
+		 */
+		if (code == -ERESTART_RESTARTBLOCK)
+			return -ERESTARTNOHAND;
+		if (code == -ERESTARTNOINTR || code == -ERESTARTNOHAND)
+			return code;
+		return -ERESTARTSYS;
 	}
 	if (rem_fwd_scatter(n->pid, &plan, lens, data))
 		return -EFAULT;
@@ -319,7 +338,7 @@ static enum outcome forward_and_answer(struct rem *r, const struct seccomp_notif
 		if (stop) {
 			/* older kernels: the signal itself ended the wait */
 			if (r->killable)
-				answer(r->listener, n->id, -ERESTARTSYS, 0);
+				answer(r->listener, n->id, val, 0);
 			return o;
 		}
 	}
@@ -336,8 +355,11 @@ static long forward_own(struct rem *r, long nr, const uint64_t args[6],
 
 	n.data.nr = (int)nr;
 	memcpy(n.data.args, args, sizeof(n.data.args));
-	val = forward(r, &n, d, &q, o, &reply, &aborted);
-	deliver_all(r, &q);
+	/* quick calls: a signal at home waits for them to end, as it would */
+	do {
+		val = forward(r, &n, d, &q, o, &reply, &aborted);
+		deliver_all(r, &q);
+	} while (reply && aborted);
 	return reply ? val : -EIO;
 }
 
