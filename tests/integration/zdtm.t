@@ -141,6 +141,7 @@ pre_sigmask() {
 
 # zdtm_siginfo: SIGUSR1 from a process at home, whose pid it is told
 pre_siginfo() {
+	# shellcheck disable=SC2016 # the inner shell's own $$ and $1
 	cluster_exec 1 sh -c 'echo $$ >/tmp/zdtm_siginfo.sender; exec kill -USR1 "$1"' sh "$pid"
 }
 
