@@ -253,6 +253,50 @@ static void faster_node_wins(void **state)
 	free(nodes);
 }
 
+/* a node that refused the process lately is no target; the next best is */
+static void refusing_node_is_avoided(void **state)
+{
+	struct node_state *nodes;
+	struct cluster_state cs;
+	struct bal_proc p = cpu_proc(5);
+	struct bal_decision d;
+	struct bal b;
+	struct bal_costs c;
+
+	(void)state;
+	nodes = cluster(&cs, 3);
+	nodes[0].v.load = 200;
+	nodes[2].v.speed = 20000;
+	setup_bal(&b, &c);
+	p.avoid = 3;
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 1);
+	assert_int_equal(d.to, 2);
+	/* with no other node, it stays */
+	nodes[1].up = false;
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 0);
+	/* a refused move's load is withdrawn: the target looks idle again */
+	nodes[1].up = true;
+	p.avoid = 0;
+	assert_int_equal(bal_decide(&b, &cs, &c, &p, 1, 0, &d), 1);
+	assert_int_equal(d.to, 3);
+	bal_moved(&b, &d, 1000, 0);
+	nodes[2].v.speed = 10000;	/* node 2 as good as 3 was... */
+	p.avoid = 3;
+	{
+		struct bal_proc q = cpu_proc(6);
+		struct bal_decision e;
+
+		/* ...and another job finds node 3 loaded by the pending move */
+		nodes[1].up = false;
+		assert_int_equal(bal_decide(&b, &cs, &c, &q, 1, 0, &e), 0);
+		bal_withdraw(&b, &d, 1000, 0);
+		assert_int_equal(bal_decide(&b, &cs, &c, &q, 1, 0, &e), 1);
+		assert_int_equal(e.to, 3);
+	}
+	bal_costs_release(&c);
+	free(nodes);
+}
+
 static void big_process_short_life_stays(void **state)
 {
 	struct node_state *nodes;
@@ -459,6 +503,7 @@ int main(void)
 		cmocka_unit_test(targets_must_take_guests),
 		cmocka_unit_test(away_process_comes_home),
 		cmocka_unit_test(faster_node_wins),
+		cmocka_unit_test(refusing_node_is_avoided),
 		cmocka_unit_test(big_process_short_life_stays),
 		cmocka_unit_test(view_of_the_freshest),
 		cmocka_unit_test(ties_not_always_lowest_id),

@@ -223,7 +223,7 @@ int bal_decide(struct bal *b, const struct cluster_state *cs, const struct bal_c
 			uint64_t move, go;
 			uint32_t r_dst;
 
-			if (dst == src || !dst->up)
+			if (dst == src || !dst->up || (p->avoid && dst->id == p->avoid))
 				continue;
 			if (!home && !bal_takes_guests(dst))
 				continue;
@@ -265,6 +265,27 @@ void bal_moved(struct bal *b, const struct bal_decision *d, uint32_t cpu_pm, uin
 		*q = (struct bal_pending){ done ? d->from : d->to, done ? -share : share,
 					   now_ms + b->p.settle_ms };
 		done++;
+	}
+}
+
+void bal_withdraw(struct bal *b, const struct bal_decision *d, uint32_t cpu_pm,
+		  uint64_t now_ms)
+{
+	int32_t share = (int32_t)(cpu_pm ? cpu_pm : 1000);
+	bool to = false, from = false;
+
+	for (int i = 0; i < BAL_PENDING_MAX && !(to && from); i++) {
+		struct bal_pending *q = &b->pend[i];
+
+		if (q->until_ms <= now_ms)
+			continue;
+		if (!to && q->node == d->to && q->tasks_m == share) {
+			q->until_ms = 0;
+			to = true;
+		} else if (!from && q->node == d->from && q->tasks_m == -share) {
+			q->until_ms = 0;
+			from = true;
+		}
 	}
 }
 

@@ -128,6 +128,7 @@ struct bal_proc {
 	uint64_t pages;		/* resident memory, 4 KiB pages */
 	uint64_t since_move_ms;	/* since its last move; UINT64_MAX: never moved */
 	uint32_t flags;		/* enum bal_proc_flags */
+	uint32_t avoid;		/* a node that refused it lately: not a target; 0 none */
 };
 
 /* A decision's load, counted for its target until gossip shows it. */
@@ -195,6 +196,9 @@ int bal_view(const struct bal *b, const struct cluster_state *all, const struct 
 
 /* Decision @d was carried out: count its load until gossip shows it. */
 void bal_moved(struct bal *b, const struct bal_decision *d, uint32_t cpu_pm, uint64_t now_ms);
+/* ... and then failed (the target refused): its load counts no longer. */
+void bal_withdraw(struct bal *b, const struct bal_decision *d, uint32_t cpu_pm,
+		  uint64_t now_ms);
 
 /*
  * Memory ushering, for a node that hosts guests: true when it should send

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -32,6 +33,10 @@
 #define FIRST_USER_UID 1000
 #define NOBODY_UID 65534
 #define ASKED_WORK_MS 60000
+/* a node that refused a process is not asked again for it for this long,
+ * doubling with each refusal in a row up to the most */
+#define REFUSED_WAIT_MS 60000
+#define REFUSED_WAIT_MAX_MS 3600000
 
 /* One process of this node's /proc. */
 struct pinfo {
@@ -275,7 +280,7 @@ static struct track *track_of(struct balancer *b, const struct pinfo *p)
 			free_t = t;
 	}
 	if (free_t)
-		*free_t = (struct track){ .pid = p->pid, .start = p->start };
+		*free_t = (struct track){ .pid = p->pid, .start = p->start, .answer_fd = -1 };
 	return free_t;
 }
 
@@ -386,6 +391,8 @@ static void describe(struct migd *m, struct scan *s, struct pinfo *p, const stru
 				t->moved_ms = now;
 		}
 		t->seen = true;
+		if (t->avoid && now < t->avoid_until_ms)
+			ret->avoid = t->avoid;
 		ret->cpu_pm = t->cpu_pm;
 		ret->io_cps = t->io_cps;
 		if (t->moved_ms)
@@ -441,8 +448,12 @@ static size_t candidates(struct migd *m, struct scan *s, uint64_t now, struct ba
 static void forget_unseen(struct balancer *b)
 {
 	for (int i = 0; i < MIGD_MAX_TRACK; i++) {
-		if (b->track[i].pid && !b->track[i].seen)
+		if (b->track[i].pid && !b->track[i].seen) {
+			if (b->track[i].answer_fd >= 0)
+				close(b->track[i].answer_fd);
+			b->track[i].answer_fd = -1;
 			b->track[i].pid = 0;
+		}
 		b->track[i].seen = false;
 	}
 }
@@ -469,11 +480,61 @@ static void log_procs(const struct bal *b, const struct bal_proc *p, size_t n)
 	}
 }
 
+/*
+ * What came of our own requests: a node that refused a process (not in
+ * the map, unreachable, CPU, memory, blocked) is left out of its targets
+ * for a while, so that the balancer does not ask it again at every turn.
+ */
+static void collect_answers(struct balancer *b, uint64_t now)
+{
+	for (int i = 0; i < MIGD_MAX_TRACK; i++) {
+		struct track *t = &b->track[i];
+		char text[256];
+		ssize_t n;
+
+		if (!t->pid || t->answer_fd < 0)
+			continue;
+		n = recv(t->answer_fd, text, sizeof(text) - 1, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		close(t->answer_fd);
+		t->answer_fd = -1;
+		if (n <= 0)
+			continue;	/* no answer: the deputy is gone */
+		text[n] = 0;
+		if (!strncmp(text, "ok", 2) || t->asked == 0) {
+			t->refusals = 0;
+			continue;
+		}
+		{
+			struct bal_decision d = { .pid = t->pid, .from = t->asked_from,
+						  .to = t->asked };
+			uint64_t wait = REFUSED_WAIT_MS;
+
+			/* the node did not take its load: others may */
+			bal_withdraw(&b->bal, &d, t->asked_pm, now);
+
+			for (uint32_t k = 0; k < t->refusals && wait < REFUSED_WAIT_MAX_MS; k++)
+				wait *= 2;
+			if (wait > REFUSED_WAIT_MAX_MS)
+				wait = REFUSED_WAIT_MAX_MS;
+			t->refusals++;
+			t->avoid = t->asked;
+			t->avoid_until_ms = now + wait;
+			log_info("balance: process %d stays off node %u for %llu s: %s", (int)t->pid,
+				 t->asked, (unsigned long long)(wait / 1000),
+				 strncmp(text, "err ", 4) ? text : text + 4);
+		}
+	}
+}
+
 /* Carry out @d: the deputy (or a new one) moves the process. */
 static void carry_out(struct migd *m, int fd, uid_t uid, const struct bal_decision *d,
 		      uint32_t cpu_pm, uint64_t now)
 {
 	char target[16], line[256];
+	struct track *t = NULL;
+	int sp[2] = { -1, -1 };
 
 	if (d->to == m->id.self)
 		snprintf(target, sizeof(target), "home");
@@ -483,9 +544,23 @@ static void carry_out(struct migd *m, int fd, uid_t uid, const struct bal_decisi
 	log_info("balance: %s", line);
 	bal_moved(&m->bal.bal, d, cpu_pm, now);
 	for (int i = 0; i < MIGD_MAX_TRACK; i++)
-		if (m->bal.track[i].pid == d->pid)
-			m->bal.track[i].moved_ms = now;
+		if (m->bal.track[i].pid == d->pid) {
+			t = &m->bal.track[i];
+			t->moved_ms = now;
+		}
+	/* our own request: the answer comes back to us (collect_answers) */
+	if (fd < 0 && t && !socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp)) {
+		if (t->answer_fd >= 0)
+			close(t->answer_fd);
+		t->answer_fd = sp[0];
+		t->asked = d->to == m->id.self ? 0 : d->to;
+		t->asked_from = d->from;
+		t->asked_pm = cpu_pm;
+		fd = sp[1];
+	}
 	migd_request_migrate(m, fd, uid, d->pid, target);
+	if (sp[1] >= 0)
+		close(sp[1]);
 }
 
 /* Memory ushering: one guest home per round while memory is short. */
@@ -559,6 +634,7 @@ void migd_balance_tick(struct migd *m)
 	procs = calloc(MAX_PROCS, sizeof(*procs));
 	if (!procs)
 		goto out_release;
+	collect_answers(b, now);
 	n = candidates(m, &s, now, procs, MAX_PROCS);
 	forget_unseen(b);
 	log_procs(&b->bal, procs, n);

@@ -50,6 +50,13 @@ struct track {
 	uint32_t nmigs;
 	uint32_t cpu_pm, io_cps;
 	bool seen;
+	int answer_fd;		/* the answer to our last request; -1: none */
+	uint32_t asked;		/* the node that request named */
+	uint32_t asked_from;	/* where it ran then */
+	uint32_t asked_pm;	/* the CPU share the request counted */
+	uint32_t avoid;		/* the node that last refused it */
+	uint64_t avoid_until_ms;
+	uint32_t refusals;	/* in a row, by any node: the wait doubles */
 };
 
 enum bal_scope {
