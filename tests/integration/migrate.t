@@ -17,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 38
+plan 41
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -155,6 +155,30 @@ cluster_exec 1 kill -TERM "$pid"
 wait "$shell"
 is "$(cat "$d1/tmp/term.out")" "status 143" "SIGTERM kills it there; the parent sees signal 15"
 
+# the deputy dies (killed, a crash): its process dies with it, as SIGKILL
+# (its memory is on the node; at home it was an empty shell)
+run_at 1 dep sh -c 'python3 /tmp/counter.py 100 >/dev/null; echo status $?'
+shell=$!
+pid=$(child_of 1 "$(node_pid 1 dep)")
+sleep 0.5
+cluster_exec 1 "$bin/migrate" "$pid" 2
+ok $? "migrate a python3 to node 2"
+# shellcheck disable=SC2016 # awk's own $2
+deputy=$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pid/status")
+cluster_exec 1 kill -KILL "${deputy:-0}"
+wait_for 10 test -s "$d1/tmp/dep.out"
+survived=no
+if cluster_exec 1 kill -0 "$pid" 2>/dev/null; then
+	survived=yes
+	cluster_exec 1 kill -KILL "$pid"
+fi
+wait "$shell"
+is "$(cat "$d1/tmp/dep.out"), survived: $survived" "status 137, survived: no" \
+	"its deputy ($deputy) killed, it dies too: the parent sees SIGKILL"
+not_guest_of() { ! guest_of "$@"; }
+wait_for 5 not_guest_of 2 "$pid"
+ok $? "and node 2 ends the guest"
+
 # --- home, and node to node -------------------------------------------------------
 run_at 1 hop python3 /tmp/counter.py 30
 shell=$!
@@ -169,7 +193,6 @@ guest_of 3 "$pid" >/dev/null
 ok $? "node 3 hosts it"
 grep -q "process $pid of node 1 (python3) runs here as" "$(cluster_dir 3)/tmp/migd.log"
 ok $? "node 3 knows it by name, from the HELLO home sent for the move on"
-not_guest_of() { ! guest_of "$@"; }
 wait_for 3 not_guest_of 2 "$pid"
 ok $? "node 2 no longer does"
 sleep 0.5

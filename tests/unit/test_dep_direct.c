@@ -8,6 +8,7 @@
  * call is not served here); forget() lets go of every copy.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -233,11 +234,50 @@ static void test_not_served(void **state)
 	child_stop(&c);
 }
 
+/* CAP_FSETID and CAP_SYS_RESOURCE given up; O_DIRECT left to the agent */
+static void test_privileges_and_odirect(void **state)
+{
+	static uint8_t reply[4096];
+	unsigned long long eff = 0;
+	struct dep_direct x;
+	struct child c;
+	struct rec r;
+	size_t len, out;
+	char line[128];
+	FILE *f;
+	int shared, fl;
+
+	(void)state;
+	child_start(&c, false);
+	dep_direct_init(&x, c.pidfd, c.pid);
+	assert_true(x.writes);
+	f = fopen("/proc/self/status", "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "CapEff: %llx", &eff);
+	fclose(f);
+	assert_int_equal(eff & (1ull << CAP_FSETID), 0);
+	assert_int_equal(eff & (1ull << CAP_SYS_RESOURCE), 0);
+	/* the process's own open file set to O_DIRECT (where the fs can) */
+	shared = (int)syscall(SYS_pidfd_getfd, c.pidfd, FILE_FD, 0);
+	assert_true(shared >= 0);
+	fl = fcntl(shared, F_GETFL);
+	if (fl >= 0 && !fcntl(shared, F_SETFL, fl | O_DIRECT) &&
+	    (fcntl(shared, F_GETFL) & O_DIRECT)) {
+		call(&r, &len, SYS_write, FILE_FD, "z", 1, 0);
+		assert_int_equal(dep_direct_call(&x, &r, len, reply, sizeof(reply), &out), 0);
+	}
+	close(shared);
+	dep_direct_forget(&x);
+	child_stop(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(test_regular_file),
 		cmocka_unit_test(test_not_served),
+		cmocka_unit_test(test_privileges_and_odirect),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);

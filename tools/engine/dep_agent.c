@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stddef.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <string.h>
@@ -105,6 +106,8 @@ long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t 
 	uint32_t seq = ++a->seq;
 
 	j->aborted = 0;
+	/* a signal while the agent still waits for this call aborts nothing */
+	j->abort_not_futex = a->shm_home + offsetof(struct agent_shm, req);
 	s->nr = nr;
 	for (int i = 0; i < 6; i++)
 		s->a[i] = (long)args[i];

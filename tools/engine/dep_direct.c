@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -20,9 +22,29 @@
 #define NFS_SUPER_MAGIC 0x6969
 #endif
 
+/* 0 once CAP_FSETID and CAP_SYS_RESOURCE are gone for good, or -errno. */
+static int drop_write_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[2];
+	static const int caps[] = { CAP_FSETID, CAP_SYS_RESOURCE };
+
+	if (syscall(SYS_capget, &h, c))
+		return -errno;
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		uint32_t bit = 1u << (caps[i] % 32);
+
+		c[caps[i] / 32].effective &= ~bit;
+		c[caps[i] / 32].permitted &= ~bit;
+		c[caps[i] / 32].inheritable &= ~bit;
+	}
+	return syscall(SYS_capset, &h, c) ? -errno : 0;
+}
+
 void dep_direct_init(struct dep_direct *x, int pidfd, pid_t pid)
 {
 	*x = (struct dep_direct){ .pidfd = pidfd, .pid = pid };
+	x->writes = !drop_write_caps();
 }
 
 void dep_direct_forget(struct dep_direct *x)
@@ -78,7 +100,8 @@ static int copy_of(struct dep_direct *x, uint64_t fd)
 	c = (int)syscall(SYS_pidfd_getfd, x->pidfd, (int)fd, 0);
 	if (c < 0)
 		return -1;
-	if (fstat(c, &st) || !S_ISREG(st.st_mode) || fstatfs(c, &fs) || !plain_fs(fs.f_type)) {
+	if (fstat(c, &st) || !S_ISREG(st.st_mode) || fstatfs(c, &fs) || !plain_fs(fs.f_type) ||
+	    (fcntl(c, F_GETFL) & O_DIRECT)) {
 		close(c);
 		return -1;
 	}
@@ -117,6 +140,8 @@ int dep_direct_call(struct dep_direct *x, const void *rec, size_t len, uint8_t *
 	if (cap < sizeof(*rr) + sizeof(uint32_t) + (c->nbuf ? b[0].len : 0))
 		return 0;
 	if (c->nr != SYS_read && c->nr != SYS_pread64 && !unlimited_fsize(x))
+		return 0;
+	if ((c->nr == SYS_write || c->nr == SYS_pwrite64) && !x->writes)
 		return 0;
 	f = copy_of(x, c->args[0]);
 	if (f < 0)

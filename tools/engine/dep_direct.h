@@ -11,9 +11,16 @@
  * Only where the result cannot differ from the process's own call: a
  * regular file on a disk-backed or memory file system (not /proc, sysfs or
  * FUSE, which look at the caller), and a process without a file-size
- * limit (which the kernel checks against the writer). A call that may
- * change the process's descriptors or limits goes through the agent and
- * makes the deputy forget its copies (dep_direct_forget()).
+ * limit (which the kernel checks against the writer), not opened with
+ * O_DIRECT (our buffers are not aligned for it). A call that may change
+ * the process's descriptors or limits goes through the agent and makes
+ * the deputy forget its copies (dep_direct_forget()).
+ *
+ * The deputy runs as root: writes are served here only once it has given
+ * up CAP_FSETID and CAP_SYS_RESOURCE (dep_direct_init() does), with which
+ * a write would keep a setuid bit, pass disk quotas or use the blocks
+ * reserved for root. Still the deputy's: the cgroup its page cache is
+ * charged to, and the pid fanotify and audit see.
  */
 
 #include <stdbool.h>
@@ -29,9 +36,11 @@ struct dep_direct {
 	int8_t state[DEP_DIRECT_FDS];	/* 0 unknown, 1 served here, -1 not */
 	int copy[DEP_DIRECT_FDS];	/* with state 1: our copy */
 	int8_t fsize;		/* 0 unknown, 1 unlimited, -1 limited */
+	bool writes;		/* without the capabilities above: writes too */
 	uint64_t served;	/* calls served here, for the log */
 };
 
+/* Also gives up this process's CAP_FSETID and CAP_SYS_RESOURCE. */
 void dep_direct_init(struct dep_direct *x, int pidfd, pid_t pid);
 
 /* Close every copy: the process's descriptors may have changed. */

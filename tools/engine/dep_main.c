@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <linux/ptrace.h>	/* after sys/ptrace.h: PTRACE_LISTEN, EVENT_STOP */
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -421,6 +422,12 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 		snprintf(why, whylen, "node %u went away at the commit", node);
 		goto out_teardown;
 	}
+	/*
+	 * Its memory is about to go: from now on, should this deputy die,
+	 * the home process must die too (its parent sees SIGKILL), not run
+	 * on as an empty shell. Detaching (coming home) ends this.
+	 */
+	ptrace(PTRACE_SETOPTIONS, d->pid, 0, PTRACE_O_EXITKILL);
 	drop_home_memory(d, v, n);
 	free(v);
 	/* without the agent, each call is one more ptrace stop: slower, right */
@@ -540,20 +547,30 @@ static int serve_file(struct dep *d, size_t len)
  * The node's process ended: the home process ends the same way, so that
  * its parent sees the true status.
  */
-static void finish(struct dep *d, const struct mig_exit *ex)
+static void finish(struct dep *d, const struct mig_exit *how)
 {
+	struct mig_exit e = *how;
+	const struct mig_exit *ex = &e;
 	int st;
 
+	/* our copies of its files go first: its locks end with it */
+	dep_direct_forget(&d->direct);
 	if (dep_unpark(d))
 		return;
+	if (e.signaled && (e.code <= 0 || e.code > MIG_NSIG))
+		e.code = SIGKILL;	/* no such signal: killed, then */
 	if (!ex->signaled) {
 		inj_call(&d->j, SYS_exit_group, ex->code, 0, 0, 0, 0, 0);
 	} else {
+		/* no core of the emptied home process: the memory was elsewhere */
+		static const uint64_t no_core[2] = { 0, 0 };
 		struct {
 			uint64_t handler, flags, restorer, mask;
 		} dfl = { 0 };
 		uint64_t unblock = 1ull << (ex->code - 1);
 
+		inj_put(&d->j, d->j.scratch + 192, no_core, sizeof(no_core));
+		inj_call(&d->j, SYS_prlimit64, 0, RLIMIT_CORE, (long)(d->j.scratch + 192), 0, 0, 0);
 		/* SIG_DFL and unblocked; resumed from the trap with the signal */
 		inj_put(&d->j, d->j.scratch + 64, &dfl, sizeof(dfl));
 		inj_put(&d->j, d->j.scratch + 128, &unblock, 8);
@@ -576,6 +593,7 @@ static int on_sigchld(struct dep *d)
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			struct mig_signal k = { .sig = SIGKILL };
 
+			dep_direct_forget(&d->direct);
 			/* killed at home (kill -9): the node ends its part now */
 			send_rec(d, MIG_M_KILL, &k, sizeof(k));
 			return 1;

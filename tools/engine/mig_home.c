@@ -281,6 +281,8 @@ int dep_restore_home(struct dep *d, char *why, size_t whylen)
 	}
 	mig_chan_send(d->ch, MIG_M_HOMEOK, NULL, 0);
 	inj_teardown(&d->j);
+	/* its files are its own again: no copy of ours holds a lock open */
+	dep_direct_forget(&d->direct);
 	ptrace(PTRACE_DETACH, d->pid, 0, 0);
 	free(xs);
 	free(copy);

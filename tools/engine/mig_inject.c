@@ -104,6 +104,9 @@ static void abort_call(struct inj *j)
 	if (ptrace(PTRACE_GETREGS, j->pid, 0, &r) || (long)r.orig_rax < 0 ||
 	    !restarting((long)r.rax))
 		return;
+	/* it restarts by itself and then makes the call: nothing to abort */
+	if (j->abort_not_futex && r.orig_rax == SYS_futex && r.rdi == j->abort_not_futex)
+		return;
 	j->abort_code = (long)r.rax;
 	r.rax = (unsigned long long)-EINTR;
 	r.orig_rax = (unsigned long long)-1;

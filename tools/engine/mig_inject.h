@@ -38,6 +38,12 @@ struct inj {
 	int abort_on_signal;
 	int aborted;
 	long abort_code;		/* the -ERESTART* code it had then */
+	/*
+	 * Not the call stopped in a futex wait at this address: the home
+	 * agent's own, waiting for the call it has not picked up yet (0:
+	 * no such wait).
+	 */
+	uint64_t abort_not_futex;
 };
 
 /*
