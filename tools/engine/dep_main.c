@@ -489,8 +489,22 @@ static int serve_call(struct dep *d, size_t len)
 				   MIG_CHAN_MAX, &out_len, &aborted);
 	if (e == -ESRCH)
 		return e;
-	if (e)
-		return -EPROTO;
+	if (e) {
+		/* a call home cannot make as described (its buffers do not
+		 * fit): it fails there, rather than waiting for ever */
+		const struct mig_fwd_call *c = (const void *)d->in;
+		struct mig_fwd_ret *rr = (struct mig_fwd_ret *)d->out;
+		const struct mig_fwd_buf *b;
+		const uint8_t *in;
+		size_t in_len;
+
+		if (mig_fwd_call_check(d->in, len, &b, &in, &in_len) || c->nbuf > 64)
+			return -EPROTO;
+		*rr = (struct mig_fwd_ret){ .ret = -EINVAL, .nbuf = c->nbuf };
+		memset(rr + 1, 0, c->nbuf * sizeof(uint32_t));
+		out_len = sizeof(*rr) + c->nbuf * sizeof(uint32_t);
+		goto out_answer;
+	}
 	/*
 	 * Signals that came during the call go first: the node delivers them
 	 * as the call returns (raise() runs its handler before it returns),
@@ -671,6 +685,10 @@ int dep_serve(struct dep *d)
 		uint64_t now;
 		char why[160];
 
+		/* signals noted while injecting (the move, a failed trip
+		 * home) reach the node now, not at its next forwarded call */
+		if (d->j.npending)
+			forward_pending(d);
 		if (poll(pf, d->ctl_fd >= 0 ? 3 : 2, 250) < 0 && errno != EINTR)
 			goto out_kill;
 		/*
@@ -709,13 +727,18 @@ int dep_serve(struct dep *d)
 			if (recv_rec(d, &type, &len))
 				goto out_lost;
 			switch (type) {
-			case MIG_M_SYSCALL:
-				if (serve_call(d, len) == -ESRCH) {
+			case MIG_M_SYSCALL: {
+				int e = serve_call(d, len);
+
+				if (e == -ESRCH) {
 					on_sigchld(d);
 					ret = 0;
 					goto out;
 				}
+				if (e == -EPROTO)
+					goto out_lost;	/* a record that does not add up */
 				break;
+			}
 			case MIG_M_FILEREQ:
 				if (serve_file(d, len))
 					goto out_lost;
