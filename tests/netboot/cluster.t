@@ -136,15 +136,13 @@ ok "$([ "$(cpu_ticks 1 "$pid")" -gt "$h0" ] && [ "$(cat "$d1/run/mosix/proc/$pid
 	"... and it runs on at home"
 cluster_exec 1 kill -9 "$pid"
 wait "$shell"
-# glibc leaves what GLIBC_TUNABLES names (its names: cpufeat.c's glibc
-# column); the head's admin declares the rest unused by its programs
-glibc_names=" ssse3 fma sse4_1 sse4_2 movbe popcnt xsave avx avx2 bmi1 bmi2 avx512f avx512dq avx512cd avx512bw avx512vl xsavec abm fma4 "
+# glibc leaves XSAVEC when GLIBC_TUNABLES says so (only its dynamic
+# linker uses it); the head's admin declares the rest unused by its
+# programs
 hwcaps='' ignore=''
 for f in $lacks; do
-	if [[ $glibc_names == *" $f "* ]]; then
-		g=${f^^}
-		[ "$g" = ABM ] && g=LZCNT
-		hwcaps+=${hwcaps:+,}-$g
+	if [ "$f" = xsavec ]; then
+		hwcaps=-XSAVEC
 	else
 		ignore+=${ignore:+ }$f
 	fi

@@ -128,7 +128,9 @@ static int find(const char *name, size_t n, int glibc)
 	for (unsigned i = 0; i < cpufeat_count; i++) {
 		const char *t = glibc ? cpufeat_table[i].glibc : cpufeat_table[i].name;
 
-		if (t && strlen(t) == n && !strncasecmp(t, name, n))
+		/* our own names in any case; glibc's exactly, as glibc */
+		if (t && strlen(t) == n &&
+		    !(glibc ? strncmp(t, name, n) : strncasecmp(t, name, n)))
 			return (int)i;
 	}
 	return -1;
@@ -155,6 +157,14 @@ int cpufeat_parse(const char *text, uint64_t *set, char *bad, size_t badlen)
 		p += strspn(p, " \t,");
 	}
 	return 0;
+}
+
+/* The features only glibc's own code picks by CPUID (cpufeat.h). */
+static uint64_t glibc_own(void)
+{
+	int i = find("xsavec", 6, 0);
+
+	return i < 0 ? 0 : 1ull << i;
 }
 
 uint64_t cpufeat_glibc_off(const char *env, size_t len)
@@ -192,5 +202,5 @@ uint64_t cpufeat_glibc_off(const char *env, size_t len)
 			t = te + (te < e);
 		}
 	}
-	return off;
+	return off & glibc_own();
 }

@@ -44,7 +44,11 @@ int cpufeat_parse(const char *text, uint64_t *set, char *bad, size_t badlen);
 /*
  * The features a process's glibc was told not to use: the
  * "glibc.cpu.hwcaps=-NAME,..." of GLIBC_TUNABLES in @env (the NUL-separated
- * /proc/PID/environ, @len bytes). Only the names glibc honours count.
+ * /proc/PID/environ, @len bytes), names as glibc spells them. Only those
+ * nothing but glibc itself chooses by CPUID count (XSAVEC, which ld.so's
+ * lazy binding uses): other code (OpenSSL, BLAS, multiversioned
+ * functions) reads CPUID itself and may use AVX2 or AVX-512 whatever
+ * glibc was told. Those an admin may declare unused in mig_cpu_ignore.
  */
 uint64_t cpufeat_glibc_off(const char *env, size_t len);
 
