@@ -28,7 +28,7 @@ skip() {
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-plan 73
+plan 82
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -336,6 +336,50 @@ for k in 1 2 3; do
 	unset "MIGD_ENV_$k"
 	migd_start "$k"
 done
+
+# --- a call that blocks at home for long: heartbeats both ways meanwhile -------
+# (the process opens a FIFO at home, which blocks until a writer comes)
+cluster_exec 1 mkfifo /tmp/slow.fifo
+printf 'import time\ntime.sleep(1)\nprint(open("/tmp/slow.fifo").readline().strip())\n' \
+	>"$d1/tmp/slow.py"
+in_open() { [ "$(cluster_exec 1 cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null)" = 257 ]; }
+run_at 1 slow sh -c 'python3 /tmp/slow.py; echo status $?'
+shell=$!
+pid=$(child_of 1 "$(node_pid 1 slow)")
+sleep 0.3	# python3 by now, not the shell before its exec
+moved "$pid" 2 "a python3 about to open a FIFO at home"
+wait_for 5 in_open "$pid"
+sleep 7
+guest_of 2 "$pid" >/dev/null
+ok $? "7 s into a blocking call at home, node 2 still hosts it" ||
+	diag "$(tail -n 5 "$d2/tmp/migd.log")"
+cluster_exec 1 sh -c 'echo hello >/tmp/slow.fifo'
+wait "$shell"
+is "$(cat "$d1/tmp/slow.out")" "$(printf 'hello\nstatus 0')" "and the call returns what came: the process goes on"
+
+# node 2 falls silent (its mosix-migd processes stopped: no FIN, no PING)
+# while a call blocks at home: home gives up on it within about 5 s
+run_at 1 hang sh -c 'python3 /tmp/slow.py; echo status $?'
+shell=$!
+pid=$(child_of 1 "$(node_pid 1 hang)")
+sleep 0.3
+moved "$pid" 2 "a python3 about to open a FIFO at home"
+wait_for 5 in_open "$pid"
+migds=$(cluster_exec 2 pgrep -x mosix-migd | paste -sd ' ')
+t0=$(now_ms)
+# shellcheck disable=SC2086 # one word per pid
+cluster_exec 2 kill -STOP $migds
+wait_for 12 grep -q '^status' "$d1/tmp/hang.out"
+took=$(($(now_ms) - t0))
+grep -q '^status' "$d1/tmp/hang.out" || cluster_exec 1 kill -KILL "$pid"
+wait "$shell"
+is "$(cat "$d1/tmp/hang.out")" "status 137" "its parent at home sees it killed by SIGKILL"
+ok $((took > 8000)) "within 8 s of node 2 falling silent ($took ms)"
+like "$(cat "$d1/tmp/migd.log")" "lost node 2 running process $pid" "node 1's migd log names the lost node"
+# shellcheck disable=SC2086 # one word per pid
+cluster_exec 2 kill -CONT $migds
+migd_kill 2
+migd_start 2
 
 # --- the node dies: home ends the process with SIGKILL at once -----------------
 printf 'import time\nwhile True:\n    time.sleep(0.1)\n' >"$d1/tmp/forever.py"

@@ -15,6 +15,7 @@
 #include "engine/dep_agent.h"
 
 #define MAX_WAIT_NS (50 * 1000000L)	/* how late a signal may be noticed */
+#define TICK_NS (250 * 1000000ull)
 
 _Static_assert(sizeof(struct agent_shm) <= DEP_AGENT_BUF, "agent page layout");
 _Static_assert(DEP_AGENT_SHM <= DEP_AGENT_TOP, "agent area");
@@ -104,6 +105,11 @@ long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t 
 	struct agent_shm *s = a->shm;
 	long wait_ns = 20000;
 	uint32_t seq = ++a->seq;
+	struct timespec t0;
+	uint64_t next_tick;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	next_tick = (uint64_t)t0.tv_sec * 1000000000ull + (uint64_t)t0.tv_nsec + TICK_NS;
 
 	j->aborted = 0;
 	/* a signal while the agent still waits for this call aborts nothing */
@@ -129,6 +135,17 @@ long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t 
 				return -ESRCH;
 		if (w < 0 && errno != EINTR)
 			return -ESRCH;
+		if (a->tick && wait_ns >= MAX_WAIT_NS) {
+			struct timespec t;
+			uint64_t now;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			now = (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+			if (now >= next_tick) {
+				next_tick = now + TICK_NS;
+				a->tick(a->tick_arg);	/* on loss, the process dies: seen above */
+			}
+		}
 	}
 	*ret_aborted = j->aborted;
 	return s->ret;

@@ -32,6 +32,13 @@ struct dep_agent {
 	uint64_t code;			/* where the loop is, at home */
 	uint32_t seq;
 	bool running;
+	/*
+	 * Called about every TICK_NS while a call blocks at home (a read
+	 * from a terminal): the heartbeat with the node. Nonzero: the node
+	 * is lost, and it has killed the home process.
+	 */
+	int (*tick)(void *arg);
+	void *tick_arg;
 };
 
 /* The process is stopped with @j set up: map the shared page (a memfd

@@ -106,6 +106,39 @@ static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
 	return e;
 }
 
+/*
+ * The heartbeat while a call blocks at home (dep_agent.h): the node sends
+ * PINGs meanwhile, and nothing else; a node silent for LOST_NS, or gone,
+ * is lost, and so is the process (SIGKILL at home).
+ */
+static int call_tick(void *arg)
+{
+	struct dep *d = arg;
+	struct pollfd pf = { mig_chan_fd(d->ch), POLLIN, 0 };
+	uint8_t small[64];	/* d->in holds the call being served */
+	uint64_t now;
+
+	while (poll(&pf, 1, 0) == 1) {
+		uint32_t type;
+		size_t len;
+
+		if (mig_chan_recv(d->ch, &type, small, sizeof(small), &len) || type != MIG_M_PING)
+			goto out_lost;
+		d->last_rx = mig_now_ns();
+	}
+	now = mig_now_ns();
+	if (now - d->last_rx > LOST_NS)
+		goto out_lost;
+	if (now - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0))
+		goto out_lost;
+	return 0;
+
+out_lost:
+	d->lost = true;
+	kill(d->pid, SIGKILL);
+	return -1;
+}
+
 int dep_park(struct dep *d)
 {
 	struct user_regs_struct r = d->j.saved;
@@ -432,6 +465,8 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	free(v);
 	/* without the agent, each call is one more ptrace stop: slower, right */
 	d->agent = !fault(d, "no-agent") && !dep_agent_plant(&d->ag, &d->j, d->pidfd);
+	d->ag.tick = call_tick;
+	d->ag.tick_arg = d;
 	d->sent_bytes = st.bytes;
 	d->frozen_ns = mig_now_ns() - t0;
 	d->where = node;
