@@ -107,9 +107,11 @@ static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
 }
 
 /*
- * The heartbeat while a call blocks at home (dep_agent.h): the node sends
- * PINGs meanwhile, and nothing else; a node silent for LOST_NS, or gone,
- * is lost, and so is the process (SIGKILL at home).
+ * While a call blocks at home (dep_agent.h): the node, waiting for the
+ * answer, says nothing; TCP keepalive (mig_net_keepalive) makes the
+ * socket fail when its machine or link is gone. Then, or at its end of
+ * the stream, the node is lost, and so is the process (SIGKILL at home).
+ * PINGs are sent meanwhile, for a node that counts them.
  */
 static int call_tick(void *arg)
 {
@@ -126,9 +128,9 @@ static int call_tick(void *arg)
 			goto out_lost;
 		d->last_rx = mig_now_ns();
 	}
-	now = mig_now_ns();
-	if (now - d->last_rx > LOST_NS)
+	if (pf.revents & (POLLERR | POLLHUP))
 		goto out_lost;
+	now = mig_now_ns();
 	if (now - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0))
 		goto out_lost;
 	return 0;

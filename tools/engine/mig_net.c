@@ -23,6 +23,21 @@ int mig_net_timeouts(int fd, unsigned ms)
 	return 0;
 }
 
+int mig_net_keepalive(int fd)
+{
+	int one = 1, idle = 1, intvl = 1, cnt = 3;
+	unsigned user_ms = 4000;
+
+	/* and data (a PING) unacknowledged for 4 s fails it too */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms, sizeof(user_ms)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)))
+		return -errno;
+	return 0;
+}
+
 int mig_net_connect(const struct mig_net *n, uint32_t node, struct mig_chan **ret)
 {
 	struct sockaddr_storage ss;
@@ -39,6 +54,7 @@ int mig_net_connect(const struct mig_net *n, uint32_t node, struct mig_chan **re
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	mig_net_keepalive(fd);	/* a node gone is seen while nothing flows */
 	if (connect(fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) {
 		r = -errno;
 		goto out_close;

@@ -222,7 +222,6 @@ static long forward(struct rem *r, const struct seccomp_notif *n, const struct s
 	struct rem_fwd_plan plan;
 	const uint32_t *lens;
 	const uint8_t *data;
-	bool pinged = false;
 	size_t len, dlen;
 	uint32_t type;
 	int e;
@@ -244,38 +243,21 @@ static long forward(struct rem *r, const struct seccomp_notif *n, const struct s
 		goto out_lost;
 	r->nfwd++;
 	for (;;) {
-		struct pollfd pf = { mig_chan_fd(r->ch), POLLIN, 0 };
 		enum outcome o;
-		uint64_t now;
-		int k;
 
 		/*
 		 * A call may block at home for long (a read from a terminal):
-		 * PINGs both ways meanwhile. A home that pinged during the call
-		 * and then fell silent is lost; one that never pings (a deputy
-		 * without its agent) is waited for.
+		 * TCP keepalive tells a home that is gone (the socket fails);
+		 * the deputy's PINGs meanwhile are welcome and say nothing.
 		 */
-		k = poll(&pf, 1, 1000);
-		if (k < 0 && errno != EINTR)
-			goto out_lost;
-		if (k <= 0) {
-			now = mig_now_ns();
-			if (pinged && now - r->last_rx > LOST_NS)
-				goto out_lost;
-			if (now - r->last_tx > HEARTBEAT_NS && send_rec(r, MIG_M_PING, NULL, 0))
-				goto out_lost;
-			continue;
-		}
 		e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len);
 		if (e)
 			goto out_lost;
 		r->last_rx = mig_now_ns();
 		if (type == MIG_M_SYSRET)
 			break;
-		if (type == MIG_M_PING) {
-			pinged = true;
+		if (type == MIG_M_PING)
 			continue;
-		}
 		if (type == MIG_M_SIGNAL) {
 			if (mig_fixed_check(type, len))
 				goto out_lost;

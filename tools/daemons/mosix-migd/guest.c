@@ -174,8 +174,10 @@ void guest_main(struct migd *m, int fd, int ctl)
 	log_info("process %d of node %u (%s) runs here as %d%s%s", h.home_pid, from, h.comm,
 		 r.guest, r.sh->vdso_proxy ? " (vDSO proxy)" : "",
 		 r.kernel_ids ? " (pids answered by the kernel)" : "");
-	/* no more waiting on a quiet home inside a call: the heartbeat decides */
+	/* no more waiting on a quiet home inside a call: the heartbeat decides,
+	 * and keepalive while a call blocks at home (the home gone: lost) */
 	mig_net_timeouts(fd, 0);
+	mig_net_keepalive(fd);
 	gpid = r.guest;
 	e = rem_supervise(&r);
 	if (r.kernel_err)
