@@ -237,12 +237,9 @@ static void test_not_served(void **state)
 /* CAP_FSETID and CAP_SYS_RESOURCE given up; O_DIRECT left to the agent */
 static void test_privileges_and_odirect(void **state)
 {
-	static uint8_t reply[4096];
 	unsigned long long eff = 0;
 	struct dep_direct x;
 	struct child c;
-	struct rec r;
-	size_t len, out;
 	char line[128];
 	FILE *f;
 	int shared, fl;
@@ -264,6 +261,10 @@ static void test_privileges_and_odirect(void **state)
 	fl = fcntl(shared, F_GETFL);
 	if (fl >= 0 && !fcntl(shared, F_SETFL, fl | O_DIRECT) &&
 	    (fcntl(shared, F_GETFL) & O_DIRECT)) {
+		static uint8_t reply[4096];
+		struct rec r;
+		size_t len, out;
+
 		call(&r, &len, SYS_write, FILE_FD, "z", 1, 0);
 		assert_int_equal(dep_direct_call(&x, &r, len, reply, sizeof(reply), &out), 0);
 	}
