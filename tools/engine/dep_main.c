@@ -601,7 +601,6 @@ static int serve_file(struct dep *d, size_t len)
 static void finish(struct dep *d, const struct mig_exit *how)
 {
 	struct mig_exit e = *how;
-	const struct mig_exit *ex = &e;
 	int st;
 
 	/* our copies of its files go first: its locks end with it */
@@ -610,25 +609,25 @@ static void finish(struct dep *d, const struct mig_exit *how)
 		return;
 	if (e.signaled && (e.code <= 0 || e.code > MIG_NSIG))
 		e.code = SIGKILL;	/* no such signal: killed, then */
-	if (!ex->signaled) {
-		inj_call(&d->j, SYS_exit_group, ex->code, 0, 0, 0, 0, 0);
+	if (!e.signaled) {
+		inj_call(&d->j, SYS_exit_group, e.code, 0, 0, 0, 0, 0);
 	} else {
 		/* no core of the emptied home process: the memory was elsewhere */
 		static const uint64_t no_core[2] = { 0, 0 };
 		struct {
 			uint64_t handler, flags, restorer, mask;
 		} dfl = { 0 };
-		uint64_t unblock = 1ull << (ex->code - 1);
+		uint64_t unblock = 1ull << (e.code - 1);
 
 		inj_put(&d->j, d->j.scratch + 192, no_core, sizeof(no_core));
 		inj_call(&d->j, SYS_prlimit64, 0, RLIMIT_CORE, (long)(d->j.scratch + 192), 0, 0, 0);
 		/* SIG_DFL and unblocked; resumed from the trap with the signal */
 		inj_put(&d->j, d->j.scratch + 64, &dfl, sizeof(dfl));
 		inj_put(&d->j, d->j.scratch + 128, &unblock, 8);
-		inj_call(&d->j, SYS_rt_sigaction, ex->code, (long)(d->j.scratch + 64), 0, 8, 0, 0);
+		inj_call(&d->j, SYS_rt_sigaction, e.code, (long)(d->j.scratch + 64), 0, 8, 0, 0);
 		inj_call(&d->j, SYS_rt_sigprocmask, SIG_UNBLOCK, (long)(d->j.scratch + 128), 0, 8,
 			 0, 0);
-		ptrace(PTRACE_CONT, d->pid, 0, ex->code);
+		ptrace(PTRACE_CONT, d->pid, 0, e.code);
 	}
 	while (waitpid(d->pid, &st, __WALL) == d->pid && WIFSTOPPED(st))
 		ptrace(PTRACE_CONT, d->pid, 0, WSTOPSIG(st) == SIGTRAP ? 0 : WSTOPSIG(st));

@@ -111,6 +111,13 @@ int rem_mark_guest(struct rem *r);
  */
 int rem_sig_send_as(pid_t guest, int sig, const siginfo_t *si);
 
+/*
+ * Queue @sig to @guest with @si's sender and value, as SI_QUEUE where @si
+ * has a code only its sender's kernel may give (kill, tgkill, the
+ * kernel's own); a plain kill() if even that fails.
+ */
+void rem_sig_queue(pid_t guest, int sig, const siginfo_t *si);
+
 /* Whether MOSIX_FAULT names @step. */
 bool rem_fault(const struct rem *r, const char *step);
 

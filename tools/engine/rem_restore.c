@@ -243,13 +243,9 @@ static void __attribute__((noreturn)) init_main(struct rem *r, int status_w, int
 		if (read(sig_r, &m, sizeof(m)) != sizeof(m))
 			continue;
 		memcpy(&si, m.info, sizeof(si));
-		if (rem_sig_send_as(g, m.sig, &si)) {
-			/* the kernel's own codes, or no such sender here */
-			if (si.si_code >= 0 || si.si_code == SI_TKILL)
-				si.si_code = SI_QUEUE;
-			if (syscall(SYS_rt_tgsigqueueinfo, g, g, m.sig, &si))
-				kill(g, m.sig);
-		}
+		/* the kernel's own codes, or no such sender here: queued */
+		if (rem_sig_send_as(g, m.sig, &si))
+			rem_sig_queue(g, m.sig, &si);
 		if (write(ack_w, &ack, 1) != 1)
 			continue;
 	}

@@ -26,6 +26,16 @@
 
 #include "engine/rem.h"
 
+void rem_sig_queue(pid_t guest, int sig, const siginfo_t *si)
+{
+	siginfo_t q = *si;
+
+	if (q.si_code >= 0 || q.si_code == SI_TKILL)
+		q.si_code = SI_QUEUE;
+	if (syscall(SYS_rt_tgsigqueueinfo, guest, guest, sig, &q))
+		kill(guest, sig);
+}
+
 int rem_sig_send_as(pid_t guest, int sig, const siginfo_t *si)
 {
 	struct clone_args ca = { .exit_signal = SIGCHLD };

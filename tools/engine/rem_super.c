@@ -136,10 +136,7 @@ static void deliver(struct rem *r, const struct mig_signal *m)
 			return;
 		}
 	}
-	if (si.si_code >= 0 || si.si_code == SI_TKILL)
-		si.si_code = SI_QUEUE;
-	if (syscall(SYS_rt_tgsigqueueinfo, r->guest, r->guest, m->sig, &si))
-		kill(r->guest, m->sig);
+	rem_sig_queue(r->guest, m->sig, &si);
 }
 
 static bool stopped(pid_t pid)
