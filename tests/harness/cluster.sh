@@ -512,7 +512,7 @@ _cluster_on_signal() {
 # it on); the supervisor then SIGKILLs its holders, which takes down what
 # is left through the parent-death signals.
 _cluster_teardown() {
-	local state=$1 pid start f p s live deadline cs='' ret=0
+	local state=$1 pid start f p s live deadline cs='' ret=0 i
 	[[ $state == /tmp/*mosix-cluster.* && -d $state ]] || return 0
 	for f in "$state"/node*/pid; do
 		if [[ -r $f ]] && read -r pid start <"$f" && _cluster_alive "$pid" "$start"; then
@@ -549,7 +549,13 @@ _cluster_teardown() {
 	fi
 	if ((ret == 0)); then
 		# Nothing is mounted on the host, so this cannot reach outside.
-		rm -rf --one-file-system -- "$state" || ret=1
+		# A supervisor forked but not yet recorded may still be opening
+		# its log in there as we go: try again for a moment.
+		for ((i = 0; i < 20; i++)); do
+			rm -rf --one-file-system -- "$state" 2>/dev/null && break
+			sleep 0.05
+		done
+		[[ -e $state ]] && { _cluster_err "unable to remove '$state'"; ret=1; }
 	fi
 	return "$ret"
 }
@@ -726,8 +732,15 @@ cluster_reach() {
 # them to it.  SIGTERM makes it SIGKILL them; it leaves when they are gone.
 _cluster_supervise() {
 	local state=$1 n cs='' i sup=$BASHPID
-	local -a kids=()
+	local -a kids=() rec
 	[[ $PPID == "$2" ]] || exit 1
+	# Make nothing until our parent has recorded us: a signal can run its
+	# teardown between our fork and that record, and that teardown, not
+	# knowing us, removes the state dir; then we go without a trace.
+	until read -r rec _ 2>/dev/null <"$state/supervisor" && [[ $rec == "$sup" ]]; do
+		[[ -d $state ]] || exit 0
+		sleep 0.01
+	done
 	read -r n <"$state/nodes"
 	[[ -r $state/cpuset ]] && read -r cs <"$state/cpuset"
 	cd / || return 1
