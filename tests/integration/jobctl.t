@@ -15,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 8
+plan 9
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -36,6 +36,7 @@ while not os.path.exists("/tmp/go"):
 os.kill(p.pid, signal.SIGTSTP)
 pid, st = os.waitpid(p.pid, os.WUNTRACED)
 print("stopped" if os.WIFSTOPPED(st) else "not stopped", flush=True)
+print("stop signal", os.WSTOPSIG(st) if os.WIFSTOPPED(st) else 0, flush=True)
 time.sleep(0.3)
 n0 = sum(1 for _ in open("/tmp/lines"))
 time.sleep(1)
@@ -66,6 +67,8 @@ todo=""
 out=$(cat "$d1/tmp/par.out")
 like "$out" "^stopped$" "its parent at home sees it stopped (WUNTRACED) $todo"
 printf '%s' "$out" | grep -qx stopped || migd_logs
+like "$out" "^stop signal 20$" \
+	"... by SIGTSTP, as the guest stopped (its shell says Stopped, not Stopped (signal))"
 like "$(cat "$d1/tmp/par.out")" "progress while stopped 0" "no progress while stopped"
 is "$(cluster_exec 2 sh -c "sed 's/.*) //' /proc/$g/stat | cut -c1")" T \
 	"the guest on node 2 is stopped too $todo"

@@ -23,7 +23,7 @@ migd_progs
 # TAG -> the engine bug that makes its migrated run fail
 declare -A engine_todo=()
 
-plan 147
+plan 155
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -139,6 +139,17 @@ pre_sigmask() {
 	sleep 0.2
 }
 
+# zdtm_sigmask, brought home before SIGUSR2: the signals pending in the
+# guest's kernel on node 2 (blocked there) come home with it
+pre_sigmask-home() {
+	local err
+	pre_sigmask
+	[ "$tag" = "m_sigmask-home" ] || return 0
+	err=$(cluster_exec 1 "$bin/migrate" "$pid" home 2>&1)
+	ok $? "zdtm_sigmask-home: brought home with its pending signals${err:+: $err}"
+	wait_for 3 eval "! guest_of 2 $pid"
+}
+
 # zdtm_siginfo: SIGUSR1 from a process at home, whose pid it is told
 pre_siginfo() {
 	# shellcheck disable=SC2016 # the inner shell's own $$ and $1
@@ -190,6 +201,7 @@ zdtm file "$p/zdtm_file"
 zdtm pipe "$p/zdtm_pipe"
 zdtm tty python3 /tmp/zdtm_pty.py 37 91 "$p/zdtm_tty" 37 91
 zdtm sigmask "$p/zdtm_sigmask"
+zdtm sigmask-home "$p/zdtm_sigmask"
 zdtm raise "$p/zdtm_raise"
 zdtm siginfo "$p/zdtm_siginfo" /tmp/zdtm_siginfo.sender
 zdtm sigrestart "$p/zdtm_sigrestart"

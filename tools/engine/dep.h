@@ -42,7 +42,8 @@ struct dep {
 	struct dep_direct direct;	/* file I/O served without the agent */
 	bool agent;			/* planted: calls go through it */
 	bool lost;			/* the node stopped answering: killed */
-	bool stopping;			/* our SIGSTOP, after the guest stopped */
+	bool stopping;			/* our stop signal, after the guest stopped */
+	int stop_sig;			/* which: the guest's */
 	uint64_t frozen_ns;		/* the last migration's freeze time */
 	uint64_t sent_bytes;
 	const char *fault;		/* MOSIX_FAULT */
@@ -83,6 +84,13 @@ uint64_t dep_cpu_need(const struct dep *d);
  */
 void dep_hello(const struct dep *d, uint64_t mem_bytes, struct mig_hello *h);
 int dep_unpark(struct dep *d);
+/*
+ * Away, the home process never runs a handler (every signal stops it, to
+ * be forwarded), but its stop signals must stop it as the guest stopped:
+ * SIGTSTP, SIGTTIN and SIGTTOU get SIG_DFL at home. The image's handlers
+ * come back with it.
+ */
+void dep_home_stops(struct dep *d);
 
 /* Move the process from its node to @node, the image relayed through
  * home; on failure it runs on where it was. */

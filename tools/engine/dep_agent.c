@@ -88,10 +88,12 @@ static int on_stop(struct inj *j, int st)
 {
 	if (!WIFSTOPPED(st)) {
 		j->dead = 1;
+		j->status = st;
 		return -ESRCH;
 	}
-	if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP) {
-		/* a signal for the process: noted, and maybe the call aborted */
+	if ((st >> 16) == 0) {
+		/* a signal for the process (the agent sets no trap: a SIGTRAP
+		 * is a user's): noted, and maybe the call aborted */
 		j->abort_on_signal = 1;
 		inj_note_stop(j, WSTOPSIG(st));
 		j->abort_on_signal = 0;
@@ -133,8 +135,10 @@ long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t 
 		while ((w = waitpid(j->pid, &st, __WALL | WNOHANG)) == j->pid)
 			if (on_stop(j, st))
 				return -ESRCH;
-		if (w < 0 && errno != EINTR)
+		if (w < 0 && errno != EINTR) {
+			j->dead = 1;	/* reaped by someone else's wait: gone */
 			return -ESRCH;
+		}
 		if (a->tick && wait_ns >= MAX_WAIT_NS) {
 			struct timespec t;
 			uint64_t now;

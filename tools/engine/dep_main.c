@@ -341,7 +341,20 @@ static void drop_home_memory(struct dep *d, const struct mig_vma *v, uint32_t n)
 		inj_call(&d->j, SYS_munmap, (long)v[i].start, (long)(v[i].end - v[i].start), 0,
 			 0, 0, 0);
 	/* every signal now stops the home process, to be forwarded */
-	ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(zero), &zero);
+	inj_set_mask(&d->j, zero);
+	dep_home_stops(d);
+}
+
+void dep_home_stops(struct dep *d)
+{
+	static const int stops[] = { SIGTSTP, SIGTTIN, SIGTTOU };
+	static const uint64_t dfl[4] = { 0 };	/* SIG_DFL, no flags, mask */
+
+	if (inj_put(&d->j, d->j.scratch + 64, dfl, sizeof(dfl)))
+		return;
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		inj_call(&d->j, SYS_rt_sigaction, stops[i], (long)(d->j.scratch + 64), 0, 8, 0,
+			 0);
 }
 
 static void write_state(struct dep *d)
@@ -479,9 +492,12 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 out_teardown:
 	close_chan(d);
 	free(v);
+	/* signals that came while we held it are its own again */
+	inj_requeue(&d->j);
 	inj_teardown(&d->j);
 out_detach:
 	ptrace(PTRACE_DETACH, d->pid, 0, 0);
+	inj_send_after(&d->j);
 	return e;
 }
 
@@ -633,41 +649,78 @@ static void finish(struct dep *d, const struct mig_exit *how)
 		ptrace(PTRACE_CONT, d->pid, 0, WSTOPSIG(st) == SIGTRAP ? 0 : WSTOPSIG(st));
 }
 
+/*
+ * The stop signal the deputy itself sent (the guest stopped): home stops
+ * with it, so that its shell sees what the guest saw ("Stopped" for a ^Z,
+ * not "Stopped (signal)"). Known by its sender, not by a flag that an
+ * early SIGCONT (which discards a pending stop) would leave stale.
+ */
+static bool own_stop(const struct dep *d, int sig, const siginfo_t *si)
+{
+	return d->stopping && sig == d->stop_sig && si->si_code == SI_USER &&
+	       si->si_pid == getpid();
+}
+
 /* Tracee events: signals to forward, or the end of the home process. */
 static int on_sigchld(struct dep *d)
 {
+	struct mig_signal k = { .sig = SIGKILL };
 	int st;
-	pid_t w;
 
-	while ((w = waitpid(d->pid, &st, __WALL | WNOHANG)) == d->pid) {
+	for (;;) {
+		struct mig_signal s;
+		siginfo_t si;
+		pid_t w;
+
+		/* reaped already, by an injection's wait */
+		if (d->j.dead)
+			goto out_ended;
+		w = waitpid(d->pid, &st, __WALL | WNOHANG);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == ECHILD)
+			goto out_ended;
+		if (w != d->pid)
+			return 0;
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			struct mig_signal k = { .sig = SIGKILL };
-
-			dep_direct_forget(&d->direct);
-			/* killed at home (kill -9): the node ends its part now */
-			send_rec(d, MIG_M_KILL, &k, sizeof(k));
-			return 1;
+			d->j.dead = 1;
+			d->j.status = st;
+			goto out_ended;
 		}
 		if ((st >> 16) == PTRACE_EVENT_STOP && WSTOPSIG(st) != SIGTRAP) {
 			/* in group stop, as its shell sees it: stay, but hear SIGCONT */
 			ptrace(PTRACE_LISTEN, d->pid, 0, 0);
 			continue;
 		}
-		if ((st >> 16) == 0 && WSTOPSIG(st) == SIGSTOP && d->stopping) {
-			/* ours (the guest stopped): into group stop for real */
-			d->stopping = false;
-			ptrace(PTRACE_CONT, d->pid, 0, SIGSTOP);
+		if ((st >> 16) != 0) {
+			ptrace(PTRACE_CONT, d->pid, 0, 0);
 			continue;
 		}
-		if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP) {
-			struct mig_signal s = { .sig = WSTOPSIG(st) };
-
-			s.has_info = !ptrace(PTRACE_GETSIGINFO, d->pid, 0, s.info);
+		s = (struct mig_signal){ .sig = WSTOPSIG(st) };
+		s.has_info = !ptrace(PTRACE_GETSIGINFO, d->pid, 0, &si);
+		if (!s.has_info)
+			memset(&si, 0, sizeof(si));
+		if (own_stop(d, s.sig, &si)) {
+			/* into group stop for real: its stop disposition is SIG_DFL */
+			d->stopping = false;
+			ptrace(PTRACE_CONT, d->pid, 0, s.sig);
+			continue;
+		}
+		if (s.sig == SIGCONT)
+			d->stopping = false;	/* our stop, if not yet taken, is gone */
+		/* a SIGTRAP the kernel made would be a stray of ours: only users' go */
+		if (s.sig != SIGTRAP || si.si_code <= 0) {
+			memcpy(s.info, &si, sizeof(s.info));
 			send_rec(d, MIG_M_SIGNAL, &s, sizeof(s));
 		}
 		ptrace(PTRACE_CONT, d->pid, 0, 0);	/* suppressed at home */
 	}
-	return 0;
+
+out_ended:
+	dep_direct_forget(&d->direct);
+	/* killed at home (kill -9): the node ends its part now */
+	send_rec(d, MIG_M_KILL, &k, sizeof(k));
+	return 1;
 }
 
 /* A request from migd: "home" or "move NODE", with the asker's socket. */
@@ -725,6 +778,11 @@ int dep_serve(struct dep *d)
 		 * home) reach the node now, not at its next forwarded call */
 		if (d->j.npending)
 			forward_pending(d);
+		/* it died in one of our waits (a failed trip home, say) */
+		if (d->j.dead && on_sigchld(d)) {
+			ret = 0;
+			goto out;
+		}
 		if (poll(pf, d->ctl_fd >= 0 ? 3 : 2, 250) < 0 && errno != EINTR)
 			goto out_kill;
 		/*
@@ -838,8 +896,12 @@ int dep_serve(struct dep *d)
 				 * the guest as any signal.
 				 */
 				if (!mig_fixed_check(type, len) && !d->stopping) {
+					const struct mig_signal *m = (const void *)d->in;
+
+					d->stop_sig = m->sig == SIGTSTP || m->sig == SIGTTIN ||
+						      m->sig == SIGTTOU ? m->sig : SIGSTOP;
 					d->stopping = true;
-					kill(d->pid, SIGSTOP);
+					kill(d->pid, d->stop_sig);
 				}
 				break;
 			default:

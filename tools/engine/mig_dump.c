@@ -144,8 +144,7 @@ int mig_dump_state(struct inj *j, struct mig_task *t)
 	if (t->xl.size > t->xsize)
 		return -EPROTO;
 	t->xl.size = t->xsize;
-	if (ptrace(PTRACE_GETSIGMASK, j->pid, sizeof(t->sigmask), &t->sigmask))
-		return -errno;
+	t->sigmask = j->mask;	/* its own: the kernel's now lacks SIGTRAP */
 	memset(&rc, 0, sizeof(rc));
 	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, j->pid, sizeof(rc), &rc) > 0 &&
 	    rc.rseq_abi_size) {

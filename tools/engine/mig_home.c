@@ -10,6 +10,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <poll.h>
 #include <linux/prctl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -229,6 +230,36 @@ static int home_xstate(struct dep *d, uint8_t *out, size_t *len, char *why, size
 	return 0;
 }
 
+/*
+ * After our HOMEOK the node sends back the signals the process had there
+ * (rem_super.c's send_back), then HOMEOK: each is forwarded on @fwd (the
+ * process moved on) or kept in d->j to be queued at home. A node that
+ * says nothing for a while is given up on: the process must not wait
+ * for it.
+ */
+static void take_back(struct dep *d, struct mig_chan *from, struct mig_chan *fwd)
+{
+	struct pollfd pf = { mig_chan_fd(from), POLLIN, 0 };
+	uint32_t type;
+	size_t len;
+
+	while (poll(&pf, 1, 5000) == 1 && !mig_chan_recv(from, &type, d->in, MIG_CHAN_MAX, &len)) {
+		const struct mig_signal *m = (const void *)d->in;
+
+		if (type == MIG_M_HOMEOK)
+			return;
+		if (type != MIG_M_SIGNAL || mig_fixed_check(type, len) || m->sig <= 0 ||
+		    m->sig > MIG_NSIG || m->sig == SIGKILL)
+			continue;
+		if (fwd)
+			mig_chan_send(fwd, MIG_M_SIGNAL, m, len);
+		else
+			inj_add_pending(&d->j, m->sig, m->info);
+	}
+	fprintf(stderr, "mosix-migd: process %d: node %u did not say which signals it had\n",
+		d->pid, d->where);
+}
+
 int dep_restore_home(struct dep *d, char *why, size_t whylen)
 {
 	struct user_regs_struct parked = d->j.saved;
@@ -274,16 +305,23 @@ int dep_restore_home(struct dep *d, char *why, size_t whylen)
 	d->j.saved.orig_rax = (unsigned long long)-1;
 	iov = (struct iovec){ xs, xlen };
 	if (ptrace(PTRACE_SETREGSET, d->pid, NT_X86_XSTATE, &iov) ||
-	    ptrace(PTRACE_SETSIGMASK, d->pid, sizeof(d->task->sigmask), &d->task->sigmask)) {
+	    inj_set_mask(&d->j, d->task->sigmask)) {
 		snprintf(why, whylen, "cannot restore its registers");
 		e = -EIO;
 		goto out_undo;
 	}
 	mig_chan_send(d->ch, MIG_M_HOMEOK, NULL, 0);
+	/* the signals it had there, and those that came here meanwhile */
+	take_back(d, d->ch, NULL);
+	if (d->j.lost)
+		fprintf(stderr, "mosix-migd: process %d: %d queued signals lost coming home\n",
+			d->pid, d->j.lost);
+	inj_requeue(&d->j);
 	inj_teardown(&d->j);
 	/* its files are its own again: no copy of ours holds a lock open */
 	dep_direct_forget(&d->direct);
 	ptrace(PTRACE_DETACH, d->pid, 0, 0);
+	inj_send_after(&d->j);
 	free(xs);
 	free(copy);
 	return 0;
@@ -300,6 +338,16 @@ out_undo:
 	if (copy)
 		unmap_all(d, copy, n);
 	free(copy);
+	if (d->j.dead) {
+		/* unless it was killed here meanwhile: then there too */
+		struct mig_signal k = { .sig = SIGKILL };
+
+		mig_chan_send(d->ch, MIG_M_KILL, &k, sizeof(k));
+		return e;
+	}
+	/* handlers of the image may have come back: not for stops at home */
+	if (kstate)
+		dep_home_stops(d);
 	mig_chan_send(d->ch, MIG_M_GO, NULL, 0);
 	dep_park(d);
 	return e;
@@ -369,9 +417,12 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 		e = e ? e : -ECANCELED;
 		goto out_stay;
 	}
-	/* commit on the new node; the old one ends its guest */
+	/* commit on the new node; the old one ends its guest, and its
+	 * signals follow it there */
 	mig_chan_send(old, MIG_M_HOMEOK, NULL, 0);
 	e = mig_chan_send(to, MIG_M_GO, NULL, 0);
+	if (!e)
+		take_back(d, old, to);
 	close(mig_chan_fd(old));
 	mig_chan_free(old);
 	d->ch = to;

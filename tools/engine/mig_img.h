@@ -22,6 +22,11 @@
  *   R: READY|ABORT      READY is the commit point
  *   D: GO               the guest runs; then, in both directions:
  *   SYSCALL/SYSRET, SIGNAL, KILL, EXIT, COMEHOME, IMAGE..., HOMEOK, PING
+ *
+ * Coming home (or moving on), R: COMEHOME TASK [MAPS] VMAS PAGES... END;
+ * D: GO (it stays) or HOMEOK, answered by R with the signals the guest
+ * had there (SIGNAL..., the kernel's queue, those taken by injections,
+ * those home sent and not yet delivered) and HOMEOK (version 4).
  */
 
 #include <stdbool.h>
@@ -31,7 +36,7 @@
 
 #include "engine/mig_xstate.h"
 
-#define MIG_VERSION 3
+#define MIG_VERSION 4
 #define MIG_MAX_VMAS 4096
 #define MIG_XSTATE_MAX 16384
 #define MIG_VDSO_MAX (4 * 4096)

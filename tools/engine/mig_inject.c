@@ -23,11 +23,47 @@
 /* At a signal-delivery stop: keep the signal and its siginfo for later. */
 static void note_signal(struct inj *j, int sig)
 {
-	siginfo_t *si = &j->pending_info[j->npending];
+	siginfo_t si;
 
-	if (ptrace(PTRACE_GETSIGINFO, j->pid, 0, si))
-		memset(si, 0, sizeof(*si));
+	if (ptrace(PTRACE_GETSIGINFO, j->pid, 0, &si))
+		memset(&si, 0, sizeof(si));
+	inj_add_pending(j, sig, &si);
+}
+
+void inj_add_pending(struct inj *j, int sig, const void *info)
+{
+	if (sig < SIGRTMIN)
+		for (int i = 0; i < j->npending; i++)
+			if (j->pending[i] == sig)
+				return;
+	if (j->npending == INJ_PENDING_MAX) {
+		j->lost++;
+		return;
+	}
+	memcpy(&j->pending_info[j->npending], info, sizeof(siginfo_t));
 	j->pending[j->npending++] = sig;
+}
+
+/* The process ended under us (reaped here: the caller's own waitpid
+ * will find nothing). */
+static int died(struct inj *j, int st)
+{
+	j->dead = 1;
+	j->status = st;
+	return -ESRCH;
+}
+
+/*
+ * A SIGTRAP stop is ours (the gadget's int3, a single step) when the
+ * kernel raised it; kill() and sigqueue() cannot forge a positive code.
+ */
+static bool own_trap(const struct inj *j, int st)
+{
+	siginfo_t si;
+
+	if (WSTOPSIG(st) != SIGTRAP || (st >> 16) != 0)
+		return false;
+	return ptrace(PTRACE_GETSIGINFO, j->pid, 0, &si) || si.si_code > 0;
 }
 
 int inj_seize_start(pid_t pid)
@@ -77,14 +113,12 @@ int inj_interrupt(struct inj *j)
 		return -errno;
 	for (;;) {
 		if (waitpid(j->pid, &st, __WALL) < 0)
-			return -errno;
-		if (!WIFSTOPPED(st)) {
-			j->dead = 1;
-			return -ESRCH;
-		}
+			return errno == ECHILD ? died(j, 0) : -errno;
+		if (!WIFSTOPPED(st))
+			return died(j, st);
 		if ((st >> 16) == PTRACE_EVENT_STOP)
 			return 0;
-		if ((st >> 16) == 0 && j->npending < INJ_PENDING_MAX)
+		if ((st >> 16) == 0)
 			note_signal(j, WSTOPSIG(st));
 		ptrace(PTRACE_CONT, j->pid, 0, 0);
 	}
@@ -116,8 +150,7 @@ static void abort_call(struct inj *j)
 
 void inj_note_stop(struct inj *j, int sig)
 {
-	if (j->npending < INJ_PENDING_MAX)
-		note_signal(j, sig);
+	note_signal(j, sig);
 	if (j->abort_on_signal)
 		abort_call(j);
 }
@@ -133,14 +166,12 @@ static int wait_trap(struct inj *j, int resume)
 
 	for (;;) {
 		if (waitpid(j->pid, &st, __WALL) < 0)
-			return -errno;
-		if (!WIFSTOPPED(st)) {
-			j->dead = 1;
-			return -ESRCH;
-		}
-		if (WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0)
+			return errno == ECHILD ? died(j, 0) : -errno;
+		if (!WIFSTOPPED(st))
+			return died(j, st);
+		if (own_trap(j, st))
 			return st;
-		if ((st >> 16) == 0 && j->npending < INJ_PENDING_MAX)
+		if ((st >> 16) == 0)
 			note_signal(j, WSTOPSIG(st));
 		if ((st >> 16) == 0 && j->abort_on_signal)
 			abort_call(j);
@@ -199,14 +230,32 @@ static long call_at_rip(struct inj *j, long nr, long a1, long a2, long a3, long 
 	return r;
 }
 
+#define TRAP_BIT (1ull << (SIGTRAP - 1))
+
+/* Block @mask now, but never SIGTRAP (see struct inj's mask). */
+static int set_mask_now(const struct inj *j, uint64_t mask)
+{
+	mask &= ~TRAP_BIT;
+	return ptrace(PTRACE_SETSIGMASK, j->pid, sizeof(mask), &mask) ? -ESRCH : 0;
+}
+
+int inj_set_mask(struct inj *j, uint64_t mask)
+{
+	j->mask = mask;
+	return set_mask_now(j, mask);
+}
+
 int inj_setup(struct inj *j, pid_t pid, size_t scratch_len)
 {
 	long a;
 
 	memset(j, 0, sizeof(*j));
 	j->pid = pid;
-	if (ptrace(PTRACE_GETREGS, pid, 0, &j->saved))
+	if (ptrace(PTRACE_GETREGS, pid, 0, &j->saved) ||
+	    ptrace(PTRACE_GETSIGMASK, pid, sizeof(j->mask), &j->mask))
 		return -errno;
+	if ((j->mask & TRAP_BIT) && set_mask_now(j, j->mask))
+		return -ESRCH;
 	a = call_at_rip(j, SYS_mmap, 0, scratch_len, PROT_READ | PROT_WRITE | PROT_EXEC,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (a < 0 && a > -4096)
@@ -224,6 +273,7 @@ out_unmap:
 	j->scratch = 0;
 out_restore:
 	inj_restore(j);
+	ptrace(PTRACE_SETSIGMASK, pid, sizeof(j->mask), &j->mask);
 	return (int)a;
 }
 
@@ -278,6 +328,48 @@ int inj_get(const struct inj *j, uint64_t addr, void *buf, size_t n)
 	return process_vm_readv(j->pid, &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : -EFAULT;
 }
 
+/* Where inj_requeue() puts each siginfo: clear of the small buffers the
+ * deputy uses below 1 KiB and of its agent's code at 2 KiB. */
+#define REQUEUE_OFF 1024
+
+int inj_requeue(struct inj *j)
+{
+	long self;
+
+	if (!j->npending)
+		return 0;
+	if (j->dead || !j->scratch || j->scratch_len < REQUEUE_OFF + sizeof(siginfo_t) ||
+	    set_mask_now(j, ~0ull))
+		return -ESRCH;
+	/* its own pid, as its pid namespace numbers it */
+	self = inj_call(j, SYS_getpid, 0, 0, 0, 0, 0, 0);
+	if (self < 0)
+		return (int)self;
+	for (int i = 0; i < j->npending; i++) {
+		siginfo_t *si = &j->pending_info[i];
+
+		if (j->pending[i] == SIGSTOP || j->pending[i] == SIGTRAP) {
+			j->send_after |= 1ull << (j->pending[i] - 1);
+			continue;
+		}
+		si->si_signo = j->pending[i];
+		if (inj_put(j, j->scratch + REQUEUE_OFF, si, sizeof(*si)) ||
+		    inj_call(j, SYS_rt_tgsigqueueinfo, self, self, j->pending[i],
+			     (long)(j->scratch + REQUEUE_OFF), 0, 0) == -ESRCH)
+			return -ESRCH;
+	}
+	j->npending = 0;
+	return 0;
+}
+
+void inj_send_after(struct inj *j)
+{
+	for (int sig = 1; sig <= 64; sig++)
+		if (j->send_after & (1ull << (sig - 1)))
+			kill(j->pid, sig);
+	j->send_after = 0;
+}
+
 int inj_teardown(struct inj *j)
 {
 	long r = 0;
@@ -286,6 +378,8 @@ int inj_teardown(struct inj *j)
 		r = call_at_rip(j, SYS_munmap, j->scratch, j->scratch_len, 0, 0, 0, 0);
 	j->scratch = 0;
 	if (inj_restore(j) && !r)
+		r = -ESRCH;
+	if (ptrace(PTRACE_SETSIGMASK, j->pid, sizeof(j->mask), &j->mask) && !r)
 		r = -ESRCH;
 	return (int)r;
 }

@@ -12,6 +12,10 @@
  *
  * Signals that arrive while a call runs are not delivered: they are noted
  * in `pending` for the caller (the deputy forwards them) and suppressed.
+ * As in the kernel's own queue, a standard signal already noted is not
+ * noted twice; real-time ones queue, up to INJ_PENDING_MAX (`lost`
+ * counts those dropped beyond). A SIGTRAP is the gadget's only when the
+ * kernel made it: one a user sent is noted like any other signal.
  */
 
 #include <signal.h>
@@ -19,7 +23,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
-#define INJ_PENDING_MAX 32
+#define INJ_PENDING_MAX 64
 
 struct inj {
 	pid_t pid;
@@ -29,7 +33,17 @@ struct inj {
 	int pending[INJ_PENDING_MAX];
 	siginfo_t pending_info[INJ_PENDING_MAX];
 	int npending;
+	int lost;			/* signals beyond INJ_PENDING_MAX */
 	int dead;			/* the process ended under us */
+	int status;			/* how, as waitpid() told it */
+	/*
+	 * Its mask, given back by inj_teardown(). Meanwhile SIGTRAP stays
+	 * unblocked: the kernel forces the gadget's trap (and a single
+	 * step's) through a blocked SIGTRAP by resetting the process's
+	 * handler to SIG_DFL.
+	 */
+	uint64_t mask;
+	uint64_t send_after;		/* signals for inj_send_after() */
 	/*
 	 * With abort_on_signal, a signal that interrupts the injected call
 	 * before it did anything makes it return -EINTR instead of
@@ -79,8 +93,25 @@ int inj_get(const struct inj *j, uint64_t addr, void *buf, size_t n);
  */
 int inj_step_out(struct inj *j, const uint64_t (*r)[2], int n);
 
+/*
+ * Give the process back the signals noted in `pending`: it queues each to
+ * itself (rt_tgsigqueueinfo, so the siginfo is kept whatever its code),
+ * with every signal blocked until inj_teardown() puts its mask back, so
+ * that they wait for it to run free. SIGSTOP cannot wait so, nor SIGTRAP
+ * (see `mask`): those are left in send_after. 0 or -ESRCH.
+ */
+int inj_requeue(struct inj *j);
+/* Once detached: kill() it with each signal of send_after (their sender
+ * is then ours). */
+void inj_send_after(struct inj *j);
+
+/* The mask inj_teardown() leaves the process with (SIGTRAP aside, it
+ * holds from now on). 0 or -ESRCH. */
+int inj_set_mask(struct inj *j, uint64_t mask);
+
 /* Unmap the scratch area (from the original rip: the gadget cannot unmap
- * itself) and put the process's registers back; it stays stopped. */
+ * itself), put the process's registers back, and its mask; it stays
+ * stopped. */
 int inj_teardown(struct inj *j);
 /* Only put the registers back. */
 int inj_restore(struct inj *j);
@@ -88,6 +119,10 @@ int inj_restore(struct inj *j);
 /* A signal-delivery stop seen by the caller: note the signal (and, with
  * abort_on_signal, abort an interrupted call) as inj_wait_trap does. */
 void inj_note_stop(struct inj *j, int sig);
+
+/* Note @sig with @info (a siginfo_t) as if it had arrived during a call:
+ * a signal the process had elsewhere, for inj_requeue(). */
+void inj_add_pending(struct inj *j, int sig, const void *info);
 
 /* Wait for the next stop of the tracee, noting and suppressing signals;
  * returns the wait status or -ESRCH when the process ended. */

@@ -32,7 +32,7 @@
 #define ERESTARTNOINTR 513	/* restart always */
 #define ERESTARTNOHAND 514	/* EINTR after a handler, else restart */
 #define ERESTART_RESTARTBLOCK 516	/* the same, restarting by restart_block */
-#define REM_MAX_SIGS 32
+#define REM_MAX_SIGS 64
 #define STOP_WATCH_NS (2 * HEARTBEAT_NS)	/* after a stop signal: every turn */
 #define STOP_POLL_NS (HEARTBEAT_NS / 4)	/* otherwise: this often */
 
@@ -577,6 +577,43 @@ static void refuse_home(struct rem *r, const char *what, int e)
 	send_rec(r, MIG_M_REFUSE, &why, sizeof(why));
 }
 
+/*
+ * Home took the process (HOMEOK): the signals it had here go back with
+ * it, to be queued at home, then HOMEOK says that was all. They are
+ * those still queued in the guest's kernel (blocked ones, say), those our
+ * injections took from it (@j), and those home sent that were not
+ * delivered yet (@q).
+ */
+static void send_back(struct rem *r, struct inj *j, const struct rem_sigs *q)
+{
+	static const unsigned long queues[] = { 0, PTRACE_PEEKSIGINFO_SHARED };
+	siginfo_t si[16];
+
+	for (size_t k = 0; k < sizeof(queues) / sizeof(queues[0]); k++) {
+		struct __ptrace_peeksiginfo_args a = { .off = 0, .flags = queues[k], .nr = 16 };
+		long n;
+
+		while ((n = ptrace(PTRACE_PEEKSIGINFO, r->guest, &a, si)) > 0) {
+			for (long i = 0; i < n; i++) {
+				struct mig_signal m = { .sig = si[i].si_signo, .has_info = 1 };
+
+				memcpy(m.info, &si[i], sizeof(m.info));
+				send_rec(r, MIG_M_SIGNAL, &m, sizeof(m));
+			}
+			a.off += (uint64_t)n;
+		}
+	}
+	for (int i = 0; i < j->npending; i++) {
+		struct mig_signal m = { .sig = j->pending[i], .has_info = 1 };
+
+		memcpy(m.info, &j->pending_info[i], sizeof(m.info));
+		send_rec(r, MIG_M_SIGNAL, &m, sizeof(m));
+	}
+	for (int i = 0; i < q->n; i++)
+		send_rec(r, MIG_M_SIGNAL, &q->s[i], sizeof(q->s[i]));
+	send_rec(r, MIG_M_HOMEOK, NULL, 0);
+}
+
 static enum outcome send_home(struct rem *r)
 {
 	const char *what = "stopping it";
@@ -665,6 +702,7 @@ static enum outcome send_home(struct rem *r)
 			goto out_lost;
 		r->last_rx = mig_now_ns();
 		if (type == MIG_M_HOMEOK) {
+			send_back(r, &j, &q);
 			free(v);
 			munmap(t, sizeof(*t));
 			end_guest(r);
@@ -678,9 +716,12 @@ static enum outcome send_home(struct rem *r)
 			goto out_lost;
 	}
 out_teardown:
+	/* it stays: what our injections took from it is its own again */
+	inj_requeue(&j);
 	inj_teardown(&j);
 out_detach:
 	ptrace(PTRACE_DETACH, r->guest, 0, 0);
+	inj_send_after(&j);
 	deliver_all(r, &q);
 out_free:
 	/* before anything was sent: home still waits for an answer */
