@@ -5,11 +5,14 @@
  * a write lands in its file at its offset and moves its offset, as its
  * own write would; a read and lseek share that offset; a pipe, a /proc
  * file and a process with a file-size limit go through the agent (the
- * call is not served here); forget() lets go of every copy.
+ * call is not served here); forget() lets go of every copy; a descriptor
+ * that a process sharing the table replaced is not written through the
+ * old copy.
  */
 #include <errno.h>
 #include <linux/capability.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -191,6 +194,59 @@ static void test_regular_file(void **state)
 	child_stop(&c);
 }
 
+/*
+ * A process sharing its descriptor table with us (clone CLONE_FILES, as
+ * a sibling of a migrated process might): when we put another file at
+ * its descriptor, the next write goes to that file, not to the copy the
+ * deputy took of the old one.
+ */
+static void test_shared_table(void **state)
+{
+	static uint8_t reply[4096];
+	const struct mig_fwd_ret *rr = (const void *)reply;
+	char a[] = "/tmp/test_dep_direct.aXXXXXX", b[] = "/tmp/test_dep_direct.bXXXXXX";
+	char buf[8] = { 0 };
+	struct dep_direct x;
+	struct rec r;
+	size_t len, out;
+	int fa = mkstemp(a), fb = mkstemp(b), pidfd, st;
+	pid_t pid;
+
+	(void)state;
+	assert_true(fa >= 0 && fb >= 0);
+	assert_int_equal(dup2(fa, FILE_FD), FILE_FD);
+	pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	assert_true(pidfd >= 0);
+	dep_direct_init(&x, pidfd, pid);
+	call(&r, &len, SYS_write, FILE_FD, "one", 3, 0);
+	assert_int_equal(dep_direct_call(&x, &r, len, reply, sizeof(reply), &out), 1);
+	assert_int_equal(rr->ret, 3);
+	/* the sibling's dup2, in the table the process has too */
+	assert_int_equal(dup2(fb, FILE_FD), FILE_FD);
+	call(&r, &len, SYS_write, FILE_FD, "two", 3, 0);
+	assert_int_equal(dep_direct_call(&x, &r, len, reply, sizeof(reply), &out), 1);
+	assert_int_equal(rr->ret, 3);
+	assert_int_equal(pread(fa, buf, sizeof(buf) - 1, 0), 3);
+	assert_string_equal(buf, "one");
+	assert_int_equal(pread(fb, buf, sizeof(buf) - 1, 0), 3);
+	assert_string_equal(buf, "two");
+	dep_direct_forget(&x);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(pidfd);
+	close(FILE_FD);
+	close(fa);
+	close(fb);
+	unlink(a);
+	unlink(b);
+}
+
 static void test_not_served(void **state)
 {
 	static uint8_t reply[4096];
@@ -277,6 +333,7 @@ int main(void)
 {
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(test_regular_file),
+		cmocka_unit_test(test_shared_table),
 		cmocka_unit_test(test_not_served),
 		cmocka_unit_test(test_privileges_and_odirect),
 	};

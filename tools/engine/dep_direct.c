@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
@@ -94,8 +95,24 @@ static int copy_of(struct dep_direct *x, uint64_t fd)
 
 	if (fd >= DEP_DIRECT_FDS || x->state[fd] < 0)
 		return -1;
-	if (x->state[fd] == 1)
-		return x->copy[fd];
+	if (x->state[fd] == 1) {
+		/*
+		 * Still the file the process has there? Another process that
+		 * shares its descriptor table (clone with CLONE_FILES) may
+		 * have put another in its place since we took the copy.
+		 */
+		long same = syscall(SYS_kcmp, x->pid, getpid(), KCMP_FILE, (unsigned long)fd,
+				    (unsigned long)x->copy[fd]);
+
+		if (same == 0)
+			return x->copy[fd];
+		close(x->copy[fd]);
+		x->state[fd] = 0;
+		if (same < 0) {
+			x->state[fd] = -1;	/* cannot tell (no kcmp): the agent's */
+			return -1;
+		}
+	}
 	x->state[fd] = -1;
 	c = (int)syscall(SYS_pidfd_getfd, x->pidfd, (int)fd, 0);
 	if (c < 0)

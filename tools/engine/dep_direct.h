@@ -14,7 +14,9 @@
  * limit (which the kernel checks against the writer), not opened with
  * O_DIRECT (our buffers are not aligned for it). A call that may change
  * the process's descriptors or limits goes through the agent and makes
- * the deputy forget its copies (dep_direct_forget()).
+ * the deputy forget its copies (dep_direct_forget()); and each use of a
+ * copy first checks (kcmp) that the process still has that file at that
+ * number, which a process sharing its descriptor table could change.
  *
  * The deputy runs as root: writes are served here only once it has given
  * up CAP_FSETID and CAP_SYS_RESOURCE (dep_direct_init() does), with which

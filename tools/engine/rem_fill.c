@@ -53,13 +53,20 @@ struct filler {
  * new page in place with our bytes: no fault, no zeroing first), else, or
  * for pages already there, by process_vm_writev. 0 or -errno.
  */
+static int write_mem(const struct rem *r, uint64_t dst, const uint8_t *src, uint64_t len)
+{
+	struct iovec l = { (void *)src, len }, rv = { (void *)(uintptr_t)dst, len };
+
+	return process_vm_writev(r->guest, &l, 1, &rv, 1, 0) == (ssize_t)len ? 0 : -ENOMEM;
+}
+
 static int fill(const struct rem *r, uint64_t dst, const uint8_t *src, uint64_t len)
 {
-	struct iovec l, rv;
-
 	while (len && r->uffd >= 0) {
 		struct uffdio_copy c = { .dst = dst, .src = (uint64_t)(uintptr_t)src,
 					 .len = len };
+		uint64_t n;
+		int e;
 
 		if (!ioctl(r->uffd, UFFDIO_COPY, &c))
 			return 0;
@@ -72,13 +79,20 @@ static int fill(const struct rem *r, uint64_t dst, const uint8_t *src, uint64_t 
 			continue;
 		if (errno != EEXIST)
 			return -errno;
-		break;	/* a page is there already: write the rest */
+		/*
+		 * This page is there already (the staging code touched it):
+		 * written in place; the rest may still be missing, where a
+		 * write from here would wait on the userfaultfd for ever.
+		 */
+		n = len < MIG_PAGE ? len : MIG_PAGE;
+		e = write_mem(r, dst, src, n);
+		if (e)
+			return e;
+		dst += n;
+		src += n;
+		len -= n;
 	}
-	if (!len)
-		return 0;
-	l = (struct iovec){ (void *)src, len };
-	rv = (struct iovec){ (void *)(uintptr_t)dst, len };
-	return process_vm_writev(r->guest, &l, 1, &rv, 1, 0) == (ssize_t)len ? 0 : -ENOMEM;
+	return len ? write_mem(r, dst, src, len) : 0;
 }
 
 static void *filler_main(void *arg)

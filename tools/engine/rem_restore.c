@@ -417,12 +417,22 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	if (r->guest <= 0)
 		return say(why, -ESRCH, MIG_STAGE_WAIT, "the guest is gone");
 	if (r->sh->uffd >= 0) {
-		/* without it, process_vm_writev does it all */
+		/*
+		 * The staged memory is registered with the guest's
+		 * userfaultfd: a write into it from here would wait on that
+		 * fd, so without our copy of it nothing can be filled.
+		 */
 		pidfd = (int)syscall(SYS_pidfd_open, r->guest, 0);
 		if (pidfd >= 0) {
 			r->uffd = (int)syscall(SYS_pidfd_getfd, pidfd, r->sh->uffd, 0);
+			e = r->uffd < 0 ? -errno : 0;
 			close(pidfd);
+		} else {
+			e = -errno;
 		}
+		if (e)
+			return say(why, e, MIG_STAGE_WAIT,
+				   "cannot take the guest's userfaultfd to fill its memory");
 	}
 	e = rem_receive_pages(r, why);
 	if (e)
