@@ -113,12 +113,29 @@ static void test_glibc_tunables(void **state)
 	assert_int_equal(cpufeat_glibc_off("", 0), 0);
 }
 
+/* Sets travel between nodes: the bit of a feature never moves. */
+static void test_wire_positions(void **state)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} pinned[] = { { 0, "sse3" },	  { 10, "xsave" },	 { 11, "avx" },
+		       { 15, "avx2" },	  { 18, "avx512f" },	 { 50, "xsavec" },
+		       { 57, "rdtscp" } };
+
+	(void)state;
+	assert_true(cpufeat_count >= 58);
+	for (size_t i = 0; i < sizeof(pinned) / sizeof(pinned[0]); i++)
+		assert_string_equal(cpufeat_table[pinned[i].bit].name, pinned[i].name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(test_local_matches_cpuinfo),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_glibc_tunables),
+		cmocka_unit_test(test_wire_positions),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);

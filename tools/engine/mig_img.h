@@ -86,7 +86,7 @@ struct mig_hello {
 	int64_t mono_ns;	/* home CLOCK_MONOTONIC at send time */
 	int64_t boot_ns;	/* home CLOCK_BOOTTIME */
 	char comm[16];
-	uint64_t cpu_need;	/* mig_cpu.h features the process may use */
+	uint64_t cpu_need;	/* lib/cpufeat.h features the process may use */
 };
 
 /*

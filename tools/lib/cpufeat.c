@@ -10,9 +10,11 @@
 #define YMM 0x6ull		/* SSE and AVX state */
 #define ZMM 0xe6ull		/* and opmask, ZMM_Hi256, Hi16_ZMM */
 #define TMM (0x3ull << 17)	/* AMX TILECFG, TILEDATA */
+#define X87 0x1ull		/* any XCR0: the OS enabled XSAVE (OSXSAVE) */
 
 enum { EAX, EBX, ECX, EDX };
 
+/* Wire format (cpufeat.h): new entries go at the end, none is removed. */
 const struct cpufeat cpufeat_table[] = {
 	{ "sse3", NULL, 1, 0, ECX, 0, 0 },
 	{ "pclmulqdq", NULL, 1, 0, ECX, 1, 0 },
@@ -24,7 +26,7 @@ const struct cpufeat cpufeat_table[] = {
 	{ "movbe", "MOVBE", 1, 0, ECX, 22, 0 },
 	{ "popcnt", "POPCNT", 1, 0, ECX, 23, 0 },
 	{ "aes", NULL, 1, 0, ECX, 25, 0 },
-	{ "xsave", "XSAVE", 1, 0, ECX, 26, 0 },
+	{ "xsave", "XSAVE", 1, 0, ECX, 26, X87 },
 	{ "avx", "AVX", 1, 0, ECX, 28, YMM },
 	{ "f16c", NULL, 1, 0, ECX, 29, YMM },
 	{ "rdrand", NULL, 1, 0, ECX, 30, 0 },
@@ -63,8 +65,8 @@ const struct cpufeat cpufeat_table[] = {
 	{ "amx_int8", NULL, 7, 0, EDX, 25, TMM },
 	{ "avx_vnni", NULL, 7, 1, EAX, 4, YMM },
 	{ "avx512_bf16", NULL, 7, 1, EAX, 5, ZMM },
-	{ "xsaveopt", NULL, 0xd, 1, EAX, 0, 0 },
-	{ "xsavec", "XSAVEC", 0xd, 1, EAX, 1, 0 },
+	{ "xsaveopt", NULL, 0xd, 1, EAX, 0, X87 },
+	{ "xsavec", "XSAVEC", 0xd, 1, EAX, 1, X87 },
 	{ "abm", "LZCNT", 0x80000001, 0, ECX, 5, 0 },
 	{ "sse4a", NULL, 0x80000001, 0, ECX, 6, 0 },
 	{ "3dnowprefetch", NULL, 0x80000001, 0, ECX, 8, 0 },
@@ -82,7 +84,7 @@ _Static_assert(sizeof(cpufeat_table) / sizeof(cpufeat_table[0]) <= 64,
 uint64_t cpufeat_local(void)
 {
 	unsigned r[4], max, xmax;
-	uint64_t set = 0, xcr0 = 3;
+	uint64_t set = 0, xcr0 = 0;	/* without OSXSAVE: no XSAVE, no AVX */
 
 	max = __get_cpuid_max(0, NULL);
 	xmax = __get_cpuid_max(0x80000000, NULL);

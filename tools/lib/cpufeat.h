@@ -9,7 +9,9 @@
  * dies of SIGILL, so the node refuses it instead (mosix-migd), naming
  * what it lacks.
  *
- * A set is a uint64_t, bit i for cpufeat_table[i]. Features that only
+ * A set is a uint64_t, bit i for cpufeat_table[i]. Sets travel between
+ * nodes (the HELLO's cpu_need), so the bit positions are wire format:
+ * entries are only ever added at the end. Features that only
  * tune speed (ERMS, FSRM) and those of the kernel (PCID, x2APIC, XSAVES)
  * are not listed: a program works without them.
  */
