@@ -108,7 +108,7 @@ static int copy_of(struct dep_direct *x, uint64_t fd)
 			return x->copy[fd];
 		close(x->copy[fd]);
 		x->state[fd] = 0;
-		if (same < 0) {
+		if (same < 0 && (errno == ENOSYS || errno == EPERM)) {
 			x->state[fd] = -1;	/* cannot tell (no kcmp): the agent's */
 			return -1;
 		}

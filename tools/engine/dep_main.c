@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -513,6 +514,10 @@ static void reply_client(struct dep *d, const char *text)
 
 static void forward_pending(struct dep *d)
 {
+	if (d->j.lost)
+		fprintf(stderr, "mosix-migd: process %d: %d queued signals lost at home\n",
+			d->pid, d->j.lost);
+	d->j.lost = 0;
 	for (int i = 0; i < d->j.npending; i++) {
 		struct mig_signal s = { .sig = d->j.pending[i], .has_info = 1 };
 
@@ -652,13 +657,47 @@ static void finish(struct dep *d, const struct mig_exit *how)
 /*
  * The stop signal the deputy itself sent (the guest stopped): home stops
  * with it, so that its shell sees what the guest saw ("Stopped" for a ^Z,
- * not "Stopped (signal)"). Known by its sender, not by a flag that an
- * early SIGCONT (which discards a pending stop) would leave stale.
+ * not "Stopped (signal)"). A SIGCONT that comes first discards it, and
+ * ends our waiting for it (on_sigchld).
  */
-static bool own_stop(const struct dep *d, int sig, const siginfo_t *si)
+static bool own_stop(const struct dep *d, int sig)
 {
-	return d->stopping && sig == d->stop_sig && si->si_code == SI_USER &&
-	       si->si_pid == getpid();
+	/* a user's, if any, is the same: the guest is stopped already */
+	return d->stopping && sig == d->stop_sig;
+}
+
+/*
+ * Whether @pid's process group is orphaned (no member has a parent in
+ * another group of the same session): there the kernel drops SIGTSTP,
+ * SIGTTIN and SIGTTOU, so home could only stop with SIGSTOP.
+ */
+static bool pgrp_orphaned(pid_t pid)
+{
+	pid_t ppid, pgrp, sid;
+	bool orphaned = true;
+	struct dirent *e;
+	DIR *dir;
+
+	if (mig_proc_ids(pid, &ppid, &pgrp, &sid))
+		return false;
+	dir = opendir("/proc");
+	if (!dir)
+		return false;
+	while (orphaned && (e = readdir(dir))) {
+		pid_t qp, qg, qs, pp, pg, ps;
+		int q;
+		char end;
+
+		if (sscanf(e->d_name, "%d%c", &q, &end) != 1 || q <= 0 ||
+		    mig_proc_ids(q, &qp, &qg, &qs) || qg != pgrp)
+			continue;
+		/* a parent we cannot see (outside our pid namespace) may hold
+		 * the group: then SIGTSTP stops it, as it did before */
+		if (qp == 0 || (!mig_proc_ids(qp, &pp, &pg, &ps) && pg != pgrp && ps == sid))
+			orphaned = false;
+	}
+	closedir(dir);
+	return orphaned;
 }
 
 /* Tracee events: signals to forward, or the end of the home process. */
@@ -700,7 +739,7 @@ static int on_sigchld(struct dep *d)
 		s.has_info = !ptrace(PTRACE_GETSIGINFO, d->pid, 0, &si);
 		if (!s.has_info)
 			memset(&si, 0, sizeof(si));
-		if (own_stop(d, s.sig, &si)) {
+		if (own_stop(d, s.sig)) {
 			/* into group stop for real: its stop disposition is SIG_DFL */
 			d->stopping = false;
 			ptrace(PTRACE_CONT, d->pid, 0, s.sig);
@@ -898,8 +937,9 @@ int dep_serve(struct dep *d)
 				if (!mig_fixed_check(type, len) && !d->stopping) {
 					const struct mig_signal *m = (const void *)d->in;
 
-					d->stop_sig = m->sig == SIGTSTP || m->sig == SIGTTIN ||
-						      m->sig == SIGTTOU ? m->sig : SIGSTOP;
+					d->stop_sig = (m->sig == SIGTSTP || m->sig == SIGTTIN ||
+						       m->sig == SIGTTOU) && !pgrp_orphaned(d->pid) ?
+							      m->sig : SIGSTOP;
 					d->stopping = true;
 					kill(d->pid, d->stop_sig);
 				}

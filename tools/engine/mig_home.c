@@ -316,6 +316,7 @@ int dep_restore_home(struct dep *d, char *why, size_t whylen)
 	if (d->j.lost)
 		fprintf(stderr, "mosix-migd: process %d: %d queued signals lost coming home\n",
 			d->pid, d->j.lost);
+	d->j.lost = 0;
 	inj_requeue(&d->j);
 	inj_teardown(&d->j);
 	/* its files are its own again: no copy of ours holds a lock open */

@@ -30,9 +30,39 @@ static void note_signal(struct inj *j, int sig)
 	inj_add_pending(j, sig, &si);
 }
 
+static bool stop_sig(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* Drop the noted signals @drop says to, keeping the order of the rest. */
+static void forget(struct inj *j, bool (*drop)(int))
+{
+	int k = 0;
+
+	for (int i = 0; i < j->npending; i++) {
+		if (drop(j->pending[i]))
+			continue;
+		j->pending[k] = j->pending[i];
+		j->pending_info[k++] = j->pending_info[i];
+	}
+	j->npending = k;
+}
+
+static bool is_cont(int sig)
+{
+	return sig == SIGCONT;
+}
+
 void inj_add_pending(struct inj *j, int sig, const void *info)
 {
-	if (sig < SIGRTMIN)
+	/* as the kernel's prepare_signal: a stop discards a pending SIGCONT,
+	 * and SIGCONT the pending stops */
+	if (stop_sig(sig))
+		forget(j, is_cont);
+	else if (sig == SIGCONT)
+		forget(j, stop_sig);
+	if (sig < 32)	/* the kernel's first real-time signal, not glibc's */
 		for (int i = 0; i < j->npending; i++)
 			if (j->pending[i] == sig)
 				return;
@@ -274,6 +304,10 @@ out_unmap:
 out_restore:
 	inj_restore(j);
 	ptrace(PTRACE_SETSIGMASK, pid, sizeof(j->mask), &j->mask);
+	/* no scratch to requeue through: pending in its kernel till detached */
+	for (int i = 0; i < j->npending; i++)
+		kill(pid, j->pending[i]);
+	j->npending = 0;
 	return (int)a;
 }
 
@@ -287,6 +321,31 @@ static bool inside(uint64_t ip, const uint64_t (*r)[2], int n)
 	return false;
 }
 
+/* Offset of uc_sigmask in the frame rt_sigreturn reads at rsp (the
+ * kernel's struct ucontext: flags, link, stack, sigcontext, then it). */
+#define UC_SIGMASK_OFF (8 + 8 + 24 + 256)
+
+/*
+ * About to step over rt_sigreturn (the restorer)? It loads the frame's
+ * mask, which then is the process's own (*@mask, SIGTRAP included); but
+ * that mask must not block SIGTRAP, or the step's own trap would reset
+ * the handler, so the frame's copy loses it.
+ */
+static bool before_sigreturn(struct inj *j, uint64_t *mask)
+{
+	uint64_t at = j->saved.rsp + UC_SIGMASK_OFF, off;
+	long insn;
+
+	if (j->saved.rax != SYS_rt_sigreturn)
+		return false;
+	errno = 0;
+	insn = ptrace(PTRACE_PEEKTEXT, j->pid, j->saved.rip, 0);
+	if (errno || (insn & 0xffff) != 0x050f || inj_get(j, at, mask, sizeof(*mask)))
+		return false;
+	off = *mask & ~TRAP_BIT;
+	return off == *mask || !inj_put(j, at, &off, sizeof(off));
+}
+
 int inj_step_out(struct inj *j, const uint64_t (*r)[2], int n)
 {
 	int steps = 0;
@@ -294,6 +353,8 @@ int inj_step_out(struct inj *j, const uint64_t (*r)[2], int n)
 	if (inj_restore(j))
 		return -ESRCH;
 	while (inside(j->saved.rip, r, n)) {
+		uint64_t frame;
+		bool sigreturn = before_sigreturn(j, &frame);
 		int st;
 
 		if (++steps > STEP_OUT_MAX)
@@ -306,6 +367,8 @@ int inj_step_out(struct inj *j, const uint64_t (*r)[2], int n)
 			return st;
 		if (ptrace(PTRACE_GETREGS, j->pid, 0, &j->saved))
 			return -ESRCH;
+		if (sigreturn)
+			j->mask = frame;	/* what rt_sigreturn gave it */
 	}
 	return 0;
 }

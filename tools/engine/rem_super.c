@@ -716,12 +716,21 @@ static enum outcome send_home(struct rem *r)
 			goto out_lost;
 	}
 out_teardown:
-	/* it stays: what our injections took from it is its own again */
-	inj_requeue(&j);
+	/*
+	 * It stays: what our injections took from it is its own again, sent
+	 * as home's signals are (the guest cannot queue them to itself: its
+	 * filter would ask this very thread about the calls).
+	 */
+	for (int i = 0; i < j.npending && q.n < REM_MAX_SIGS; i++) {
+		struct mig_signal *m = &q.s[q.n++];
+
+		*m = (struct mig_signal){ .sig = j.pending[i], .has_info = 1 };
+		memcpy(m->info, &j.pending_info[i], sizeof(m->info));
+	}
+	j.npending = 0;
 	inj_teardown(&j);
 out_detach:
 	ptrace(PTRACE_DETACH, r->guest, 0, 0);
-	inj_send_after(&j);
 	deliver_all(r, &q);
 out_free:
 	/* before anything was sent: home still waits for an answer */
