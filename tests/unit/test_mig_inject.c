@@ -7,7 +7,8 @@
  * end the call early); inj_requeue() gives them back to the child with
  * their senders and codes, and its mask is its own again afterwards.
  * SIGKILL during a call is seen as the end of the process, with its
- * status, and the notes stop at INJ_PENDING_MAX, counted.
+ * status, and the notes stop at INJ_PENDING_MAX, counted; SIGCONT and
+ * the stop signals discard each other as in the kernel's queue.
  */
 #include <errno.h>
 #include <poll.h>
@@ -290,9 +291,35 @@ static void test_overflow_counted(void **state)
 	reap(pid);
 }
 
+/* Noting follows the kernel's queue: SIGCONT and stops discard each
+ * other, a standard signal is noted once, 32 and up each time. */
+static void test_noting_rules(void **state)
+{
+	siginfo_t si = { 0 };
+	struct inj j;
+
+	(void)state;
+	memset(&j, 0, sizeof(j));
+	inj_add_pending(&j, SIGUSR1, &si);
+	inj_add_pending(&j, SIGTSTP, &si);
+	inj_add_pending(&j, SIGCONT, &si);
+	assert_int_equal(j.npending, 2);
+	assert_int_equal(j.pending[0], SIGUSR1);
+	assert_int_equal(j.pending[1], SIGCONT);
+	inj_add_pending(&j, SIGSTOP, &si);
+	assert_int_equal(j.npending, 2);
+	assert_int_equal(j.pending[1], SIGSTOP);
+	inj_add_pending(&j, SIGUSR1, &si);
+	inj_add_pending(&j, 32, &si);
+	inj_add_pending(&j, 32, &si);
+	assert_int_equal(j.npending, 4);
+	assert_int_equal(j.pending[3], 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_noting_rules),
 		cmocka_unit_test(test_noted_then_requeued),
 		cmocka_unit_test(test_blocked_trap_kept),
 		cmocka_unit_test(test_killed_during_call),
