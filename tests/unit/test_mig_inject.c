@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
 }
 
 /* The child: handlers for the signals under test, then pause() for ever. */
-static pid_t child(int *rfd)
+static pid_t child(int *rfd, bool ign_trap)
 {
 	int p[2];
 	pid_t pid;
@@ -64,7 +65,10 @@ static pid_t child(int *rfd)
 		report_fd = p[1];
 		sigaction(SIGUSR1, &sa, NULL);
 		sigaction(SIGRTMIN + 1, &sa, NULL);
-		sigaction(SIGTRAP, &sa, NULL);
+		if (ign_trap)
+			signal(SIGTRAP, SIG_IGN);
+		else
+			sigaction(SIGTRAP, &sa, NULL);
 		(void)!write(p[1], &ok, 1);
 		for (;;)
 			pause();
@@ -157,7 +161,7 @@ static void test_noted_then_requeued(void **state)
 	struct inj j;
 	struct seen s[8];
 	int rfd, n = 0, usr1 = 0, rt = 0, trap = 0, st;
-	pid_t pid = child(&rfd), sender;
+	pid_t pid = child(&rfd, false), sender;
 	double t0;
 	long r;
 
@@ -235,7 +239,7 @@ static void test_blocked_trap_kept(void **state)
 	uint64_t trap = 1ull << (SIGTRAP - 1), mask = trap;
 	struct inj j;
 	int rfd;
-	pid_t pid = child(&rfd);
+	pid_t pid = child(&rfd, false);
 
 	(void)state;
 	assert_int_equal(inj_seize(pid), 0);
@@ -251,11 +255,33 @@ static void test_blocked_trap_kept(void **state)
 	reap(pid);
 }
 
+/* A process that ignores SIGTRAP still does afterwards (the kernel makes
+ * it SIG_DFL to force the gadget's trap through). */
+static void test_ignored_trap_kept(void **state)
+{
+	uint64_t trap = 1ull << (SIGTRAP - 1);
+	struct inj j;
+	int rfd;
+	pid_t pid = child(&rfd, true);
+
+	(void)state;
+	assert_true(status_mask(pid, "SigIgn") & trap);
+	assert_int_equal(inj_seize(pid), 0);
+	assert_int_equal(inj_setup(&j, pid, 8192), 0);
+	assert_true(j.trap_ign);
+	assert_int_equal(inj_call(&j, SYS_getpid, 0, 0, 0, 0, 0, 0), pid);
+	assert_int_equal(inj_teardown(&j), 0);
+	assert_int_equal(ptrace(PTRACE_DETACH, pid, 0, 0), 0);
+	assert_true(status_mask(pid, "SigIgn") & trap);
+	close(rfd);
+	reap(pid);
+}
+
 static void test_killed_during_call(void **state)
 {
 	struct inj j;
 	int rfd, st;
-	pid_t pid = child(&rfd), killer;
+	pid_t pid = child(&rfd, false), killer;
 
 	(void)state;
 	assert_int_equal(inj_seize(pid), 0);
@@ -277,7 +303,7 @@ static void test_overflow_counted(void **state)
 {
 	struct inj j;
 	int rfd, st;
-	pid_t pid = child(&rfd), sender;
+	pid_t pid = child(&rfd, false), sender;
 
 	(void)state;
 	assert_int_equal(inj_seize(pid), 0);
@@ -322,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_noting_rules),
 		cmocka_unit_test(test_noted_then_requeued),
 		cmocka_unit_test(test_blocked_trap_kept),
+		cmocka_unit_test(test_ignored_trap_kept),
 		cmocka_unit_test(test_killed_during_call),
 		cmocka_unit_test(test_overflow_counted),
 	};

@@ -44,6 +44,7 @@ struct dep {
 	bool lost;			/* the node stopped answering: killed */
 	bool stopping;			/* our stop signal, after the guest stopped */
 	int stop_sig;			/* which: the guest's */
+	uint64_t stop_deadline;		/* a group stop should have followed by then */
 	uint64_t frozen_ns;		/* the last migration's freeze time */
 	uint64_t sent_bytes;
 	const char *fault;		/* MOSIX_FAULT */

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -30,6 +29,7 @@
 #define HEARTBEAT_NS 1000000000ull
 #define LOST_NS (5 * HEARTBEAT_NS)
 #define FILE_CHUNK ((4u << 20) - 4096)
+#define STOP_WAIT_NS (200 * 1000000ull)	/* for a group stop to follow ours */
 
 int dep_init(struct dep *d, pid_t pid, const struct mig_net *net, const char *run_dir)
 {
@@ -666,40 +666,6 @@ static bool own_stop(const struct dep *d, int sig)
 	return d->stopping && sig == d->stop_sig;
 }
 
-/*
- * Whether @pid's process group is orphaned (no member has a parent in
- * another group of the same session): there the kernel drops SIGTSTP,
- * SIGTTIN and SIGTTOU, so home could only stop with SIGSTOP.
- */
-static bool pgrp_orphaned(pid_t pid)
-{
-	pid_t ppid, pgrp, sid;
-	bool orphaned = true;
-	struct dirent *e;
-	DIR *dir;
-
-	if (mig_proc_ids(pid, &ppid, &pgrp, &sid))
-		return false;
-	dir = opendir("/proc");
-	if (!dir)
-		return false;
-	while (orphaned && (e = readdir(dir))) {
-		pid_t qp, qg, qs, pp, pg, ps;
-		int q;
-		char end;
-
-		if (sscanf(e->d_name, "%d%c", &q, &end) != 1 || q <= 0 ||
-		    mig_proc_ids(q, &qp, &qg, &qs) || qg != pgrp)
-			continue;
-		/* a parent we cannot see (outside our pid namespace) may hold
-		 * the group: then SIGTSTP stops it, as it did before */
-		if (qp == 0 || (!mig_proc_ids(qp, &pp, &pg, &ps) && pg != pgrp && ps == sid))
-			orphaned = false;
-	}
-	closedir(dir);
-	return orphaned;
-}
-
 /* Tracee events: signals to forward, or the end of the home process. */
 static int on_sigchld(struct dep *d)
 {
@@ -728,6 +694,7 @@ static int on_sigchld(struct dep *d)
 		}
 		if ((st >> 16) == PTRACE_EVENT_STOP && WSTOPSIG(st) != SIGTRAP) {
 			/* in group stop, as its shell sees it: stay, but hear SIGCONT */
+			d->stop_deadline = 0;
 			ptrace(PTRACE_LISTEN, d->pid, 0, 0);
 			continue;
 		}
@@ -740,13 +707,23 @@ static int on_sigchld(struct dep *d)
 		if (!s.has_info)
 			memset(&si, 0, sizeof(si));
 		if (own_stop(d, s.sig)) {
-			/* into group stop for real: its stop disposition is SIG_DFL */
+			/*
+			 * Into group stop for real (its stop disposition is
+			 * SIG_DFL), unless its group is orphaned here, where the
+			 * kernel drops SIGTSTP, SIGTTIN and SIGTTOU: then no
+			 * group stop follows, and dep_serve() sends SIGSTOP.
+			 */
 			d->stopping = false;
+			if (s.sig != SIGSTOP)
+				d->stop_deadline = mig_now_ns() + STOP_WAIT_NS;
 			ptrace(PTRACE_CONT, d->pid, 0, s.sig);
 			continue;
 		}
-		if (s.sig == SIGCONT)
-			d->stopping = false;	/* our stop, if not yet taken, is gone */
+		if (s.sig == SIGCONT) {
+			/* our stop, if not yet taken, is gone */
+			d->stopping = false;
+			d->stop_deadline = 0;
+		}
 		/* a SIGTRAP the kernel made would be a stray of ours: only users' go */
 		if (s.sig != SIGTRAP || si.si_code <= 0) {
 			memcpy(s.info, &si, sizeof(s.info));
@@ -937,9 +914,8 @@ int dep_serve(struct dep *d)
 				if (!mig_fixed_check(type, len) && !d->stopping) {
 					const struct mig_signal *m = (const void *)d->in;
 
-					d->stop_sig = (m->sig == SIGTSTP || m->sig == SIGTTIN ||
-						       m->sig == SIGTTOU) && !pgrp_orphaned(d->pid) ?
-							      m->sig : SIGSTOP;
+					d->stop_sig = m->sig == SIGTSTP || m->sig == SIGTTIN ||
+						      m->sig == SIGTTOU ? m->sig : SIGSTOP;
 					d->stopping = true;
 					kill(d->pid, d->stop_sig);
 				}
@@ -949,6 +925,13 @@ int dep_serve(struct dep *d)
 			}
 		}
 		now = mig_now_ns();
+		if (d->stop_deadline && now > d->stop_deadline) {
+			/* our job-control stop was dropped (orphaned group) */
+			d->stop_deadline = 0;
+			d->stop_sig = SIGSTOP;
+			d->stopping = true;
+			kill(d->pid, SIGSTOP);
+		}
 		if (now - d->last_rx > LOST_NS)
 			goto out_lost;
 		if (now - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0))

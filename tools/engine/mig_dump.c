@@ -181,6 +181,8 @@ int mig_dump_state(struct inj *j, struct mig_task *t)
 		return (int)r;
 	cgt = sigs.cgt;
 	ign = sigs.ign;
+	if (j->trap_ign)	/* our first trap made it SIG_DFL (mig_inject.h) */
+		ign |= 1ull << (SIGTRAP - 1);
 	for (s = 1; s <= MIG_NSIG; s++) {
 		memset(&t->act[s], 0, sizeof(t->act[s]));
 		if (ign & (1ull << (s - 1)))

@@ -300,6 +300,8 @@ int dep_restore_home(struct dep *d, char *why, size_t whylen)
 	e = restore_kernel_state(d, why, whylen);
 	if (e)
 		goto out_undo;
+	/* our next trap undoes an ignored SIGTRAP: teardown puts it back */
+	d->j.trap_ign = d->task->act[SIGTRAP].handler == (uint64_t)(uintptr_t)SIG_IGN;
 	/* the registers, FPU state and mask last: nothing can fail after */
 	d->j.saved = d->task->regs;
 	d->j.saved.orig_rax = (unsigned long long)-1;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine/mig_inject.h"
+#include "engine/mig_proc.h"
 
 #define GADGET 0xcc050fL	/* 0f 05: syscall, cc: int3 */
 
@@ -279,11 +280,15 @@ int inj_setup(struct inj *j, pid_t pid, size_t scratch_len)
 {
 	long a;
 
+	struct mig_proc_sigs sigs;
+
 	memset(j, 0, sizeof(*j));
 	j->pid = pid;
 	if (ptrace(PTRACE_GETREGS, pid, 0, &j->saved) ||
 	    ptrace(PTRACE_GETSIGMASK, pid, sizeof(j->mask), &j->mask))
 		return -errno;
+	/* before the first trap, which would make it SIG_DFL */
+	j->trap_ign = !mig_proc_sigs(pid, &sigs) && (sigs.ign & TRAP_BIT);
 	if ((j->mask & TRAP_BIT) && set_mask_now(j, j->mask))
 		return -ESRCH;
 	a = call_at_rip(j, SYS_mmap, 0, scratch_len, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -433,6 +438,49 @@ void inj_send_after(struct inj *j)
 	j->send_after = 0;
 }
 
+/*
+ * rt_sigaction(SIGTRAP, SIG_IGN) from a bare `syscall` poked at the saved
+ * rip, ended at its syscall-exit stop (ptrace_notify, no signal): the
+ * gadget's int3 would make it SIG_DFL again. The action is written below
+ * the red zone of the process's stack.
+ */
+static int ignore_trap_again(struct inj *j)
+{
+	const uint64_t ign[4] = { (uint64_t)(uintptr_t)SIG_IGN, 0, 0, 0 };
+	struct user_regs_struct r = j->saved;
+	uint64_t at = (j->saved.rsp - 128 - sizeof(ign)) & ~15ull;
+	long orig;
+	int e = 0;
+
+	errno = 0;
+	orig = ptrace(PTRACE_PEEKTEXT, j->pid, j->saved.rip, 0);
+	if (errno)
+		return -errno;
+	if (inj_put(j, at, ign, sizeof(ign)) ||
+	    ptrace(PTRACE_POKETEXT, j->pid, j->saved.rip, (orig & ~0xffffL) | 0x050f))
+		return -EFAULT;
+	r.rax = SYS_rt_sigaction;
+	r.orig_rax = (unsigned long long)-1;
+	r.rdi = SIGTRAP;
+	r.rsi = at;
+	r.rdx = 0;
+	r.r10 = 8;
+	if (ptrace(PTRACE_SETREGS, j->pid, 0, &r))
+		e = -ESRCH;
+	/* the entry stop, then the exit stop */
+	for (int stop = 0; !e && stop < 2; stop++) {
+		int st;
+
+		if (ptrace(PTRACE_SYSCALL, j->pid, 0, 0))
+			e = -ESRCH;
+		else if ((st = wait_trap(j, PTRACE_SYSCALL)) < 0)
+			e = st;
+	}
+	if (ptrace(PTRACE_POKETEXT, j->pid, j->saved.rip, orig) && !e)
+		e = -ESRCH;
+	return e;
+}
+
 int inj_teardown(struct inj *j)
 {
 	long r = 0;
@@ -440,6 +488,8 @@ int inj_teardown(struct inj *j)
 	if (j->scratch)
 		r = call_at_rip(j, SYS_munmap, j->scratch, j->scratch_len, 0, 0, 0, 0);
 	j->scratch = 0;
+	if (j->trap_ign && !j->dead && ignore_trap_again(j) && !r)
+		r = -ESRCH;
 	if (inj_restore(j) && !r)
 		r = -ESRCH;
 	if (ptrace(PTRACE_SETSIGMASK, j->pid, sizeof(j->mask), &j->mask) && !r)

@@ -45,6 +45,12 @@ struct inj {
 	uint64_t mask;
 	uint64_t send_after;		/* signals for inj_send_after() */
 	/*
+	 * SIGTRAP is SIG_IGN: the kernel makes it SIG_DFL to force the first
+	 * trap through, so the dump takes it from here and inj_teardown()
+	 * puts it back by a call that ends without a trap.
+	 */
+	int trap_ign;
+	/*
 	 * With abort_on_signal, a signal that interrupts the injected call
 	 * before it did anything makes it return -EINTR instead of
 	 * restarting, and sets aborted (the deputy's forwarded calls).

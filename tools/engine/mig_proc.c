@@ -8,30 +8,6 @@
 
 #include "engine/mig_proc.h"
 
-int mig_proc_ids(pid_t pid, pid_t *ret_ppid, pid_t *ret_pgrp, pid_t *ret_sid)
-{
-	char path[64], buf[512], *p, state;
-	int fd, ppid, pgrp, sid;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %d %d %d", &state, &ppid, &pgrp, &sid) != 4)
-		return -EIO;
-	*ret_ppid = ppid;
-	*ret_pgrp = pgrp;
-	*ret_sid = sid;
-	return 0;
-}
-
 int mig_proc_stat(pid_t pid, char *ret_state, pid_t *ret_ppid)
 {
 	char path[64], buf[512], *p, state;

@@ -13,9 +13,6 @@
  */
 int mig_proc_stat(pid_t pid, char *ret_state, pid_t *ret_ppid);
 
-/* Parent, process group and session of @pid (/proc/PID/stat). 0 or -errno. */
-int mig_proc_ids(pid_t pid, pid_t *ret_ppid, pid_t *ret_pgrp, pid_t *ret_sid);
-
 /* The signal sets of /proc/PID/status: blocked, ignored, caught. */
 struct mig_proc_sigs {
 	uint64_t blk, ign, cgt;
