@@ -519,9 +519,9 @@ static void forward_pending(struct dep *d)
 			d->pid, d->j.lost);
 	d->j.lost = 0;
 	for (int i = 0; i < d->j.npending; i++) {
-		struct mig_signal s = { .sig = d->j.pending[i], .has_info = 1 };
+		struct mig_signal s;
 
-		memcpy(s.info, &d->j.pending_info[i], sizeof(s.info));
+		mig_signal_make(&s, d->j.pending[i], &d->j.pending_info[i]);
 		send_rec(d, MIG_M_SIGNAL, &s, sizeof(s));
 	}
 	d->j.npending = 0;

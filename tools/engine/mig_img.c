@@ -195,3 +195,11 @@ int mig_fixed_check(uint32_t type, size_t len)
 	}
 	return len == want ? 0 : -EBADMSG;
 }
+
+void mig_signal_make(struct mig_signal *m, int sig, const void *info)
+{
+	memset(m, 0, sizeof(*m));
+	m->sig = sig;
+	m->has_info = 1;
+	memcpy(m->info, info, sizeof(m->info));
+}

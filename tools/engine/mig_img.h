@@ -233,6 +233,9 @@ struct mig_signal {
 	uint8_t info[128];	/* siginfo_t: sender pid and uid, code, value */
 };
 
+/* A SIGNAL record for @sig, with @info, a siginfo_t, as it arrived. */
+void mig_signal_make(struct mig_signal *m, int sig, const void *info);
+
 /* EXIT R->D: how the guest ended. */
 struct mig_exit {
 	int32_t signaled;	/* 1: killed by signal `code` */

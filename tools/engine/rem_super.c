@@ -595,18 +595,18 @@ static void send_back(struct rem *r, struct inj *j, const struct rem_sigs *q)
 
 		while ((n = ptrace(PTRACE_PEEKSIGINFO, r->guest, &a, si)) > 0) {
 			for (long i = 0; i < n; i++) {
-				struct mig_signal m = { .sig = si[i].si_signo, .has_info = 1 };
+				struct mig_signal m;
 
-				memcpy(m.info, &si[i], sizeof(m.info));
+				mig_signal_make(&m, si[i].si_signo, &si[i]);
 				send_rec(r, MIG_M_SIGNAL, &m, sizeof(m));
 			}
 			a.off += (uint64_t)n;
 		}
 	}
 	for (int i = 0; i < j->npending; i++) {
-		struct mig_signal m = { .sig = j->pending[i], .has_info = 1 };
+		struct mig_signal m;
 
-		memcpy(m.info, &j->pending_info[i], sizeof(m.info));
+		mig_signal_make(&m, j->pending[i], &j->pending_info[i]);
 		send_rec(r, MIG_M_SIGNAL, &m, sizeof(m));
 	}
 	for (int i = 0; i < q->n; i++)
@@ -721,12 +721,8 @@ out_teardown:
 	 * as home's signals are (the guest cannot queue them to itself: its
 	 * filter would ask this very thread about the calls).
 	 */
-	for (int i = 0; i < j.npending && q.n < REM_MAX_SIGS; i++) {
-		struct mig_signal *m = &q.s[q.n++];
-
-		*m = (struct mig_signal){ .sig = j.pending[i], .has_info = 1 };
-		memcpy(m->info, &j.pending_info[i], sizeof(m->info));
-	}
+	for (int i = 0; i < j.npending && q.n < REM_MAX_SIGS; i++)
+		mig_signal_make(&q.s[q.n++], j.pending[i], &j.pending_info[i]);
 	j.npending = 0;
 	inj_teardown(&j);
 out_detach:
