@@ -29,13 +29,21 @@ differ=''
 for f in "$KT_ROOT"/kernel-patches/mosix/{*.c,*.h,Kbuild,Makefile}; do
 	cmp -s "$f" "$KT_DIR/x$src/${f##*/}" || differ+=" ${f##*/}"
 done
+# builtin/: the empty module for a kernel with CONFIG_MOSIX
+for f in "$KT_ROOT"/debian/dkms-builtin/*; do
+	cmp -s "$f" "$KT_DIR/x$src/builtin/${f##*/}" || differ+=" builtin/${f##*/}"
+done
 extra=''
-for f in "$KT_DIR/x$src"/*; do
-	f=${f##*/}
-	[ "$f" = dkms.conf ] || [ -f "$KT_ROOT/kernel-patches/mosix/$f" ] || extra+=" $f"
+for f in "$KT_DIR/x$src"/* "$KT_DIR/x$src"/builtin/*; do
+	f=${f#"$KT_DIR/x$src/"}
+	case $f in
+	dkms.conf | builtin) ;;
+	builtin/*) [ -f "$KT_ROOT/debian/dkms-$f" ] || extra+=" $f" ;;
+	*) [ -f "$KT_ROOT/kernel-patches/mosix/$f" ] || extra+=" $f" ;;
+	esac
 done
 is "${differ:-none}/${extra:-none}" "none/none" \
-	"$src holds kernel-patches/mosix as in this tree, nothing else (else: ./build.sh debs)"
+	"$src holds kernel-patches/mosix and builtin/ as in this tree, nothing else (else: ./build.sh debs)"
 is "$(cat "$KT_DIR/x$src/dkms.conf")" \
 	"$(sed "s/#MODULE_VERSION#/$KT_VERSION/g" "$KT_ROOT/debian/mosix-dkms.dkms")" \
 	"its dkms.conf is debian/mosix-dkms.dkms with the version put in"
