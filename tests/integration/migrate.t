@@ -81,6 +81,10 @@ sleep 0.3
 cluster_exec 1 "$bin/migrate" "$pid" 2
 ok $? "migrate a CPU-bound python3 to node 2"
 g=$(guest_of 2 "$pid")
+# the deputy frees what the process left at home after answering: counting
+# starts once the home process waits for calls (sleeping, not traced)
+# shellcheck disable=SC2016 # expanded in the node
+wait_for 10 cluster_exec 1 sh -c 'grep -q "^State:.*S (sleeping)" "/proc/$0/status"' "$pid"
 h0=$(cpu_ticks 1 "$pid")
 g0=$(cpu_ticks 2 "$g")
 sleep 1

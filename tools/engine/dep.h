@@ -46,6 +46,8 @@ struct dep {
 	int stop_sig;			/* which: the guest's */
 	uint64_t stop_deadline;		/* a group stop should have followed by then */
 	uint64_t frozen_ns;		/* the last migration's freeze time */
+	struct mig_vma *moved;		/* what dep_settle frees at home */
+	uint32_t nmoved;
 	uint64_t sent_bytes;
 	const char *fault;		/* MOSIX_FAULT */
 	int kernel_err;			/* the first failed write of /proc/PID/mosix */
@@ -56,11 +58,21 @@ int dep_init(struct dep *d, pid_t pid, const struct mig_net *net, const char *ru
 void dep_release(struct dep *d);
 
 /*
- * Move the process from home to @node. 0 once it runs there; otherwise
- * -errno with the reason in @why, and the process runs on at home as if
- * nothing happened.
+ * Move the process from home to @node. 0 once it runs there (committed:
+ * dep_settle must follow); otherwise -errno with the reason in @why, and
+ * the process runs on at home as if nothing happened.
  */
 int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen);
+
+/*
+ * After a successful dep_migrate, once the command has its answer: free
+ * the home process's memory (what the node now has), plant the agent and
+ * let the process wait for calls. Freeing 256 MiB takes the home process
+ * about 30 ms of its own; the process already runs on the node meanwhile,
+ * so nobody waits for it. -ESRCH if the home process died meanwhile
+ * (dep_serve then ends the guest).
+ */
+int dep_settle(struct dep *d);
 
 /*
  * Serve the process until it ends (0; the home process ended the same

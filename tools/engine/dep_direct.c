@@ -44,7 +44,7 @@ static int drop_write_caps(void)
 
 void dep_direct_init(struct dep_direct *x, int pidfd, pid_t pid)
 {
-	*x = (struct dep_direct){ .pidfd = pidfd, .pid = pid };
+	*x = (struct dep_direct){ .pidfd = pidfd, .pid = pid, .self = getpid() };
 	x->writes = !drop_write_caps();
 }
 
@@ -101,7 +101,7 @@ static int copy_of(struct dep_direct *x, uint64_t fd)
 		 * shares its descriptor table (clone with CLONE_FILES) may
 		 * have put another in its place since we took the copy.
 		 */
-		long same = syscall(SYS_kcmp, x->pid, getpid(), KCMP_FILE, (unsigned long)fd,
+		long same = syscall(SYS_kcmp, x->pid, x->self, KCMP_FILE, (unsigned long)fd,
 				    (unsigned long)x->copy[fd]);
 
 		if (same == 0)

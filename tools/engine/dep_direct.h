@@ -35,6 +35,7 @@
 struct dep_direct {
 	int pidfd;		/* the home process (not owned) */
 	pid_t pid;
+	pid_t self;		/* this deputy, for kcmp: one call less each time */
 	int8_t state[DEP_DIRECT_FDS];	/* 0 unknown, 1 served here, -1 not */
 	int copy[DEP_DIRECT_FDS];	/* with state 1: our copy */
 	int8_t fsize;		/* 0 unknown, 1 unlimited, -1 limited */
@@ -42,7 +43,8 @@ struct dep_direct {
 	uint64_t served;	/* calls served here, for the log */
 };
 
-/* Also gives up this process's CAP_FSETID and CAP_SYS_RESOURCE. */
+/* In the deputy itself (it keeps its own pid); also gives up this
+ * process's CAP_FSETID and CAP_SYS_RESOURCE. */
 void dep_direct_init(struct dep_direct *x, int pidfd, pid_t pid);
 
 /* Close every copy: the process's descriptors may have changed. */

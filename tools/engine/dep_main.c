@@ -71,6 +71,8 @@ void dep_release(struct dep *d)
 	close_chan(d);
 	dep_direct_forget(&d->direct);
 	dep_agent_release(&d->ag);
+	free(d->moved);
+	d->moved = NULL;
 	if (d->in && d->in != MAP_FAILED)
 		munmap(d->in, MIG_CHAN_MAX);
 	if (d->out && d->out != MAP_FAILED)
@@ -477,18 +479,14 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	 * on as an empty shell. Detaching (coming home) ends this.
 	 */
 	ptrace(PTRACE_SETOPTIONS, d->pid, 0, PTRACE_O_EXITKILL);
-	drop_home_memory(d, v, n);
-	free(v);
-	/* without the agent, each call is one more ptrace stop: slower, right */
-	d->agent = !fault(d, "no-agent") && !dep_agent_plant(&d->ag, &d->j, d->pidfd);
-	d->ag.tick = call_tick;
-	d->ag.tick_arg = d;
 	d->sent_bytes = st.bytes;
 	d->frozen_ns = mig_now_ns() - t0;
 	d->where = node;
 	d->nmigs++;
 	write_state(d);
-	return dep_park(d);
+	d->moved = v;
+	d->nmoved = n;
+	return 0;
 
 out_teardown:
 	close_chan(d);
@@ -500,6 +498,19 @@ out_detach:
 	ptrace(PTRACE_DETACH, d->pid, 0, 0);
 	inj_send_after(&d->j);
 	return e;
+}
+
+int dep_settle(struct dep *d)
+{
+	drop_home_memory(d, d->moved, d->nmoved);
+	free(d->moved);
+	d->moved = NULL;
+	d->nmoved = 0;
+	/* without the agent, each call is one more ptrace stop: slower, right */
+	d->agent = !fault(d, "no-agent") && !dep_agent_plant(&d->ag, &d->j, d->pidfd);
+	d->ag.tick = call_tick;
+	d->ag.tick_arg = d;
+	return dep_park(d);
 }
 
 static void reply_client(struct dep *d, const char *text)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * A local process sent away: its deputy stops it, sends it to the node,
- * answers the migrate command, then serves it until it ends or is home.
+ * answers the migrate command, frees what it left at home, then serves it
+ * until it ends or is home.
  */
 #include <errno.h>
 #include <signal.h>
@@ -47,6 +48,9 @@ void deputy_main(struct migd *m, pid_t pid, uint32_t node, int client, int ctl)
 		 (unsigned long long)d.sent_bytes);
 	send(client, reply, strlen(reply), MSG_NOSIGNAL);
 	close(client);
+	/* the process runs on the node: home's cleanup need not be waited for */
+	if (dep_settle(&d))
+		log_debug("process %d died at home right after its move", pid);
 	d.ctl_fd = ctl;
 	d.kernel_err = 0;
 	e = dep_serve(&d);

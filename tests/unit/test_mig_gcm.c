@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The channel's AES-256-GCM directions: small records go through
+ * libsodium's implementation, large ones through libcrypto's, so each must
+ * open what the other sealed, at every size around the switch; a flipped
+ * bit in the AAD, the payload or the tag fails either way; a record out of
+ * order fails. Skipped where the machine cannot do AES-256-GCM at all (no
+ * AES-NI, no libcrypto): the channel then never uses it.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "engine/mig_gcm.h"
+
+#define BIG (64 * 1024)
+
+/* the sizes that matter: empty, around the 1 KiB switch, large */
+static const size_t sizes[] = { 0, 1, 15, 16, 17, 1000, 1018, 1019, 1020, 1023, 1024, 4096,
+				BIG };
+
+struct pair {
+	struct mig_gcm *tx, *rx;
+};
+
+static void pair_new(struct pair *p, size_t tx_small, size_t rx_small)
+{
+	uint8_t key[MIG_GCM_KEY];
+
+	if (!mig_gcm_available() || !crypto_aead_aes256gcm_is_available())
+		skip();
+	randombytes_buf(key, sizeof(key));
+	assert_int_equal(mig_gcm_new(key, true, &p->tx), 0);
+	assert_int_equal(mig_gcm_new(key, false, &p->rx), 0);
+	mig_gcm_set_small(p->tx, tx_small);
+	mig_gcm_set_small(p->rx, rx_small);
+}
+
+static void pair_free(struct pair *p)
+{
+	mig_gcm_free(p->tx);
+	mig_gcm_free(p->rx);
+}
+
+static void fill(uint8_t *b, size_t len, unsigned seed)
+{
+	for (size_t i = 0; i < len; i++)
+		b[i] = (uint8_t)(i * 31 + seed);
+}
+
+/* every size sealed by one implementation opens under the other */
+static void cross(size_t tx_small, size_t rx_small)
+{
+	static const uint8_t aad[5] = { 1, 2, 3, 4, 0 };
+	uint8_t *buf = malloc(BIG), *want = malloc(BIG), tag[MIG_GCM_TAG];
+	struct pair p;
+
+	assert_non_null(buf);
+	assert_non_null(want);
+	pair_new(&p, tx_small, rx_small);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t n = sizes[i];
+
+		fill(want, n, (unsigned)i);
+		memcpy(buf, want, n);
+		assert_int_equal(mig_gcm_seal(p.tx, aad, sizeof(aad), buf, n, tag), 0);
+		if (n >= 16)
+			assert_memory_not_equal(buf, want, n);	/* it was encrypted */
+		assert_int_equal(mig_gcm_open(p.rx, aad, sizeof(aad), buf, n, tag), 0);
+		assert_memory_equal(buf, want, n);
+	}
+	pair_free(&p);
+	free(want);
+	free(buf);
+}
+
+static void test_libcrypto_to_libsodium(void **state)
+{
+	(void)state;
+	cross(0, SIZE_MAX);
+}
+
+static void test_libsodium_to_libcrypto(void **state)
+{
+	(void)state;
+	cross(SIZE_MAX, 0);
+}
+
+static void test_default_switch(void **state)
+{
+	(void)state;
+	cross(1024, 1024);
+}
+
+/* one bit flipped anywhere: refused, whichever implementation opens */
+static void test_flipped_bits(void **state)
+{
+	static const size_t rx_small[] = { 0, SIZE_MAX };
+
+	(void)state;
+	for (size_t r = 0; r < 2; r++) {
+		for (size_t where = 0; where < 3; where++) {
+			uint8_t aad[5] = { 9, 8, 7, 6, 0 }, buf[40], tag[MIG_GCM_TAG];
+			struct pair p;
+
+			pair_new(&p, 1024, rx_small[r]);
+			fill(buf, sizeof(buf), 3);
+			assert_int_equal(mig_gcm_seal(p.tx, aad, sizeof(aad), buf, sizeof(buf), tag),
+					 0);
+			if (where == 0)
+				aad[2] ^= 0x10;
+			else if (where == 1)
+				buf[39] ^= 1;
+			else
+				tag[0] ^= 0x80;
+			assert_int_equal(mig_gcm_open(p.rx, aad, sizeof(aad), buf, sizeof(buf), tag),
+					 -EBADMSG);
+			pair_free(&p);
+		}
+	}
+}
+
+/* the nonce is the record's number: the second record does not open first */
+static void test_out_of_order(void **state)
+{
+	static const size_t lens[] = { 40, 4096 };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		uint8_t a[4096], b[4096], ta[MIG_GCM_TAG], tb[MIG_GCM_TAG];
+		struct pair p;
+
+		pair_new(&p, 1024, 1024);
+		fill(a, lens[i], 1);
+		fill(b, lens[i], 2);
+		assert_int_equal(mig_gcm_seal(p.tx, NULL, 0, a, lens[i], ta), 0);
+		assert_int_equal(mig_gcm_seal(p.tx, NULL, 0, b, lens[i], tb), 0);
+		assert_int_equal(mig_gcm_open(p.rx, NULL, 0, b, lens[i], tb), -EBADMSG);
+		pair_free(&p);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_libcrypto_to_libsodium),
+		cmocka_unit_test(test_libsodium_to_libcrypto),
+		cmocka_unit_test(test_default_switch),
+		cmocka_unit_test(test_flipped_bits),
+		cmocka_unit_test(test_out_of_order),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
