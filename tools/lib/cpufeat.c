@@ -81,9 +81,33 @@ const unsigned cpufeat_count = sizeof(cpufeat_table) / sizeof(cpufeat_table[0]);
 _Static_assert(sizeof(cpufeat_table) / sizeof(cpufeat_table[0]) <= 64,
 	       "a feature set is a uint64_t");
 
+/*
+ * Each CPUID of a virtual machine exits to the hypervisor: about 20 us on
+ * the development VM, so a deputy spent a millisecond of every move on
+ * this table. The table asks a handful of leaves, each once here.
+ */
+struct leaf {
+	unsigned leaf, sub, r[4];
+};
+
+static const unsigned *leaf_regs(struct leaf *seen, unsigned *nseen, unsigned leaf, unsigned sub)
+{
+	struct leaf *l;
+
+	for (unsigned i = 0; i < *nseen; i++)
+		if (seen[i].leaf == leaf && seen[i].sub == sub)
+			return seen[i].r;
+	l = &seen[(*nseen)++];
+	l->leaf = leaf;
+	l->sub = sub;
+	__cpuid_count(leaf, sub, l->r[0], l->r[1], l->r[2], l->r[3]);
+	return l->r;
+}
+
 uint64_t cpufeat_local(void)
 {
-	unsigned r[4], max, xmax;
+	struct leaf seen[sizeof(cpufeat_table) / sizeof(cpufeat_table[0])];
+	unsigned r[4], max, xmax, nseen = 0;
 	uint64_t set = 0, xcr0 = 0;	/* without OSXSAVE: no XSAVE, no AVX */
 
 	max = __get_cpuid_max(0, NULL);
@@ -97,11 +121,12 @@ uint64_t cpufeat_local(void)
 	}
 	for (unsigned i = 0; i < cpufeat_count; i++) {
 		const struct cpufeat *f = &cpufeat_table[i];
+		const unsigned *fr;
 
 		if (f->leaf >= 0x80000000 ? f->leaf > xmax : f->leaf > max)
 			continue;
-		__cpuid_count(f->leaf, f->sub, r[0], r[1], r[2], r[3]);
-		if ((r[f->reg] >> f->bit) & 1 && (xcr0 & f->xcr0) == f->xcr0)
+		fr = leaf_regs(seen, &nseen, f->leaf, f->sub);
+		if ((fr[f->reg] >> f->bit) & 1 && (xcr0 & f->xcr0) == f->xcr0)
 			set |= 1ull << i;
 	}
 	return set;
