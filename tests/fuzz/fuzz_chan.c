@@ -15,6 +15,9 @@
  *   4  the rest is a payload: sealed as an AES-256-GCM record, it opens
  *      to the same type and bytes; with one byte of the record changed
  *      (byte 1 of the input says which), it does not open
+ * In 3 and 4 the last byte's low bits pick which implementation of
+ * AES-256-GCM seals and which opens (libsodium's for small records,
+ * libcrypto's, or one of each): either must open what the other sealed.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -131,15 +134,24 @@ static void fuzz_plain(const uint8_t *p, size_t len)
 		abort();
 }
 
-/* A fresh pair of AES-256-GCM directions with the fuzzer's key, or false. */
-static bool gcm_pair(struct mig_gcm **seal, struct mig_gcm **open)
+/*
+ * A fresh pair of AES-256-GCM directions with the fuzzer's key, or false.
+ * @mix (0-3) picks the implementations: the default switch at 1 KiB,
+ * libsodium sealing what libcrypto opens, the reverse, or libcrypto only.
+ */
+static bool gcm_pair(struct mig_gcm **seal, struct mig_gcm **open, unsigned mix)
 {
 	static const uint8_t key[MIG_GCM_KEY] = { 9, 9, 9 };
+	static const size_t small[4][2] = {
+		{ 1024, 1024 }, { SIZE_MAX, 0 }, { 0, SIZE_MAX }, { 0, 0 },
+	};
 
 	if (!mig_gcm_available())
 		return false;
 	if (mig_gcm_new(key, true, seal) < 0 || mig_gcm_new(key, false, open) < 0)
 		abort();
+	mig_gcm_set_small(*seal, small[mix & 3][0]);
+	mig_gcm_set_small(*open, small[mix & 3][1]);
 	return true;
 }
 
@@ -150,7 +162,7 @@ static void fuzz_gcm_wire(const uint8_t *p, size_t len)
 	size_t clen, plen;
 
 	if (len < MIG_CHAN_LEN || mig_chan_parse_len(p, MIG_CHAN_LEN, &clen) < 0 ||
-	    clen != len - MIG_CHAN_LEN || clen > sizeof(buf) || !gcm_pair(&seal, &open))
+	    clen != len - MIG_CHAN_LEN || clen > sizeof(buf) || !gcm_pair(&seal, &open, p[0]))
 		return;
 	memcpy(buf, p + MIG_CHAN_LEN, clen);
 	/* nobody can forge a record without the key */
@@ -167,7 +179,7 @@ static void fuzz_gcm_plain(const uint8_t *p, size_t len)
 	uint32_t type, t = 0;
 
 	if (len < 1 || len - 1 > sizeof(buf) - MIG_CHAN_LEN - MIG_CHAN_OVERHEAD ||
-	    !gcm_pair(&seal, &open))
+	    !gcm_pair(&seal, &open, p[len - 1]))
 		return;
 	flip = p[0];
 	p++;

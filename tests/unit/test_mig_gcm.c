@@ -4,7 +4,7 @@
  * libsodium's implementation, large ones through libcrypto's, so each must
  * open what the other sealed, at every size around the switch; a flipped
  * bit in the AAD, the payload or the tag fails either way; a record out of
- * order fails. Skipped where the machine cannot do AES-256-GCM at all (no
+ * order fails; both give the specification's answers for the zero key. Skipped where the machine cannot do AES-256-GCM at all (no
  * AES-NI, no libcrypto): the channel then never uses it.
  */
 #include <errno.h>
@@ -50,10 +50,59 @@ static void pair_free(struct pair *p)
 	mig_gcm_free(p->rx);
 }
 
+/* how many of sizes[] (with the 5-byte AAD) go through libsodium */
+static uint64_t expect_small(size_t max)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		n += sizes[i] + 5 < max;
+	return n;
+}
+
 static void fill(uint8_t *b, size_t len, unsigned seed)
 {
 	for (size_t i = 0; i < len; i++)
 		b[i] = (uint8_t)(i * 31 + seed);
+}
+
+/*
+ * The first record of a direction under the all-zero key: nonce 0, so
+ * test cases 13 and 14 of the GCM specification (McGrew and Viega), the
+ * empty message and one zero block, whichever implementation seals it.
+ */
+static void test_known_answers(void **state)
+{
+	static const uint8_t ct14[16] = { 0xce, 0xa7, 0x40, 0x3d, 0x4d, 0x60, 0x6b, 0x6e,
+					  0x07, 0x4e, 0xc5, 0xd3, 0xba, 0xf3, 0x9d, 0x18 };
+	static const uint8_t tag14[16] = { 0xd0, 0xd1, 0xc8, 0xa7, 0x99, 0x99, 0x6b, 0xf0,
+					   0x26, 0x5b, 0x98, 0xb5, 0xd4, 0x8a, 0xb9, 0x19 };
+	static const uint8_t tag13[16] = { 0x53, 0x0f, 0x8a, 0xfb, 0xc7, 0x45, 0x36, 0xb9,
+					   0xa9, 0x63, 0xb4, 0xf1, 0xc4, 0xcb, 0x73, 0x8b };
+	static const size_t small[] = { 0, SIZE_MAX };
+	static const uint8_t zero_key[MIG_GCM_KEY];
+
+	(void)state;
+	if (!mig_gcm_available() || !crypto_aead_aes256gcm_is_available())
+		skip();
+	for (size_t i = 0; i < 2; i++) {
+		uint8_t block[16] = { 0 }, tag[MIG_GCM_TAG];
+		struct mig_gcm *g;
+
+		assert_int_equal(mig_gcm_new(zero_key, true, &g), 0);
+		mig_gcm_set_small(g, small[i]);
+		assert_int_equal(mig_gcm_seal(g, NULL, 0, block, 0, tag), 0);
+		assert_memory_equal(tag, tag13, sizeof(tag));
+		mig_gcm_free(g);
+		assert_int_equal(mig_gcm_new(zero_key, true, &g), 0);
+		mig_gcm_set_small(g, small[i]);
+		assert_int_equal(mig_gcm_seal(g, NULL, 0, block, sizeof(block), tag), 0);
+		assert_memory_equal(block, ct14, sizeof(block));
+		assert_memory_equal(tag, tag14, sizeof(tag));
+		/* the path asked for was the path taken */
+		assert_int_equal(mig_gcm_small_records(g), small[i] ? 1 : 0);
+		mig_gcm_free(g);
+	}
 }
 
 /* every size sealed by one implementation opens under the other */
@@ -77,6 +126,9 @@ static void cross(size_t tx_small, size_t rx_small)
 		assert_int_equal(mig_gcm_open(p.rx, aad, sizeof(aad), buf, n, tag), 0);
 		assert_memory_equal(buf, want, n);
 	}
+	/* each side took the path it was given, not a silent fallback */
+	assert_int_equal(mig_gcm_small_records(p.tx), expect_small(tx_small));
+	assert_int_equal(mig_gcm_small_records(p.rx), expect_small(rx_small));
 	pair_free(&p);
 	free(want);
 	free(buf);
@@ -157,6 +209,7 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_known_answers),
 		cmocka_unit_test(test_libcrypto_to_libsodium),
 		cmocka_unit_test(test_libsodium_to_libcrypto),
 		cmocka_unit_test(test_default_switch),

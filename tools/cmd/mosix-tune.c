@@ -36,10 +36,11 @@
 #define MOVE_TIMEOUT_MS 120000
 #define REPORT_TIMEOUT_MS(calls) (10000 + (calls))
 /*
- * migd answers a move just before the deputy starts to watch for signals
- * to forward: a signal sent in between stops the home process unnoticed,
- * and the probe never hears it. The window is a few instructions long;
- * waiting this long before the first signal keeps out of it.
+ * migd answers a move before the deputy has freed the home process's
+ * memory and starts to watch for signals to forward: a signal sent in
+ * between stops the home process unnoticed, and the probe never hears
+ * it. The window lasts a few milliseconds for the probe's sizes; waiting
+ * this long before the first signal keeps out of it.
  */
 #define SETTLE_MS 100
 /* writing the probe's memory, at a (slow) 64 MiB/s, plus starting it */

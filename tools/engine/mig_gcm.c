@@ -51,6 +51,7 @@ struct mig_gcm {
 	bool has_small;
 	size_t small_max;
 	uint64_t counter;
+	uint64_t small_records;	/* how many went through libsodium */
 };
 
 static struct evp evp;
@@ -134,7 +135,8 @@ int mig_gcm_new(const uint8_t key[MIG_GCM_KEY], bool seal, struct mig_gcm **ret)
 		free(g);
 		return -ENOMEM;
 	}
-	if (crypto_aead_aes256gcm_is_available() &&
+	/* libsodium reads the CPU's features in sodium_init (idempotent) */
+	if (sodium_init() >= 0 && crypto_aead_aes256gcm_is_available() &&
 	    crypto_aead_aes256gcm_beforenm(&g->small, key) == 0) {
 		g->has_small = true;
 		g->small_max = SMALL_MAX;
@@ -186,6 +188,7 @@ int mig_gcm_seal(struct mig_gcm *g, const uint8_t *aad, size_t alen, uint8_t *p,
 								   NULL, n, &g->small))
 			return -EIO;
 		g->counter++;
+		g->small_records++;
 		return 0;
 	}
 	if (evp.enc_init(g->ctx, NULL, NULL, NULL, n) != 1 ||
@@ -214,6 +217,7 @@ int mig_gcm_open(struct mig_gcm *g, const uint8_t *aad, size_t alen, uint8_t *p,
 								   n, &g->small))
 			return -EBADMSG;
 		g->counter++;
+		g->small_records++;
 		return 0;
 	}
 	memcpy(t, tag, sizeof(t));
@@ -231,4 +235,9 @@ int mig_gcm_open(struct mig_gcm *g, const uint8_t *aad, size_t alen, uint8_t *p,
 void mig_gcm_set_small(struct mig_gcm *g, size_t max)
 {
 	g->small_max = g->has_small ? max : 0;
+}
+
+uint64_t mig_gcm_small_records(const struct mig_gcm *g)
+{
+	return g->small_records;
 }

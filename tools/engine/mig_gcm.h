@@ -56,6 +56,9 @@ int mig_gcm_new(const uint8_t key[MIG_GCM_KEY], bool seal, struct mig_gcm **ret)
  */
 void mig_gcm_set_small(struct mig_gcm *g, size_t max);
 
+/* How many records of @g went through libsodium (for tests). */
+uint64_t mig_gcm_small_records(const struct mig_gcm *g);
+
 /* Accepts NULL; wipes the key. */
 void mig_gcm_free(struct mig_gcm *g);
 

@@ -6,12 +6,14 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "engine/dep.h"
+#include "engine/mig_dump.h"
 #include "lib/log.h"
 #include "migd.h"
 
@@ -19,6 +21,7 @@ void deputy_main(struct migd *m, pid_t pid, uint32_t node, int client, int ctl)
 {
 	struct dep d;
 	char why[160], reply[200];
+	uint64_t t0;
 	int e;
 
 	kid_close_inherited(m, ctl);
@@ -48,9 +51,16 @@ void deputy_main(struct migd *m, pid_t pid, uint32_t node, int client, int ctl)
 		 (unsigned long long)d.sent_bytes);
 	send(client, reply, strlen(reply), MSG_NOSIGNAL);
 	close(client);
-	/* the process runs on the node: home's cleanup need not be waited for */
+	/*
+	 * The process runs on the node: home's cleanup need not be waited
+	 * for, but a forwarded call made meanwhile is, hence the log line.
+	 */
+	t0 = mig_now_ns();
 	if (dep_settle(&d))
 		log_debug("process %d died at home right after its move", pid);
+	else
+		log_debug("process %d: home's copy freed, calls served after %.1f ms", pid,
+			  (double)(mig_now_ns() - t0) / 1e6);
 	d.ctl_fd = ctl;
 	d.kernel_err = 0;
 	e = dep_serve(&d);

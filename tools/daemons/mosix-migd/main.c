@@ -324,7 +324,10 @@ int main(int argc, char **argv)
 	/*
 	 * Load and start libcrypto once, here: every deputy and supervisor is
 	 * a child of this process, and each paid 3-4 ms (dlopen, providers,
-	 * configuration) of every move's fixed cost doing it itself.
+	 * configuration) of every move's fixed cost doing it itself. So, as
+	 * for any library the daemon maps, an updated libcrypto (or one
+	 * installed since, or MOSIX_NO_GCM) takes effect when migd restarts
+	 * (needrestart sees the old mapping).
 	 */
 	(void)mig_gcm_available();
 	umask(022);
