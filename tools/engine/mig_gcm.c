@@ -37,10 +37,10 @@ struct evp {
 /*
  * Below this many bytes (payload and AAD) a record goes through
  * libsodium's AES-256-GCM instead: the same construction, so either end
- * opens what the other sealed, but without libcrypto's per-call dispatch
- * (five EVP calls, each looking its parameters up by name), which costs a
- * forwarded call's small records about 0.4 us each; libcrypto's stitched
- * code wins from about 1 KiB on (docs/BENCHMARKS.md).
+ * opens what the other sealed, but without the five calls through
+ * OpenSSL 3's provider dispatch (the tag goes by a parameter looked up by
+ * name), which cost a forwarded call's small records about 0.4 us each;
+ * libcrypto's stitched code wins from about 1 KiB on (docs/BENCHMARKS.md).
  */
 #define SMALL_MAX 1024
 
