@@ -278,9 +278,8 @@ int inj_set_mask(struct inj *j, uint64_t mask)
 
 int inj_setup(struct inj *j, pid_t pid, size_t scratch_len)
 {
-	long a;
-
 	struct mig_proc_sigs sigs;
+	long a;
 
 	memset(j, 0, sizeof(*j));
 	j->pid = pid;

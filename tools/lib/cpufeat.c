@@ -106,14 +106,14 @@ static const unsigned *leaf_regs(struct leaf *seen, unsigned *nseen, unsigned le
 
 uint64_t cpufeat_local(void)
 {
-	struct leaf seen[sizeof(cpufeat_table) / sizeof(cpufeat_table[0])];
-	unsigned r[4], max, xmax, nseen = 0;
+	/* leaf 1 for OSXSAVE, then at most one per feature */
+	struct leaf seen[sizeof(cpufeat_table) / sizeof(cpufeat_table[0]) + 1] = { 0 };
+	unsigned max, xmax, nseen = 0;
 	uint64_t set = 0, xcr0 = 0;	/* without OSXSAVE: no XSAVE, no AVX */
 
 	max = __get_cpuid_max(0, NULL);
 	xmax = __get_cpuid_max(0x80000000, NULL);
-	__cpuid(1, r[0], r[1], r[2], r[3]);
-	if (r[2] & bit_OSXSAVE) {
+	if (leaf_regs(seen, &nseen, 1, 0)[ECX] & bit_OSXSAVE) {
 		unsigned lo, hi;
 
 		asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
