@@ -86,6 +86,25 @@ static bool restart_block_user(uint32_t nr)
 	       nr == SYS_futex;
 }
 
+/*
+ * A relative sleep the stop interrupted: the kernel wrote the time left
+ * into the call's @rem, if it gave one (libc's sleep and nanosleep do), so
+ * the call made again reads its duration from there, not from the whole
+ * @req. Only that argument register changes; a call keeps its argument
+ * registers, so code that reused @req's address in it after the call
+ * would see @rem's (libc's wrappers do not: they are functions). Without
+ * @rem, and for futex and poll, the time left is nowhere to be read: the
+ * call starts over with all of it. An absolute sleep needs nothing: the
+ * guest's clocks read as home's.
+ */
+static void rest_of_sleep(uint32_t nr, struct user_regs_struct *r)
+{
+	if (nr == SYS_nanosleep && r->rsi)
+		r->rdi = r->rsi;
+	else if (nr == SYS_clock_nanosleep && !(r->rsi & TIMER_ABSTIME) && r->r10)
+		r->rdx = r->r10;
+}
+
 static int fix_restart(struct inj *j, struct user_regs_struct *r)
 {
 	long rax = (long)r->rax;
@@ -99,7 +118,7 @@ static int fix_restart(struct inj *j, struct user_regs_struct *r)
 	/*
 	 * The kernel's restart_block stays behind with this task, so
 	 * restart_syscall would find nothing elsewhere: make the call again
-	 * itself (a sleep starts over with its full duration).
+	 * itself (a relative sleep then sleeps what was left, below).
 	 */
 	nr = (uint32_t)r->orig_rax;
 	if (nr == SYS_restart_syscall) {
@@ -119,6 +138,7 @@ static int fix_restart(struct inj *j, struct user_regs_struct *r)
 		if (!restart_block_user(nr))
 			return -EAGAIN;
 	}
+	rest_of_sleep(nr, r);
 	r->rax = nr;
 	r->rip -= 2;
 	return 0;
