@@ -232,6 +232,64 @@ static void away_process_comes_home(void **state)
 	free(nodes);
 }
 
+/*
+ * A process away whose calls home come faster than io_max_cps comes home,
+ * even from an idle node to a busy home: each call waits for a trip. Not
+ * when locked, a CPU job (mosrun -c), or just moved; the busiest first.
+ */
+static void io_bound_away_comes_home(void **state)
+{
+	struct node_state *nodes;
+	struct cluster_state cs;
+	struct bal_proc p[4];
+	struct bal_decision d;
+	struct bal b;
+	struct bal_costs c;
+	char line[256];
+
+	(void)state;
+	nodes = cluster(&cs, 3);
+	nodes[0].v.load = 3000;
+	setup_bal(&b, &c);
+	for (int i = 0; i < 4; i++) {
+		p[i] = cpu_proc(20 + i);
+		p[i].where = 2;
+		p[i].io_cps = 300 + (uint32_t)i;
+	}
+	p[0].flags = BAL_LOCKED;
+	p[1].flags = BAL_CPUJOB;
+	p[2].since_move_ms = 1000;
+	assert_false(bal_io_home(&b, &p[0]));
+	assert_false(bal_io_home(&b, &p[1]));
+	assert_false(bal_io_home(&b, &p[2]));
+	assert_true(bal_io_home(&b, &p[3]));
+	/* at home, I/O-bound means it stays there */
+	p[3].where = 0;
+	assert_false(bal_io_home(&b, &p[3]));
+	p[3].where = 3;
+	assert_int_equal(bal_decide(&b, &cs, &c, p, 4, 0, &d), 1);
+	assert_int_equal(d.pid, 23);
+	assert_int_equal(d.from, 3);
+	assert_int_equal(d.to, 1);
+	assert_int_equal(d.io_cps, 303);
+	bal_format(&d, line, sizeof(line));
+	assert_string_equal(line, "process 23: node 3 -> 1 (home): I/O-bound, 303 calls/s home");
+	/* the busiest of two */
+	p[2].since_move_ms = 60000;
+	p[2].io_cps = 5000;
+	assert_int_equal(bal_decide(&b, &cs, &c, p, 4, 0, &d), 1);
+	assert_int_equal(d.pid, 22);
+	/* at the limit, not over it: the CPU decides, and not for home (busy) */
+	p[2].io_cps = b.p.io_max_cps;
+	p[3].io_cps = b.p.io_max_cps;
+	memset(&d, 0, sizeof(d));
+	assert_true(bal_decide(&b, &cs, &c, p, 4, 0, &d) >= 0);
+	assert_int_equal(d.io_cps, 0);
+	assert_int_not_equal(d.to, 1);
+	bal_costs_release(&c);
+	free(nodes);
+}
+
 static void faster_node_wins(void **state)
 {
 	struct node_state *nodes;
@@ -502,6 +560,7 @@ int main(void)
 		cmocka_unit_test(unfit_processes_stay),
 		cmocka_unit_test(targets_must_take_guests),
 		cmocka_unit_test(away_process_comes_home),
+		cmocka_unit_test(io_bound_away_comes_home),
 		cmocka_unit_test(faster_node_wins),
 		cmocka_unit_test(refusing_node_is_avoided),
 		cmocka_unit_test(big_process_short_life_stays),

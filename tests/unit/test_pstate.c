@@ -127,6 +127,44 @@ static void test_write_read(void **state)
 	assert_int_equal(out.where, 65535);
 }
 
+/* The count of calls served away: written whole, read back, checked. */
+static void test_calls(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_pstate in = { .where = 2, .nmigs = 1 };
+	uint64_t n = 77;
+	char dir[128];
+
+	/* no file: none counted */
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(mig_pstate_write(f->dir, 4321, &in), 0);
+	assert_int_equal(mig_pstate_write_calls(f->dir, 4321, 18446744073709551615ull), 0);
+	snprintf(dir, sizeof(dir), "%s/proc/4321", f->dir);
+	expect_file(dir, "calls", "18446744073709551615\n", 0644);
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), 0);
+	assert_true(n == 18446744073709551615ull);
+	assert_int_equal(mig_pstate_write_calls(f->dir, 4321, 12), 0);
+	expect_file(dir, "calls", "12\n", 0644);
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), 0);
+	assert_int_equal(n, 12);
+	/* what no count is: untouched */
+	put(dir, "calls", "-1\n");
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), -EINVAL);
+	put(dir, "calls", "18446744073709551616\n");
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), -EINVAL);
+	put(dir, "calls", "12 x\n");
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), -EINVAL);
+	assert_int_equal(n, 12);
+	/* home again: gone, none counted */
+	in.where = 0;
+	assert_int_equal(mig_pstate_write(f->dir, 4321, &in), 0);
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), 0);
+	assert_int_equal(n, 0);
+	/* no directory (the process never moved): nowhere to write */
+	assert_int_equal(mig_pstate_write_calls(f->dir, 999, 1), -ENOENT);
+}
+
 static void test_partial(void **state)
 {
 	struct fixture *f = *state;
@@ -269,6 +307,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_calls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),

@@ -49,6 +49,9 @@ struct dep {
 	struct mig_vma *moved;		/* what dep_settle frees at home */
 	uint32_t nmoved;
 	uint64_t sent_bytes;
+	uint64_t ncalls;		/* calls served since it left home */
+	uint64_t calls_told;		/* ... as RUN/proc/PID/calls says */
+	uint64_t calls_told_ns;		/* when that was written */
 	const char *fault;		/* MOSIX_FAULT */
 	int kernel_err;			/* the first failed write of /proc/PID/mosix */
 };

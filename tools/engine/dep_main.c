@@ -28,6 +28,7 @@
 
 #define HEARTBEAT_NS 1000000000ull
 #define LOST_NS (5 * HEARTBEAT_NS)
+#define CALLS_TELL_NS (HEARTBEAT_NS / 10)
 #define FILE_CHUNK ((4u << 20) - 4096)
 #define STOP_WAIT_NS (200 * 1000000ull)	/* for a group stop to follow ours */
 
@@ -775,6 +776,20 @@ static int read_ctl(struct dep *d, char *buf, size_t cap)
 	return 0;
 }
 
+/*
+ * The calls served, for the balancer (an I/O-bound process comes home):
+ * at most every CALLS_TELL_NS while they come, so that a busy process
+ * costs a small file a tenth of a second, not one per call.
+ */
+static void tell_calls(struct dep *d, uint64_t now)
+{
+	if (d->ncalls == d->calls_told || now - d->calls_told_ns < CALLS_TELL_NS)
+		return;
+	if (!mig_pstate_write_calls(d->run_dir, d->pid, d->ncalls))
+		d->calls_told = d->ncalls;
+	d->calls_told_ns = now;
+}
+
 int dep_serve(struct dep *d)
 {
 	uint32_t move_to = 0;
@@ -789,6 +804,9 @@ int dep_serve(struct dep *d)
 	if (sfd < 0)
 		goto out_kill;
 	d->last_rx = d->last_tx = mig_now_ns();
+	/* a count left from an earlier trip would read as calls of this one */
+	mig_pstate_write_calls(d->run_dir, d->pid, d->ncalls);
+	d->calls_told = d->ncalls;
 	for (;;) {
 		struct pollfd pf[3] = {
 			{ mig_chan_fd(d->ch), POLLIN, 0 },
@@ -851,6 +869,7 @@ int dep_serve(struct dep *d)
 			case MIG_M_SYSCALL: {
 				int e = serve_call(d, len);
 
+				d->ncalls++;
 				if (e == -ESRCH) {
 					on_sigchld(d);
 					ret = 0;
@@ -936,6 +955,7 @@ int dep_serve(struct dep *d)
 			}
 		}
 		now = mig_now_ns();
+		tell_calls(d, now);
 		if (d->stop_deadline && now > d->stop_deadline) {
 			/* our job-control stop was dropped (orphaned group) */
 			d->stop_deadline = 0;

@@ -276,6 +276,14 @@ int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 	else
 		snprintf(text, sizeof(text), "here\n");
 	r = write_file(dir, "where", text, 0644);
+	/* the calls served away mean nothing at home */
+	if (!r && !s->where) {
+		char calls[PATH_MAX + 8];
+
+		snprintf(calls, sizeof(calls), "%s/calls", dir);
+		if (unlink(calls) && errno != ENOENT)
+			r = -errno;
+	}
 	if (!r && s->job) {
 		mig_job_format(s, text, sizeof(text));
 		r = write_file(dir, "job", text, 0644);
@@ -293,6 +301,38 @@ int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 		}
 	}
 	return r;
+}
+
+int mig_pstate_write_calls(const char *run_dir, pid_t pid, uint64_t calls)
+{
+	char dir[PATH_MAX], text[PSTATE_FILE_MAX];
+	int r;
+
+	r = proc_path(dir, sizeof(dir), run_dir, pid, NULL);
+	if (r < 0)
+		return r;
+	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)calls);
+	return write_file(dir, "calls", text, 0644);
+}
+
+int mig_pstate_read_calls(const char *run_dir, pid_t pid, uint64_t *ret)
+{
+	char buf[PSTATE_FILE_MAX];
+	uint64_t v = 0;
+	int r;
+
+	r = read_field(run_dir, pid, "calls", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	for (const char *c = buf; *c; c++) {
+		uint64_t digit = (uint64_t)(*c - '0');
+
+		if (*c < '0' || *c > '9' || v > (UINT64_MAX - digit) / 10)
+			return -EINVAL;
+		v = v * 10 + digit;
+	}
+	*ret = v;
+	return 0;
 }
 
 int mig_pstate_kernel(pid_t pid, const struct mig_pstate *s)

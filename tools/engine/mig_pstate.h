@@ -16,6 +16,9 @@
  *                        "iojob" (mosrun -c/-i) and "decay=N" (mosrun -d:
  *                        the weight, in 1/10000, its CPU and I/O profile
  *                        keeps from one second to the next)
+ *   RUN/proc/PID/calls   while it runs on another node: the system calls
+ *                        home served for it so far, in decimal (its deputy
+ *                        writes it; the balancer reads how I/O-bound it is)
  *   RUN/guests/PID       "HOMENODE HOMEPID\n": local process PID is a guest
  *                        whose home is process HOMEPID on node HOMENODE
  *
@@ -75,6 +78,14 @@ int mig_pstate_read(const char *run_dir, pid_t pid, struct mig_pstate *ret);
  * out of range, or -errno.
  */
 int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s);
+
+/*
+ * The count of calls home served for @pid while away (RUN/proc/PID/calls,
+ * whose directory mig_pstate_write made). Reading: 0 when there is no
+ * file, -EINVAL when it holds no count, or -errno; *@ret untouched then.
+ */
+int mig_pstate_write_calls(const char *run_dir, pid_t pid, uint64_t calls);
+int mig_pstate_read_calls(const char *run_dir, pid_t pid, uint64_t *ret);
 
 /*
  * The same where and nmigs into /proc/PID/mosix/ of the patched kernel

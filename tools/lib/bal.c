@@ -56,6 +56,12 @@ const char *bal_unfit(const struct bal *b, const struct bal_proc *p)
 	return NULL;
 }
 
+bool bal_io_home(const struct bal *b, const struct bal_proc *p)
+{
+	return p->where && !(p->flags & (BAL_LOCKED | BAL_CPUJOB)) &&
+	       p->since_move_ms >= b->p.residency_ms && p->io_cps > b->p.io_max_cps;
+}
+
 /*
  * Thousandths of runnable tasks on @n: what gossip says, with the decisions
  * it does not show yet, and at least what our own processes there use
@@ -194,6 +200,20 @@ int bal_decide(struct bal *b, const struct cluster_state *cs, const struct bal_c
 	ret->pid = -1;
 	if (!fl)
 		return -ENOMEM;
+	/* every call it makes waits for a trip home: no CPU makes up for that */
+	for (size_t i = 0; i < n; i++) {
+		const struct bal_proc *p = &procs[i];
+
+		if (bal_io_home(b, p) && (!found || p->io_cps > ret->io_cps)) {
+			*ret = (struct bal_decision){ .pid = p->pid, .from = p->where,
+						      .to = cs->self, .io_cps = p->io_cps };
+			found = true;
+		}
+	}
+	if (found) {
+		free(fl);
+		return 1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct bal_proc *p = &procs[i];
 		const struct node_state *src;
@@ -298,6 +318,11 @@ bool bal_usher(const struct bal *b, const struct gossip_vec *self)
 
 void bal_format(const struct bal_decision *d, char *buf, size_t len)
 {
+	if (d->io_cps) {
+		snprintf(buf, len, "process %d: node %u -> %u (home): I/O-bound, %u calls/s home",
+			 (int)d->pid, d->from, d->to, d->io_cps);
+		return;
+	}
 	snprintf(buf, len,
 		 "process %d: node %u -> %u: rate %u.%02u -> %u.%02u CPUs, "
 		 "done in %llu.%03llu s there against %llu.%03llu s staying (the move %llu.%03llu s)",

@@ -152,6 +152,7 @@ struct bal_decision {
 	uint64_t go_ms;		/* ... on @to, the move included */
 	uint64_t move_ms;	/* the move alone */
 	uint32_t rate_from, rate_to;	/* 10000 = one reference CPU */
+	uint32_t io_cps;	/* not 0: home because I/O-bound, at this rate */
 };
 
 void bal_init(struct bal *b, const struct bal_params *p);
@@ -169,9 +170,17 @@ bool bal_takes_guests(const struct node_state *v);
 const char *bal_unfit(const struct bal *b, const struct bal_proc *p);
 
 /*
+ * Should @p, away, come home because its calls home make it I/O-bound
+ * (more than io_max_cps)? Not when locked, a CPU job (mosrun -c), or
+ * moved too recently.
+ */
+bool bal_io_home(const struct bal *b, const struct bal_proc *p);
+
+/*
  * The best move among @procs (the processes of node cs->self, wherever
  * they run), at @now_ms (any monotonic clock, the same for bal_moved). 1
- * and the move in @ret; 0 when nothing is worth moving; -ENOMEM. @ret->pid is -1
+ * and the move in @ret; 0 when nothing is worth moving; -ENOMEM. An
+ * I/O-bound process away (bal_io_home) goes first: home, the busiest. @ret->pid is -1
  * when nothing was a candidate. Nodes of @cs that are down or take no
  * guests are never targets; home (cs->self) always is.
  */

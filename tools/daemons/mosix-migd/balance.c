@@ -344,7 +344,7 @@ static void describe(struct migd *m, struct scan *s, struct pinfo *p, const stru
 {
 	struct track *t = track_of(&m->bal, p);
 	uint64_t age_ms = s->boot_ms - p->start * 1000 / (uint64_t)s->hz;
-	uint64_t cpu_ms = p->ticks * 1000 / (uint64_t)s->hz, calls = io_calls(p->pid);
+	uint64_t cpu_ms = p->ticks * 1000 / (uint64_t)s->hz, calls = 0;
 	uint64_t want = demand_ns(p->pid, p->ticks, s->hz);
 	uint32_t decay = job ? job->ps.decay : MIG_DECAY_DEFAULT;
 	enum mig_cant why = MIG_CAN;
@@ -357,9 +357,26 @@ static void describe(struct migd *m, struct scan *s, struct pinfo *p, const stru
 		ret->flags |= BAL_CPUJOB;
 	if (job && (job->ps.job & MIG_JOB_IO))
 		ret->flags |= BAL_IOJOB;
+	/*
+	 * Away, its I/O is the calls home served for it: the home process
+	 * makes some of them (through the agent), the deputy the rest (file
+	 * reads and writes), so /proc/PID/io would miss those.
+	 */
+	if (!p->ps.where)
+		calls = io_calls(p->pid);
+	else
+		mig_pstate_read_calls(m->run_dir, p->pid, &calls);
 	if (t) {
 		bool first = !t->at_ms;
 		uint64_t dt = now - t->at_ms;
+
+		/* another count from now on (it left or came home, or a new
+		 * deputy counts from 0): a baseline, no rate yet */
+		if (!first && (t->away != !!p->ps.where || calls < t->calls)) {
+			t->away = p->ps.where;
+			t->calls = calls;
+			t->io_cps = 0;
+		}
 
 		/* away: the CPU it uses is on the other node, not in our
 		 * counters; it left as a CPU-bound process */
@@ -383,6 +400,7 @@ static void describe(struct migd *m, struct scan *s, struct pinfo *p, const stru
 		if (first || dt >= 100) {
 			t->ticks = want;
 			t->calls = calls;
+			t->away = p->ps.where;
 			t->at_ms = now;
 		}
 		if (p->ps.nmigs != t->nmigs) {
@@ -696,7 +714,7 @@ void migd_balance_one(struct migd *m, int fd, uid_t uid, pid_t pid)
 	one = m->bal.bal;
 	one.p.min_cpu_ms = 0;
 	one.p.residency_ms = 0;
-	why = bal_unfit(&one, &p);
+	why = bal_io_home(&one, &p) ? NULL : bal_unfit(&one, &p);
 	if (why) {
 		migd_answer(fd, "ok stays: %s", why);
 		goto out_release;

@@ -44,7 +44,8 @@ struct track {
 	pid_t pid;		/* 0: free */
 	uint64_t start;		/* start time, clock ticks: guards pid reuse */
 	uint64_t ticks;		/* CPU demand (demand_ns) at the last sample */
-	uint64_t calls;		/* syscr + syscw at the last sample */
+	uint64_t calls;		/* syscr + syscw at the last sample; away: calls home served */
+	bool away;		/* @calls was counted away (where != 0) */
 	uint64_t at_ms;		/* when sampled */
 	uint64_t moved_ms;	/* when it last moved; 0: never */
 	uint32_t nmigs;
