@@ -3,8 +3,8 @@
 # (cpusets), with the real mosix-infod gossiping loads and the real
 # mosix-migd deciding: four CPU-bound perl jobs started on node 1 finish
 # in at most 0.65 of the time they take when node 1 runs them alone (same
-# run, timed before and after, same jobs, same bytes out); an I/O-bound job (dd) and a locked job
-# stay home while CPU-bound ones move; a steady load moves no process
+# run, timed before and after, same jobs, same bytes out); an I/O-bound
+# job (dd) and a locked job stay home while CPU-bound ones move; a steady load moves no process
 # more than once in a minute; `migrate PID balance` decides on demand;
 # mosctl lstay keeps a node's processes home, even from migrate.
 set -u

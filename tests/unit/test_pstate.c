@@ -135,9 +135,9 @@ static void test_calls(void **state)
 	uint64_t n = 77;
 	char dir[128];
 
-	/* no file: none counted */
-	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), 0);
-	assert_int_equal(n, 0);
+	/* no file: no count */
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), -ENOENT);
+	assert_int_equal(n, 77);
 	assert_int_equal(mig_pstate_write(f->dir, 4321, &in), 0);
 	assert_int_equal(mig_pstate_write_calls(f->dir, 4321, 18446744073709551615ull), 0);
 	snprintf(dir, sizeof(dir), "%s/proc/4321", f->dir);
@@ -155,12 +155,13 @@ static void test_calls(void **state)
 	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), -EINVAL);
 	put(dir, "calls", "12 x\n");
 	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), -EINVAL);
+	put(dir, "calls", "");
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), -EINVAL);
 	assert_int_equal(n, 12);
-	/* home again: gone, none counted */
+	/* home again: gone */
 	in.where = 0;
 	assert_int_equal(mig_pstate_write(f->dir, 4321, &in), 0);
-	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), 0);
-	assert_int_equal(n, 0);
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), -ENOENT);
 	/* no directory (the process never moved): nowhere to write */
 	assert_int_equal(mig_pstate_write_calls(f->dir, 999, 1), -ENOENT);
 }

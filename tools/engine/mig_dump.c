@@ -88,9 +88,9 @@ static bool restart_block_user(uint32_t nr)
 
 /*
  * A relative sleep the stop interrupted: the kernel wrote the time left
- * into the call's @rem, if it gave one (libc's sleep and nanosleep do), so
- * the call made again reads its duration from there, not from the whole
- * @req. Only that argument register changes; a call keeps its argument
+ * into the call's @rem, if it gave one (coreutils' sleep and perl's do; a
+ * @rem that is @req, as libc's sleep() passes, needs nothing), so the call
+ * made again reads its duration from there, not from the whole @req. Only that argument register changes; a call keeps its argument
  * registers, so code that reused @req's address in it after the call
  * would see @rem's (libc's wrappers do not: they are functions). Without
  * @rem, and for futex and poll, the time left is nowhere to be read: the

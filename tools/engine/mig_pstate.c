@@ -59,23 +59,33 @@ static int read_small(const char *path, char *buf, size_t size)
 }
 
 /* A decimal in [@min, @max], digits only: 0 or -EINVAL. */
-static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 {
 	uint64_t v = 0;
 
 	if (!*s)
 		return -EINVAL;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
+		uint64_t digit = (uint64_t)(*s - '0');
+
+		if (*s < '0' || *s > '9' || digit > max || v > (max - digit) / 10)
 			return -EINVAL;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return -EINVAL;
+		v = v * 10 + digit;
 	}
 	if (v < min)
 		return -EINVAL;
-	*ret = (uint32_t)v;
+	*ret = v;
 	return 0;
+}
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	uint64_t v;
+	int r = parse_u64(s, min, max, &v);
+
+	if (!r)
+		*ret = (uint32_t)v;
+	return r;
 }
 
 /*
@@ -317,22 +327,16 @@ int mig_pstate_write_calls(const char *run_dir, pid_t pid, uint64_t calls)
 
 int mig_pstate_read_calls(const char *run_dir, pid_t pid, uint64_t *ret)
 {
-	char buf[PSTATE_FILE_MAX];
-	uint64_t v = 0;
+	char path[PATH_MAX], buf[PSTATE_FILE_MAX];
 	int r;
 
-	r = read_field(run_dir, pid, "calls", buf, sizeof(buf));
+	r = proc_path(path, sizeof(path), run_dir, pid, "calls");
 	if (r < 0)
 		return r;
-	for (const char *c = buf; *c; c++) {
-		uint64_t digit = (uint64_t)(*c - '0');
-
-		if (*c < '0' || *c > '9' || v > (UINT64_MAX - digit) / 10)
-			return -EINVAL;
-		v = v * 10 + digit;
-	}
-	*ret = v;
-	return 0;
+	r = read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	return parse_u64(buf, 0, UINT64_MAX, ret);
 }
 
 int mig_pstate_kernel(pid_t pid, const struct mig_pstate *s)

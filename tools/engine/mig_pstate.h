@@ -80,11 +80,17 @@ int mig_pstate_read(const char *run_dir, pid_t pid, struct mig_pstate *ret);
 int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s);
 
 /*
- * The count of calls home served for @pid while away (RUN/proc/PID/calls,
- * whose directory mig_pstate_write made). Reading: 0 when there is no
- * file, -EINVAL when it holds no count, or -errno; *@ret untouched then.
+ * Write the count of calls home served for @pid while away
+ * (RUN/proc/PID/calls). 0, -ENOENT when mig_pstate_write has not made
+ * RUN/proc/PID, or -errno.
  */
 int mig_pstate_write_calls(const char *run_dir, pid_t pid, uint64_t calls);
+
+/*
+ * Read that count. 0, -ENOENT when there is none (the process is home, or
+ * its deputy has not written it yet), -EINVAL when the file holds no
+ * decimal count, or -errno; *@ret is untouched on failure.
+ */
 int mig_pstate_read_calls(const char *run_dir, pid_t pid, uint64_t *ret);
 
 /*

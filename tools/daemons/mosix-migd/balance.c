@@ -336,6 +336,36 @@ static uint32_t fold(uint32_t old, uint64_t sample, uint32_t decay, bool first)
 }
 
 /*
+ * Fold the system calls counted since the last sample into @t's rate.
+ * At home they are /proc/PID/io's; away, the calls home served for it
+ * (the home process makes some of them, through the agent, and the
+ * deputy the rest, file reads and writes, which /proc/PID/io would miss).
+ * A count of the other kind, or one that went back (a new deputy counts
+ * from 0), is a new baseline.
+ */
+static void sample_io(struct track *t, uint64_t calls, bool away, uint64_t now, uint64_t age_ms,
+		      uint32_t decay)
+{
+	uint64_t dt = now - t->calls_at_ms;
+
+	if (!t->calls_at_ms) {
+		/* no past yet: the average since it started, but its start
+		 * (loading a program, its libraries) is no measure of its
+		 * I/O: judged from its second second */
+		t->io_cps = away || age_ms < 2000 ? 0 : (uint32_t)(calls * 1000 / age_ms);
+	} else if (t->away != away || calls < t->calls) {
+		t->io_cps = 0;
+	} else if (dt >= 100) {
+		t->io_cps = fold(t->io_cps, (calls - t->calls) * 1000 / dt, decay, false);
+	} else {
+		return;
+	}
+	t->calls = calls;
+	t->away = away;
+	t->calls_at_ms = now;
+}
+
+/*
  * Sample @p and describe it for the decision. @job: the job file that
  * covers it (NULL under balance = all without one).
  */
@@ -345,6 +375,7 @@ static void describe(struct migd *m, struct scan *s, struct pinfo *p, const stru
 	struct track *t = track_of(&m->bal, p);
 	uint64_t age_ms = s->boot_ms - p->start * 1000 / (uint64_t)s->hz;
 	uint64_t cpu_ms = p->ticks * 1000 / (uint64_t)s->hz, calls = 0;
+	int calls_err = 0;
 	uint64_t want = demand_ns(p->pid, p->ticks, s->hz);
 	uint32_t decay = job ? job->ps.decay : MIG_DECAY_DEFAULT;
 	enum mig_cant why = MIG_CAN;
@@ -357,27 +388,16 @@ static void describe(struct migd *m, struct scan *s, struct pinfo *p, const stru
 		ret->flags |= BAL_CPUJOB;
 	if (job && (job->ps.job & MIG_JOB_IO))
 		ret->flags |= BAL_IOJOB;
-	/*
-	 * Away, its I/O is the calls home served for it: the home process
-	 * makes some of them (through the agent), the deputy the rest (file
-	 * reads and writes), so /proc/PID/io would miss those.
-	 */
 	if (!p->ps.where)
 		calls = io_calls(p->pid);
-	else
-		mig_pstate_read_calls(m->run_dir, p->pid, &calls);
+	else	/* not written yet, or unreadable: no sample this round */
+		calls_err = mig_pstate_read_calls(m->run_dir, p->pid, &calls);
 	if (t) {
 		bool first = !t->at_ms;
 		uint64_t dt = now - t->at_ms;
 
-		/* another count from now on (it left or came home, or a new
-		 * deputy counts from 0): a baseline, no rate yet */
-		if (!first && (t->away != !!p->ps.where || calls < t->calls)) {
-			t->away = p->ps.where;
-			t->calls = calls;
-			t->io_cps = 0;
-		}
-
+		if (!calls_err)
+			sample_io(t, calls, p->ps.where, now, age_ms, decay);
 		/* away: the CPU it uses is on the other node, not in our
 		 * counters; it left as a CPU-bound process */
 		if (p->ps.where)
@@ -387,20 +407,14 @@ static void describe(struct migd *m, struct scan *s, struct pinfo *p, const stru
 
 			t->cpu_pm = p->ps.where ? 1000 : fold(t->cpu_pm, pm > 1000 ? 1000 : pm,
 							      decay, false);
-			t->io_cps = fold(t->io_cps, (calls - t->calls) * 1000 / dt, decay, false);
 		} else if (first) {
-			/* no past yet: the averages since it started */
+			/* no past yet: the average since it started */
 			uint64_t pm = age_ms ? want / 1000 / age_ms : 0;
 
 			t->cpu_pm = p->ps.where ? 1000 : (uint32_t)(pm > 1000 ? 1000 : pm);
-			/* its start (loading a program, its libraries) is no
-			 * measure of its I/O: judged from its second second */
-			t->io_cps = age_ms < 2000 ? 0 : (uint32_t)(calls * 1000 / age_ms);
 		}
 		if (first || dt >= 100) {
 			t->ticks = want;
-			t->calls = calls;
-			t->away = p->ps.where;
 			t->at_ms = now;
 		}
 		if (p->ps.nmigs != t->nmigs) {

@@ -46,6 +46,7 @@ struct track {
 	uint64_t ticks;		/* CPU demand (demand_ns) at the last sample */
 	uint64_t calls;		/* syscr + syscw at the last sample; away: calls home served */
 	bool away;		/* @calls was counted away (where != 0) */
+	uint64_t calls_at_ms;	/* when @calls was sampled; 0: never */
 	uint64_t at_ms;		/* when sampled */
 	uint64_t moved_ms;	/* when it last moved; 0: never */
 	uint32_t nmigs;
