@@ -18,7 +18,7 @@ if ! command -v setpriv >/dev/null; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 9
+plan 12
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 printf '%s' 'import sys, time
@@ -62,3 +62,20 @@ like "$(cat "$d1/tmp/migd.log")" "uid 65534\) to move process $pid" "migd saw th
 wait "$shell"
 test ! -e "$d1/run/mosix/proc/$pid" || wait_for 12 test ! -e "$d1/run/mosix/proc/$pid"
 ok $? "the entry of the ended process goes"
+
+# --- run/proc is open to all: what a user puts there misleads no one ----------
+# a link to a directory of root's, for a process that does not exist: the
+# sweep (every 10 s) removes the link, not what it points to
+mkdir -p "$d1/tmp/precious" && echo x >"$d1/tmp/precious/keep"
+as_nobody ln -s /tmp/precious /run/mosix/proc/99999
+wait_for 12 eval "! test -L $d1/run/mosix/proc/99999"
+ok $? "migd's sweep removed the link a user made in run/proc"
+test -f "$d1/tmp/precious/keep"
+ok $? "and not what it pointed to: root's file is still there"
+# a FIFO as a state file of a user's own process: readers do not wait on it
+run_at 1 f setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30
+fpid=$(node_pid 1 f)
+as_nobody sh -c "mkdir /run/mosix/proc/$fpid && mkfifo /run/mosix/proc/$fpid/lock"
+out=$(cluster_exec 1 timeout 10 "$bin/mps" 2>&1)
+like "$out" "sleep 30" "mps lists the processes all the same (it read past the FIFO)"
+cluster_exec 1 kill "$fpid" 2>/dev/null

@@ -94,8 +94,9 @@ static void test_write_read(void **state)
 {
 	struct fixture *f = *state;
 	struct mig_pstate in = { .where = 7, .nmigs = 3, .lock = true }, out;
-	char dir[128];
+	char dir[128], text[32];
 	struct stat st;
+	uid_t uid;
 
 	assert_int_equal(mig_pstate_write(f->dir, 4321, &in), 0);
 	snprintf(dir, sizeof(dir), "%s/proc/4321", f->dir);
@@ -108,6 +109,11 @@ static void test_write_read(void **state)
 	assert_int_equal(out.where, 7);
 	assert_int_equal(out.nmigs, 3);
 	assert_true(out.lock);
+	/* where as a request: its text and its writer */
+	assert_int_equal(mig_pstate_read_where(f->dir, 4321, text, sizeof(text), &uid), 0);
+	assert_string_equal(text, "7");
+	assert_int_equal(uid, geteuid());
+	assert_int_equal(mig_pstate_read_where(f->dir, 1234, text, sizeof(text), &uid), -ENOENT);
 
 	/* back home, unlocked: replaced, not appended */
 	in = (struct mig_pstate){ .where = 0, .nmigs = 4, .lock = false };
@@ -164,6 +170,103 @@ static void test_calls(void **state)
 	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), -ENOENT);
 	/* no directory (the process never moved): nowhere to write */
 	assert_int_equal(mig_pstate_write_calls(f->dir, 999, 1), -ENOENT);
+}
+
+/*
+ * RUN/proc is open to all, like /tmp: an entry may be a user's symbolic
+ * link to a directory of root's. Removing and writing the entry deal
+ * with the link, never with what it points to.
+ */
+static void test_linked_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_pstate in = { .where = 2, .nmigs = 1 }, out;
+	char target[128], link[128], path[192];
+	struct stat st;
+
+	snprintf(target, sizeof(target), "%s/precious", f->dir);
+	assert_int_equal(mkdir(target, 0755), 0);
+	put(target, "where", "3\n");
+	put(target, "keep", "x\n");
+	snprintf(path, sizeof(path), "%s/proc", f->dir);
+	assert_int_equal(mkdir(path, 01777), 0);
+	snprintf(link, sizeof(link), "%s/proc/99999", f->dir);
+	assert_int_equal(symlink(target, link), 0);
+	/* reading through it: no state of root's */
+	assert_int_equal(mig_pstate_read(f->dir, 99999, &out), -EINVAL);
+	/* removing: the link goes, what it points to stays */
+	assert_int_equal(mig_pstate_remove(f->dir, 99999), 0);
+	assert_int_equal(lstat(link, &st), -1);
+	snprintf(path, sizeof(path), "%s/keep", target);
+	assert_int_equal(stat(path, &st), 0);
+	/* writing: a directory of our own in its place */
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(mig_pstate_write(f->dir, 99999, &in), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	expect_file(link, "where", "2\n", 0644);
+	expect_file(target, "where", "3\n", 0644);
+	snprintf(path, sizeof(path), "%s/nmigs", target);
+	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(mig_pstate_write_calls(f->dir, 99999, 5), 0);
+	snprintf(path, sizeof(path), "%s/calls", target);
+	assert_int_equal(stat(path, &st), -1);
+}
+
+/* A state file that is a FIFO (its user may make one) blocks nobody. */
+static void test_fifo(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_pstate out;
+	char dir[128], path[192], buf[32];
+	uint64_t n;
+	uid_t uid;
+
+	snprintf(dir, sizeof(dir), "%s/proc", f->dir);
+	assert_int_equal(mkdir(dir, 01777), 0);
+	snprintf(dir, sizeof(dir), "%s/proc/4321", f->dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/where", dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	snprintf(path, sizeof(path), "%s/calls", dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	alarm(10);	/* a hang is the failure */
+	assert_int_equal(mig_pstate_read(f->dir, 4321, &out), -EINVAL);
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), -EINVAL);
+	assert_int_equal(mig_pstate_read_where(f->dir, 4321, buf, sizeof(buf), &uid), -EINVAL);
+	alarm(0);
+}
+
+/*
+ * An entry another user made for our process: it becomes ours (the
+ * process's owner's), and what that user left in it goes.
+ */
+static void test_foreign_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_pstate in = { .nmigs = 2 };
+	char dir[128], path[192];
+	struct stat st;
+
+	if (geteuid() != 0)
+		skip();
+	snprintf(dir, sizeof(dir), "%s/proc", f->dir);
+	assert_int_equal(mkdir(dir, 01777), 0);
+	snprintf(dir, sizeof(dir), "%s/proc/%d", f->dir, (int)getpid());
+	assert_int_equal(mkdir(dir, 0777), 0);
+	put(dir, "calls", "123456\n");
+	put(dir, "junk", "x\n");
+	snprintf(path, sizeof(path), "%s/calls", dir);
+	assert_int_equal(chown(path, 12345, 12345), 0);
+	assert_int_equal(chown(dir, 12345, 12345), 0);
+	assert_int_equal(mig_pstate_write(f->dir, getpid(), &in), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/junk", dir);
+	assert_int_equal(stat(path, &st), -1);
+	expect_file(dir, "nmigs", "2\n", 0644);
 }
 
 static void test_partial(void **state)
@@ -309,6 +412,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linked_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,33 +18,81 @@
 /* the longest valid content of a state file, "65535 4194304\n", with room */
 #define PSTATE_FILE_MAX 64
 
-/* "RUN/proc/PID" or "RUN/proc/PID/NAME" (@name non-NULL) */
-static int proc_path(char *buf, size_t size, const char *run_dir, pid_t pid,
-		     const char *name)
+/*
+ * Anyone may make entries in RUN/proc (sticky, open to all, like /tmp), and
+ * the user of a process owns its entry: so a name there may be a symbolic
+ * link to a directory of root's, a FIFO, or another user's directory. The
+ * state is therefore reached through file descriptors: RUN/proc/PID opened
+ * without following a link (open_entry), its files opened, made and
+ * renamed relative to it, never through a path that a user could redirect.
+ */
+
+/* RUN/proc, opened. */
+static int open_procs(const char *run_dir)
 {
-	int n;
+	char path[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/proc", run_dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* RUN/proc/PID, opened through @procs: -ELOOP for a link, -ENOTDIR for a file. */
+static int open_entry(int procs, pid_t pid)
+{
+	char name[16];
+	int fd;
 
 	if (pid <= 0)
 		return -EINVAL;
-	if (name)
-		n = snprintf(buf, size, "%s/proc/%d/%s", run_dir, (int)pid, name);
-	else
-		n = snprintf(buf, size, "%s/proc/%d", run_dir, (int)pid);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	fd = openat(procs, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 /*
- * The content of a small file into @buf, NUL-terminated, without its
- * final newline. A file too long for @buf cannot be valid: -EINVAL.
+ * RUN/proc/PID for reading: -ENOENT when there is none, -EINVAL when it is
+ * no directory (a link, a file), -EINVAL for a pid that cannot be one.
  */
-static int read_small(const char *path, char *buf, size_t size)
+static int entry_read(const char *run_dir, pid_t pid)
 {
+	int procs, fd;
+
+	if (pid <= 0)
+		return -EINVAL;
+	procs = open_procs(run_dir);
+	if (procs < 0)
+		return procs;
+	fd = open_entry(procs, pid);
+	close(procs);
+	return fd == -ELOOP || fd == -ENOTDIR ? -EINVAL : fd;
+}
+
+/*
+ * The content of the small regular file @name of @dfd into @buf,
+ * NUL-terminated, without its final newline. Not a link, and not a FIFO
+ * or a device (-EINVAL), which would block us. A file too long for @buf
+ * cannot be valid: -EINVAL. Its owner into *@ret_uid, if not NULL.
+ */
+static int read_at(int dfd, const char *name, char *buf, size_t size, uid_t *ret_uid)
+{
+	struct stat st;
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		goto out_close;
+	}
 	n = read(fd, buf, size);
 	if (n < 0) {
 		r = -errno;
@@ -53,7 +102,10 @@ static int read_small(const char *path, char *buf, size_t size)
 		if (n > 0 && buf[n - 1] == '\n')
 			n--;
 		buf[n] = '\0';
+		if (ret_uid)
+			*ret_uid = st.st_uid;
 	}
+out_close:
 	close(fd);
 	return r;
 }
@@ -88,20 +140,24 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
 	return r;
 }
 
-/*
- * Read RUN/proc/PID/@name into @buf; a missing file gives "" (the caller's
- * default).
- */
-static int read_field(const char *run_dir, pid_t pid, const char *name, char *buf,
-		      size_t size)
+int mig_pstate_read_where(const char *run_dir, pid_t pid, char *buf, size_t size,
+			  uid_t *ret_uid)
 {
-	char path[PATH_MAX];
-	int r;
+	int fd, r;
 
-	r = proc_path(path, sizeof(path), run_dir, pid, name);
-	if (r < 0)
-		return r;
-	r = read_small(path, buf, size);
+	fd = entry_read(run_dir, pid);
+	if (fd < 0)
+		return fd;
+	r = read_at(fd, "where", buf, size, ret_uid);
+	close(fd);
+	return r;
+}
+
+/* File @name of an entry into @buf; a missing file gives "" (the caller's default). */
+static int field_at(int dfd, const char *name, char *buf, size_t size)
+{
+	int r = read_at(dfd, name, buf, size, NULL);
+
 	if (r == -ENOENT) {
 		buf[0] = '\0';
 		r = 0;
@@ -113,36 +169,50 @@ int mig_pstate_read(const char *run_dir, pid_t pid, struct mig_pstate *ret)
 {
 	struct mig_pstate s = { 0 };
 	char buf[PSTATE_FILE_MAX];
-	int r;
+	int fd, r;
 
-	r = read_field(run_dir, pid, "where", buf, sizeof(buf));
+	fd = entry_read(run_dir, pid);
+	if (fd == -ENOENT) {
+		*ret = s;	/* no state: the defaults */
+		return 0;
+	}
+	if (fd < 0)
+		return fd;
+	r = field_at(fd, "where", buf, sizeof(buf));
 	if (r < 0)
-		return r;
+		goto out_close;
+	r = -EINVAL;
 	if (*buf && strcmp(buf, "here") != 0 && parse_u32(buf, 1, MAP_MAX_ID, &s.where) < 0)
-		return -EINVAL;
+		goto out_close;
 
-	r = read_field(run_dir, pid, "nmigs", buf, sizeof(buf));
+	r = field_at(fd, "nmigs", buf, sizeof(buf));
 	if (r < 0)
-		return r;
+		goto out_close;
+	r = -EINVAL;
 	if (*buf && parse_u32(buf, 0, UINT32_MAX, &s.nmigs) < 0)
-		return -EINVAL;
+		goto out_close;
 
-	r = read_field(run_dir, pid, "lock", buf, sizeof(buf));
+	r = field_at(fd, "lock", buf, sizeof(buf));
 	if (r < 0)
-		return r;
+		goto out_close;
+	r = -EINVAL;
 	if (strcmp(buf, "1") == 0)
 		s.lock = true;
 	else if (*buf && strcmp(buf, "0") != 0)
-		return -EINVAL;
+		goto out_close;
 
-	r = read_field(run_dir, pid, "job", buf, sizeof(buf));
+	r = field_at(fd, "job", buf, sizeof(buf));
 	if (r < 0)
-		return r;
+		goto out_close;
+	r = -EINVAL;
 	if (*buf && mig_job_parse(buf, &s))
-		return -EINVAL;
+		goto out_close;
 
 	*ret = s;
-	return 0;
+	r = 0;
+out_close:
+	close(fd);
+	return r;
 }
 
 int mig_job_parse(const char *words, struct mig_pstate *ret)
@@ -202,26 +272,33 @@ static int make_dir(const char *path, mode_t mode, gid_t gid)
 }
 
 /*
- * Replace @dir/@name by @text, mode @mode: written to a temporary file in
- * the same directory (named with a leading dot, so that listings skip it),
- * then renamed over the old one. No fsync: the run directory is a tmpfs
- * that does not outlive the processes it describes.
+ * Replace file @name of @dfd by @text, mode @mode, owned by @owner (-1:
+ * ours): written to a new file of a random name (with a leading dot, so
+ * that listings skip it) that nobody could have put there before us, then
+ * renamed over the old one. No fsync: the run directory is a tmpfs that
+ * does not outlive the processes it describes.
  */
-static int write_file(const char *dir, const char *name, const char *text,
-		      mode_t mode)
+static int write_at(int dfd, const char *name, const char *text, mode_t mode, uid_t owner)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
+	char tmp[NAME_MAX + 1];
 	size_t len = strlen(text);
+	uint64_t rnd;
 	ssize_t n;
-	int fd, r = 0;
+	int fd = -1, r = 0;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= sizeof(tmp) ||
-	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
+	for (int i = 0; i < 8 && fd < 0; i++) {
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -EIO;
+		if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.%016llx", name,
+				     (unsigned long long)rnd) >= sizeof(tmp))
+			return -ENAMETOOLONG;
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+	}
 	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, mode) < 0) {
+		return -EEXIST;
+	if (fchmod(fd, mode) < 0 || (owner != (uid_t)-1 && fchown(fd, owner, (gid_t)-1) < 0)) {
 		r = -errno;
 		goto out_close;
 	}
@@ -233,10 +310,89 @@ static int write_file(const char *dir, const char *name, const char *text,
 out_close:
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
+	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		r = -errno;
 	if (r < 0)
-		unlink(tmp);
+		unlinkat(dfd, tmp, 0);
+	return r;
+}
+
+/* Remove what is in entry @dfd: files, links, empty directories. */
+static int clear_entry(int dfd)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd, r = 0;
+
+	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		/* unlinkat removes a link, never what it points to */
+		if (unlinkat(dfd, e->d_name, 0) < 0 && errno != ENOENT &&
+		    (errno != EISDIR || unlinkat(dfd, e->d_name, AT_REMOVEDIR) < 0)) {
+			r = -errno;
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+/*
+ * RUN/proc/PID for writing, made if missing: a directory of ours, root's
+ * or @owner's (the process's user; -1 when unknown), mode 0755. A link or
+ * a file in its place goes; another user's directory becomes ours, and
+ * what they left in it goes.
+ */
+static int entry_write(int procs, pid_t pid, uid_t owner)
+{
+	char name[16];
+	struct stat st;
+	int fd, r;
+
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	fd = open_entry(procs, pid);
+	if (fd == -ELOOP || fd == -ENOTDIR) {
+		if (unlinkat(procs, name, 0) < 0 && errno != ENOENT)
+			return -errno;
+		fd = -ENOENT;
+	}
+	if (fd == -ENOENT) {
+		if (mkdirat(procs, name, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		fd = open_entry(procs, pid);
+	}
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out_close;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0 && st.st_uid != owner) {
+		/* theirs no more first, so that they add nothing meanwhile */
+		if (fchown(fd, geteuid(), (gid_t)-1) < 0 || fchmod(fd, 0755) < 0) {
+			r = -errno;
+			goto out_close;
+		}
+		r = clear_entry(fd);
+		if (r)
+			goto out_close;
+	} else if ((st.st_mode & 07777) != 0755 && fchmod(fd, 0755) < 0) {
+		r = -errno;
+		goto out_close;
+	}
+	return fd;
+out_close:
+	close(fd);
 	return r;
 }
 
@@ -253,10 +409,10 @@ static uid_t process_uid(pid_t pid)
 int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 {
 	char dir[PATH_MAX], text[PSTATE_FILE_MAX];
-	uid_t owner;
-	int r;
+	uid_t give = (uid_t)-1;
+	int procs, fd, r;
 
-	if (s->where > MAP_MAX_ID)
+	if (s->where > MAP_MAX_ID || pid <= 0)
 		return -EINVAL;
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/proc", run_dir) >= sizeof(dir))
 		return -ENAMETOOLONG;
@@ -265,75 +421,70 @@ int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 	r = make_dir(dir, 01777, (gid_t)-1);
 	if (r < 0)
 		return r;
-	r = proc_path(dir, sizeof(dir), run_dir, pid, NULL);
-	if (r < 0)
-		return r;
-	r = make_dir(dir, 0755, (gid_t)-1);
-	if (r < 0)
-		return r;
-	owner = process_uid(pid);
+	procs = open_procs(run_dir);
+	if (procs < 0)
+		return procs;
+	/* the process's user may write lock and where (mosix-migd acts on it) */
+	if (geteuid() == 0)
+		give = process_uid(pid);
+	fd = entry_write(procs, pid, give);
+	close(procs);
+	if (fd < 0)
+		return fd;
 
 	/* the count first: a reader that sees the new place sees the new count */
 	snprintf(text, sizeof(text), "%u\n", s->nmigs);
-	r = write_file(dir, "nmigs", text, 0644);
-	if (r < 0)
-		return r;
-	r = write_file(dir, "lock", s->lock ? "1\n" : "0\n", 0644);
-	if (r < 0)
-		return r;
-	if (s->where)
-		snprintf(text, sizeof(text), "%u\n", s->where);
-	else
-		snprintf(text, sizeof(text), "here\n");
-	r = write_file(dir, "where", text, 0644);
-	/* the calls served away mean nothing at home */
-	if (!r && !s->where) {
-		char calls[PATH_MAX + 8];
-
-		snprintf(calls, sizeof(calls), "%s/calls", dir);
-		if (unlink(calls) && errno != ENOENT)
-			r = -errno;
+	r = write_at(fd, "nmigs", text, 0644, give);
+	if (!r)
+		r = write_at(fd, "lock", s->lock ? "1\n" : "0\n", 0644, give);
+	if (!r) {
+		if (s->where)
+			snprintf(text, sizeof(text), "%u\n", s->where);
+		else
+			snprintf(text, sizeof(text), "here\n");
+		r = write_at(fd, "where", text, 0644, give);
 	}
+	/* the calls served away mean nothing at home */
+	if (!r && !s->where && unlinkat(fd, "calls", 0) < 0 && errno != ENOENT)
+		r = -errno;
 	if (!r && s->job) {
 		mig_job_format(s, text, sizeof(text));
-		r = write_file(dir, "job", text, 0644);
+		r = write_at(fd, "job", text, 0644, (uid_t)-1);
 	}
-	/* the process's user may write lock and where (mosix-migd acts on it) */
-	if (!r && owner != (uid_t)-1 && geteuid() == 0) {
-		static const char *const names[] = { "", "/nmigs", "/lock", "/where" };
-
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			char p[PATH_MAX + 8];
-
-			snprintf(p, sizeof(p), "%s%s", dir, names[i]);
-			if (chown(p, owner, (gid_t)-1) && errno != ENOENT)
-				r = -errno;
-		}
-	}
+	if (!r && give != (uid_t)-1 && fchown(fd, give, (gid_t)-1) < 0)
+		r = -errno;
+	close(fd);
 	return r;
 }
 
 int mig_pstate_write_calls(const char *run_dir, pid_t pid, uint64_t calls)
 {
-	char dir[PATH_MAX], text[PSTATE_FILE_MAX];
-	int r;
+	char text[PSTATE_FILE_MAX];
+	int procs, fd, r;
 
-	r = proc_path(dir, sizeof(dir), run_dir, pid, NULL);
-	if (r < 0)
-		return r;
+	procs = open_procs(run_dir);
+	if (procs < 0)
+		return procs;
+	fd = open_entry(procs, pid);
+	close(procs);
+	if (fd < 0)
+		return fd;
 	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)calls);
-	return write_file(dir, "calls", text, 0644);
+	r = write_at(fd, "calls", text, 0644, (uid_t)-1);
+	close(fd);
+	return r;
 }
 
 int mig_pstate_read_calls(const char *run_dir, pid_t pid, uint64_t *ret)
 {
-	char path[PATH_MAX], buf[PSTATE_FILE_MAX];
-	int r;
+	char buf[PSTATE_FILE_MAX];
+	int fd, r;
 
-	r = proc_path(path, sizeof(path), run_dir, pid, "calls");
-	if (r < 0)
-		return r;
-	r = read_small(path, buf, sizeof(buf));
+	fd = entry_read(run_dir, pid);
+	if (fd < 0)
+		return fd;
+	r = read_at(fd, "calls", buf, sizeof(buf), NULL);
+	close(fd);
 	if (r < 0)
 		return r;
 	return parse_u64(buf, 0, UINT64_MAX, ret);
@@ -356,29 +507,30 @@ int mig_pstate_kernel(pid_t pid, const struct mig_pstate *s)
 
 int mig_pstate_remove(const char *run_dir, pid_t pid)
 {
-	char dir[PATH_MAX];
-	struct dirent *e;
-	DIR *d;
-	int r;
+	char name[16];
+	int procs, fd, r = 0;
 
-	r = proc_path(dir, sizeof(dir), run_dir, pid, NULL);
-	if (r < 0)
-		return r;
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	/* everything in it, with what a writer that died left behind */
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT) {
+	if (pid <= 0)
+		return -EINVAL;
+	procs = open_procs(run_dir);
+	if (procs < 0)
+		return procs == -ENOENT ? 0 : procs;
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	fd = open_entry(procs, pid);
+	if (fd == -ELOOP || fd == -ENOTDIR) {
+		/* a link (or a file) in its place: that goes, not what it points to */
+		if (unlinkat(procs, name, 0) < 0 && errno != ENOENT)
 			r = -errno;
-			break;
-		}
+	} else if (fd >= 0) {
+		/* everything in it, with what a writer that died left behind */
+		r = clear_entry(fd);
+		close(fd);
+		if (r == 0 && unlinkat(procs, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			r = -errno;
+	} else if (fd != -ENOENT) {
+		r = fd;
 	}
-	closedir(d);
-	if (r == 0 && rmdir(dir) < 0 && errno != ENOENT)
-		r = -errno;
+	close(procs);
 	return r;
 }
 
@@ -403,7 +555,7 @@ int mig_guest_read(const char *run_dir, pid_t pid, uint32_t *ret_home_node,
 	r = guest_path(path, sizeof(path), run_dir, pid);
 	if (r < 0)
 		return r;
-	r = read_small(path, buf, sizeof(buf));
+	r = read_at(AT_FDCWD, path, buf, sizeof(buf), NULL);
 	if (r < 0)
 		return r;
 	sp = strchr(buf, ' ');
@@ -431,6 +583,7 @@ int mig_guest_write(const char *run_dir, pid_t pid, uint32_t home_node,
 {
 	char dir[PATH_MAX], name[16], text[PSTATE_FILE_MAX];
 	struct stat st;
+	int fd, r;
 
 	if (pid <= 0 || home_pid <= 0 || home_node == 0 || home_node > MAP_MAX_ID)
 		return -EINVAL;
@@ -438,8 +591,6 @@ int mig_guest_write(const char *run_dir, pid_t pid, uint32_t home_node,
 		return -ENAMETOOLONG;
 	/* set-group-id: the files take the directory's group */
 	if (stat(dir, &st) < 0) {
-		int r;
-
 		if (errno != ENOENT)
 			return -errno;
 		r = make_dir(dir, 02750, mosix_gid());
@@ -448,7 +599,12 @@ int mig_guest_write(const char *run_dir, pid_t pid, uint32_t home_node,
 	}
 	snprintf(name, sizeof(name), "%d", (int)pid);
 	snprintf(text, sizeof(text), "%u %d\n", home_node, (int)home_pid);
-	return write_file(dir, name, text, 0640);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = write_at(fd, name, text, 0640, (uid_t)-1);
+	close(fd);
+	return r;
 }
 
 int mig_guest_remove(const char *run_dir, pid_t pid)

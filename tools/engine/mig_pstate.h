@@ -33,7 +33,9 @@
  * group "mosix" when there is one: guests are none of a user's business.
  *
  * The writers are for mosix-migd, the only writer; it removes a process's
- * files when the process ends, since a pid may be reused.
+ * files when the process ends, since a pid may be reused. Since anyone may
+ * make entries in RUN/proc, readers and writers never follow a link there
+ * nor open anything but regular files (mig_pstate.c says how).
  */
 
 #include <stdbool.h>
@@ -68,8 +70,10 @@ void mig_job_format(const struct mig_pstate *s, char *buf, size_t size);
 
 /*
  * Read the state of @pid. Returns 0 (missing files give the defaults),
- * -EINVAL when a file holds something else than this format, or the
- * -errno of a failed read (-EACCES...). *@ret is untouched on failure.
+ * -EINVAL when a file holds something else than this format or is no
+ * regular file (a FIFO must not block the reader), or RUN/proc/PID is no
+ * directory (a link), or the -errno of a failed read (-EACCES...). *@ret
+ * is untouched on failure.
  */
 int mig_pstate_read(const char *run_dir, pid_t pid, struct mig_pstate *ret);
 
@@ -78,6 +82,15 @@ int mig_pstate_read(const char *run_dir, pid_t pid, struct mig_pstate *ret);
  * out of range, or -errno.
  */
 int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s);
+
+/*
+ * RUN/proc/PID/where as it stands, a request to move @pid when its user
+ * wrote it: its text into @buf (without the final newline) and its owner
+ * into *@ret_uid. 0, -ENOENT, -EINVAL (no regular file, too long, no
+ * entry of ours: a link), or -errno.
+ */
+int mig_pstate_read_where(const char *run_dir, pid_t pid, char *buf, size_t size,
+			  uid_t *ret_uid);
 
 /*
  * Write the count of calls home served for @pid while away

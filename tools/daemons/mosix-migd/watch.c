@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/mig_pstate.h"
 #include "lib/log.h"
 #include "migd.h"
 
@@ -55,26 +56,18 @@ int migd_watch_open(struct migd *m)
 /* Act on what where says now, as its owner asks. */
 static void where_written(struct migd *m, pid_t pid)
 {
-	char path[PATH_MAX], text[32] = "";
-	struct stat st;
-	ssize_t n;
-	int fd;
+	char text[32] = "";
+	uid_t uid;
 
-	snprintf(path, sizeof(path), "%s/proc/%d/where", m->run_dir, (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	/* not through a link someone put in RUN/proc, nor from a FIFO */
+	if (mig_pstate_read_where(m->run_dir, pid, text, sizeof(text), &uid) || !*text)
 		return;
-	n = fstat(fd, &st) ? -1 : read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0 || !S_ISREG(st.st_mode))
-		return;
-	text[n] = 0;
-	text[strcspn(text, " \t\r\n")] = 0;
+	text[strcspn(text, " \t\r")] = 0;
 	if (!strcmp(text, "here"))
 		snprintf(text, sizeof(text), "home");
-	log_info("%s asks (uid %u) to move process %d to %s", path, (unsigned)st.st_uid,
-		 (int)pid, text);
-	migd_request_migrate(m, -1, st.st_uid, pid, text);
+	log_info("%s/proc/%d/where asks (uid %u) to move process %d to %s", m->run_dir,
+		 (int)pid, (unsigned)uid, (int)pid, text);
+	migd_request_migrate(m, -1, uid, pid, text);
 }
 
 static void watch_entry(struct migd *m, const char *name, bool fresh)
@@ -87,7 +80,7 @@ static void watch_entry(struct migd *m, const char *name, bool fresh)
 	if (*end || pid <= 0)
 		return;
 	snprintf(path, sizeof(path), "%s/proc/%s", m->run_dir, name);
-	wd = inotify_add_watch(m->watch_fd, path, IN_CLOSE_WRITE | IN_ONLYDIR);
+	wd = inotify_add_watch(m->watch_fd, path, IN_CLOSE_WRITE | IN_ONLYDIR | IN_DONT_FOLLOW);
 	if (wd < 0)
 		return;
 	for (int i = 0; i < MIGD_MAX_KIDS; i++) {
@@ -96,7 +89,7 @@ static void watch_entry(struct migd *m, const char *name, bool fresh)
 			m->watch[i].pid = (pid_t)pid;
 			/* a new entry may have been written before we watched it */
 			snprintf(where, sizeof(where), "%s/where", path);
-			if (fresh && !stat(where, &st) && st.st_size > 0 && st.st_uid != 0)
+			if (fresh && !lstat(where, &st) && st.st_size > 0 && st.st_uid != 0)
 				where_written(m, (pid_t)pid);
 			return;
 		}
