@@ -220,6 +220,21 @@ cluster_tests() {
 	cluster_exec 3 setpriv --reuid=65534 --regid=65534 --clear-groups "$bin/mosctl" block 2>"$work/err"
 	is "$?" 1 "block as an ordinary user: exit 1"
 	like "$(cat "$work/err")" "^mosctl: block: .*only root" "and says only root may"
+	# nor a user of the socket's group (mosix, where it exists) as root of a
+	# user namespace of their own, whose capabilities /proc/PID/status
+	# shows full
+	sg=$(stat -c %g "$(cluster_dir 3)/run/mosix/infod.sock")
+	if cluster_exec 3 setpriv --reuid=65534 --regid="$sg" --clear-groups unshare -Ur true; then
+		cluster_exec 3 setpriv --reuid=65534 --regid="$sg" --clear-groups \
+			unshare -Ur "$bin/mosctl" block 2>"$work/err"
+		is "$?" 1 "block as root of a user namespace (unshare -Ur) of a group member's: exit 1"
+		like "$(cat "$work/err")" "^mosctl: block: .*only root" "and says only root may"
+		is "$(cluster_exec 3 cat /run/mosix/admin/block)" 0 "node 3's admin/block is still 0"
+	else
+		skip "no user namespaces for unprivileged users here"
+		skip "no user namespaces for unprivileged users here"
+		skip "no user namespaces for unprivileged users here"
+	fi
 
 	infod_kill 4
 	ok "$(infod_wait 30 isup_is 1 4 down; echo $?)" "isup 4 on node 1 says down once node 4's daemon is killed"

@@ -241,6 +241,39 @@ static void test_fifo(void **state)
  * An entry another user made for our process: it becomes ours (the
  * process's owner's), and what that user left in it goes.
  */
+/*
+ * An entry another user made for a process not theirs says nothing: a
+ * lock there would pin the process, a job make it a candidate.
+ */
+static void test_forged_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_pstate out;
+	char dir[128];
+	uint64_t n = 5;
+
+	if (geteuid() != 0)
+		skip();
+	snprintf(dir, sizeof(dir), "%s/proc", f->dir);
+	assert_int_equal(mkdir(dir, 01777), 0);
+	/* pid 1 is root's */
+	snprintf(dir, sizeof(dir), "%s/proc/1", f->dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	put(dir, "lock", "1\n");
+	put(dir, "job", "auto\n");
+	put(dir, "calls", "77\n");
+	assert_int_equal(chown(dir, 12345, 12345), 0);
+	assert_int_equal(mig_pstate_read(f->dir, 1, &out), 0);
+	assert_false(out.lock);
+	assert_int_equal(out.job, 0);
+	assert_int_equal(mig_pstate_read_calls(f->dir, 1, &n), -ENOENT);
+	assert_int_equal(n, 5);
+	/* root's own: it counts */
+	assert_int_equal(chown(dir, 0, 0), 0);
+	assert_int_equal(mig_pstate_read(f->dir, 1, &out), 0);
+	assert_true(out.lock);
+}
+
 static void test_foreign_entry(void **state)
 {
 	struct fixture *f = *state;
@@ -256,6 +289,13 @@ static void test_foreign_entry(void **state)
 	assert_int_equal(mkdir(dir, 0777), 0);
 	put(dir, "calls", "123456\n");
 	put(dir, "junk", "x\n");
+	/* a tree of theirs, which must not keep the entry theirs */
+	snprintf(path, sizeof(path), "%s/a", dir);
+	assert_int_equal(mkdir(path, 0777), 0);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	assert_int_equal(mkdir(path, 0777), 0);
+	put(path, "c", "x\n");
+	assert_int_equal(chown(path, 12345, 12345), 0);
 	snprintf(path, sizeof(path), "%s/calls", dir);
 	assert_int_equal(chown(path, 12345, 12345), 0);
 	assert_int_equal(chown(dir, 12345, 12345), 0);
@@ -266,7 +306,15 @@ static void test_foreign_entry(void **state)
 	assert_int_equal(stat(path, &st), -1);
 	snprintf(path, sizeof(path), "%s/junk", dir);
 	assert_int_equal(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	assert_int_equal(stat(path, &st), -1);
 	expect_file(dir, "nmigs", "2\n", 0644);
+	/* and it goes whole, a tree left in it too */
+	snprintf(path, sizeof(path), "%s/d", dir);
+	assert_int_equal(mkdir(path, 0777), 0);
+	put(path, "e", "x\n");
+	assert_int_equal(mig_pstate_remove(f->dir, getpid()), 0);
+	assert_int_equal(stat(dir, &st), -1);
 }
 
 static void test_partial(void **state)
@@ -414,6 +462,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_calls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linked_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),

@@ -17,6 +17,8 @@
 
 /* the longest valid content of a state file, "65535 4194304\n", with room */
 #define PSTATE_FILE_MAX 64
+/* how deep what a user made in an entry is removed */
+#define PSTATE_TREE_DEPTH 8
 
 /*
  * Anyone may make entries in RUN/proc (sticky, open to all, like /tmp), and
@@ -52,12 +54,27 @@ static int open_entry(int procs, pid_t pid)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The real uid of @pid, or -1. */
+static uid_t process_uid(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	return stat(path, &st) ? (uid_t)-1 : st.st_uid;
+}
+
 /*
  * RUN/proc/PID for reading: -ENOENT when there is none, -EINVAL when it is
  * no directory (a link, a file), -EINVAL for a pid that cannot be one.
+ * @state: what it says is the process's state, so an entry counts only
+ * when root, the process's user or we own it; anyone may make one for any
+ * pid (a lock that pins another user's processes, say), and that one is
+ * as good as none (-ENOENT).
  */
-static int entry_read(const char *run_dir, pid_t pid)
+static int entry_read(const char *run_dir, pid_t pid, bool state)
 {
+	struct stat st;
 	int procs, fd;
 
 	if (pid <= 0)
@@ -67,7 +84,16 @@ static int entry_read(const char *run_dir, pid_t pid)
 		return procs;
 	fd = open_entry(procs, pid);
 	close(procs);
-	return fd == -ELOOP || fd == -ENOTDIR ? -EINVAL : fd;
+	if (fd == -ELOOP || fd == -ENOTDIR)
+		return -EINVAL;
+	if (fd < 0 || !state)
+		return fd;
+	if (fstat(fd, &st) < 0 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != process_uid(pid))) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
 }
 
 /*
@@ -145,7 +171,8 @@ int mig_pstate_read_where(const char *run_dir, pid_t pid, char *buf, size_t size
 {
 	int fd, r;
 
-	fd = entry_read(run_dir, pid);
+	/* whoever wrote it asks: migd decides whether they may */
+	fd = entry_read(run_dir, pid, false);
 	if (fd < 0)
 		return fd;
 	r = read_at(fd, "where", buf, size, ret_uid);
@@ -171,7 +198,7 @@ int mig_pstate_read(const char *run_dir, pid_t pid, struct mig_pstate *ret)
 	char buf[PSTATE_FILE_MAX];
 	int fd, r;
 
-	fd = entry_read(run_dir, pid);
+	fd = entry_read(run_dir, pid, true);
 	if (fd == -ENOENT) {
 		*ret = s;	/* no state: the defaults */
 		return 0;
@@ -317,8 +344,12 @@ out_close:
 	return r;
 }
 
-/* Remove what is in entry @dfd: files, links, empty directories. */
-static int clear_entry(int dfd)
+/*
+ * Remove what is in @dfd, with directories and what is in them down to
+ * @depth levels. Each directory becomes ours (mode 0700) before we empty
+ * it, so that the user who made it adds nothing meanwhile.
+ */
+static int clear_tree(int dfd, int depth)
 {
 	struct dirent *e;
 	DIR *d;
@@ -334,14 +365,31 @@ static int clear_entry(int dfd)
 		return r;
 	}
 	while ((e = readdir(d))) {
+		int sub;
+
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		/* unlinkat removes a link, never what it points to */
-		if (unlinkat(dfd, e->d_name, 0) < 0 && errno != ENOENT &&
-		    (errno != EISDIR || unlinkat(dfd, e->d_name, AT_REMOVEDIR) < 0)) {
+		if (unlinkat(dfd, e->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR || depth <= 0) {
+			r = errno == EISDIR ? -ENOTEMPTY : -errno;
+			break;
+		}
+		sub = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
 			r = -errno;
 			break;
 		}
+		if (fchown(sub, geteuid(), (gid_t)-1) < 0 || fchmod(sub, 0700) < 0)
+			r = -errno;
+		else
+			r = clear_tree(sub, depth - 1);
+		close(sub);
+		if (!r && unlinkat(dfd, e->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			r = -errno;
+		if (r)
+			break;
 	}
 	closedir(d);
 	return r;
@@ -383,7 +431,7 @@ static int entry_write(int procs, pid_t pid, uid_t owner)
 			r = -errno;
 			goto out_close;
 		}
-		r = clear_entry(fd);
+		r = clear_tree(fd, PSTATE_TREE_DEPTH);
 		if (r)
 			goto out_close;
 	} else if ((st.st_mode & 07777) != 0755 && fchmod(fd, 0755) < 0) {
@@ -394,16 +442,6 @@ static int entry_write(int procs, pid_t pid, uid_t owner)
 out_close:
 	close(fd);
 	return r;
-}
-
-/* The real uid of @pid, or -1. */
-static uid_t process_uid(pid_t pid)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	return stat(path, &st) ? (uid_t)-1 : st.st_uid;
 }
 
 int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
@@ -480,7 +518,7 @@ int mig_pstate_read_calls(const char *run_dir, pid_t pid, uint64_t *ret)
 	char buf[PSTATE_FILE_MAX];
 	int fd, r;
 
-	fd = entry_read(run_dir, pid);
+	fd = entry_read(run_dir, pid, true);
 	if (fd < 0)
 		return fd;
 	r = read_at(fd, "calls", buf, sizeof(buf), NULL);
@@ -522,8 +560,14 @@ int mig_pstate_remove(const char *run_dir, pid_t pid)
 		if (unlinkat(procs, name, 0) < 0 && errno != ENOENT)
 			r = -errno;
 	} else if (fd >= 0) {
-		/* everything in it, with what a writer that died left behind */
-		r = clear_entry(fd);
+		/*
+		 * Everything in it, with what a writer that died left behind;
+		 * ours first, so that its user adds nothing meanwhile.
+		 */
+		if (geteuid() == 0 && (fchown(fd, 0, (gid_t)-1) < 0 || fchmod(fd, 0700) < 0))
+			r = -errno;
+		if (!r)
+			r = clear_tree(fd, PSTATE_TREE_DEPTH);
 		close(fd);
 		if (r == 0 && unlinkat(procs, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 			r = -errno;
