@@ -54,7 +54,7 @@ mps() { "$bin/mps" "$@"; }
 header="    PID USER      HOME WHERE NMIGS LOCK CANTMOVE                     TIME CMD"
 nopid=2147483647 # above any pid_max
 
-plan 32
+plan 33
 
 # --- usage -----------------------------------------------------------------------
 
@@ -158,3 +158,20 @@ if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
 else
 	skip "setpriv cannot run as nobody"
 fi
+
+# --- what a process chose as its name reaches no terminal raw -----------------
+# a zombie (no command line: mps shows [name]) named with an escape sequence
+# shellcheck disable=SC2016 # python's
+sh -c 'python3 -c "import ctypes; ctypes.CDLL(None).prctl(15, b\"z\x1b[2Jz\", 0, 0, 0)" &
+	exec sleep 30' &
+zparent=$!
+disown "$zparent"
+pids+=("$zparent")
+zombie=
+for ((i = 0; i < 100; i++)); do
+	zombie=$(ps -o pid= --ppid "$zparent" 2>/dev/null | tr -d ' ')
+	[ -n "$zombie" ] && [ "$(cut -d' ' -f3 "/proc/$zombie/stat" 2>/dev/null)" = Z ] && break
+	sleep 0.05
+done
+mps "$zombie" >"$work/out"
+like "$(tail -n 1 "$work/out")" "\\[z\\?\\[2Jz\\]\$" "a zombie's name, its escape shown as ?"

@@ -154,6 +154,24 @@ static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t size)
 }
 
 /*
+ * The first @n bytes of @s as the terminal may see them: a NUL is a space,
+ * a control character a '?' (a process chooses its arguments and name).
+ * Returns @n.
+ */
+static ssize_t printable(char *s, ssize_t n)
+{
+	for (ssize_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\0')
+			s[i] = ' ';
+		else if (c < ' ' || c == 0x7f)
+			s[i] = '?';
+	}
+	return n;
+}
+
+/*
  * The columns /proc gives. -ESRCH when the process is gone; a field the
  * caller may not read is left unknown, not an error.
  */
@@ -203,20 +221,15 @@ static int proc_read(pid_t pid, struct proc_info *ret)
 	n = read_proc(pid, "cmdline", ret->cmd, sizeof(ret->cmd));
 	if (n == -ESRCH)
 		return -ESRCH;
-	/* arguments are NUL-separated; the terminal sees no control characters */
-	for (ssize_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)ret->cmd[i];
-
-		if (c == '\0')
-			ret->cmd[i] = ' ';
-		else if (c < ' ' || c == 0x7f)
-			ret->cmd[i] = '?';
-	}
+	/* arguments are NUL-separated */
+	n = printable(ret->cmd, n);
 	while (n > 0 && ret->cmd[n - 1] == ' ')
 		ret->cmd[--n] = '\0';
 	/* kernel threads and zombies have no command line: ps shows [name] */
-	if (n <= 0)
-		snprintf(ret->cmd, sizeof(ret->cmd), "[%s]", comm);
+	if (n <= 0) {
+		n = snprintf(ret->cmd, sizeof(ret->cmd), "[%s]", comm);
+		printable(ret->cmd, n < (ssize_t)sizeof(ret->cmd) ? n : (ssize_t)sizeof(ret->cmd) - 1);
+	}
 	return 0;
 }
 
