@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "engine/mig_cantmove.h"
+#include "engine/mig_dump.h"
 #include "engine/mig_pstate.h"
 #include "lib/kmosix.h"
 #include "lib/log.h"
@@ -263,47 +264,116 @@ static void do_all(struct migd *m, int fd, enum kid_kind kind)
 	migd_answer(fd, "ok %d", count);
 }
 
-void migd_ctl_handle(struct migd *m)
+/* One request, read whole, from a client whose credentials are @cr. */
+static void serve(struct migd *m, int fd, const struct ucred *cr, const char *req)
 {
-	struct ucred cr;
-	socklen_t cl = sizeof(cr);
-	char req[128], target[32];
-	ssize_t n;
-	int fd, pid, off = 0;
+	char target[32];
+	int pid, off = 0;
 
-	fd = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl))
-		goto out_close;
-	{
-		struct timeval tv = { 2, 0 };
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	}
-	n = recv(fd, req, sizeof(req) - 1, 0);
-	if (n <= 0)
-		goto out_close;
-	req[n] = 0;
 	if (sscanf(req, "migrate %d %31s", &pid, target) == 2 && pid > 0 &&
 	    !strcmp(target, "balance")) {
-		migd_balance_one(m, fd, cr.uid, pid);
+		migd_balance_one(m, fd, cr->uid, pid);
 	} else if (sscanf(req, "migrate %d %31s", &pid, target) == 2 && pid > 0) {
-		migd_request_migrate(m, fd, cr.uid, pid, target);
+		migd_request_migrate(m, fd, cr->uid, pid, target);
 	} else if (sscanf(req, "lock %d %31s", &pid, target) == 2 && pid > 0) {
-		do_lock(m, fd, cr.uid, pid, !strcmp(target, "1"));
+		do_lock(m, fd, cr->uid, pid, !strcmp(target, "1"));
 	} else if (sscanf(req, "job %d %n", &pid, &off) == 1 && off > 0 && pid > 0) {
-		do_job(m, fd, cr.uid, pid, req + off);
+		do_job(m, fd, cr->uid, pid, req + off);
 	} else if (!strcmp(req, "list")) {
 		do_list(m, fd);
 	} else if (!strcmp(req, "expel") || !strcmp(req, "bring")) {
-		if (cr.uid != 0)
+		if (cr->uid != 0)
 			migd_answer(fd, "err only root may %s", req);
 		else
 			do_all(m, fd, req[0] == 'e' ? KID_GUEST : KID_DEPUTY);
 	} else {
 		migd_answer(fd, "err unknown request");
 	}
-out_close:
-	close(fd);
+}
+
+/*
+ * Read @c's request, if it came, and serve it. False while it has not
+ * come (nothing was read); the client is done with otherwise.
+ */
+static bool try_serve(struct migd *m, struct ctl_pending *c)
+{
+	struct ctl_pending me = *c;
+	char req[128];
+	ssize_t n;
+
+	n = recv(me.fd, req, sizeof(req) - 1, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	/* pending no more: a child forked to answer it keeps it, no other */
+	c->fd = -1;
+	if (n > 0) {
+		req[n] = 0;
+		serve(m, me.fd, &me.cr, req);
+	}
+	close(me.fd);
+	return true;
+}
+
+/*
+ * A client of the control socket. Its request is read without waiting
+ * for it: one that connects and says nothing waits in m->pending, polled
+ * with the rest, until CTL_WAIT_MS have passed, and stops nobody else.
+ */
+void migd_ctl_handle(struct migd *m)
+{
+	struct ctl_pending c = { .fd = -1 }, *slot = NULL;
+	socklen_t cl = sizeof(c.cr);
+	uint64_t oldest = UINT64_MAX;
+
+	c.fd = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (c.fd < 0)
+		return;
+	if (getsockopt(c.fd, SOL_SOCKET, SO_PEERCRED, &c.cr, &cl)) {
+		close(c.fd);
+		return;
+	}
+	c.deadline_ms = mig_now_ns() / 1000000 + CTL_WAIT_MS;
+	if (try_serve(m, &c))
+		return;
+	/* a free slot, or the one that has waited longest: it had its time */
+	for (int i = 0; i < MIGD_MAX_PENDING; i++) {
+		if (m->pending[i].fd < 0) {
+			slot = &m->pending[i];
+			break;
+		}
+		if (m->pending[i].deadline_ms < oldest) {
+			oldest = m->pending[i].deadline_ms;
+			slot = &m->pending[i];
+		}
+	}
+	if (slot->fd >= 0)
+		close(slot->fd);
+	*slot = c;
+}
+
+int migd_ctl_poll(struct migd *m, struct pollfd *pf, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < MIGD_MAX_PENDING && n < max; i++)
+		if (m->pending[i].fd >= 0)
+			pf[n++] = (struct pollfd){ m->pending[i].fd, POLLIN, 0 };
+	return n;
+}
+
+void migd_ctl_pending(struct migd *m, const struct pollfd *pf, int n)
+{
+	uint64_t now = mig_now_ns() / 1000000;
+
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < MIGD_MAX_PENDING; i++) {
+			struct ctl_pending *c = &m->pending[i];
+
+			if (c->fd != pf[k].fd)
+				continue;
+			if (!(pf[k].revents && try_serve(m, c)) && now >= c->deadline_ms) {
+				close(c->fd);
+				c->fd = -1;
+			}
+		}
 }

@@ -89,6 +89,10 @@ void kid_close_inherited(struct migd *m, int keep)
 	for (int i = 0; i < MIGD_MAX_KIDS; i++)
 		if (m->kid[i].child && m->kid[i].ctl >= 0 && m->kid[i].ctl != keep)
 			close(m->kid[i].ctl);
+	/* other clients' sockets: theirs to see closed when we close them */
+	for (int i = 0; i < MIGD_MAX_PENDING; i++)
+		if (m->pending[i].fd >= 0)
+			close(m->pending[i].fd);
 }
 
 /*

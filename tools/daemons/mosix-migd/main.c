@@ -331,19 +331,22 @@ int main(int argc, char **argv)
 	 */
 	(void)mig_gcm_available();
 	umask(022);
+	for (int i = 0; i < MIGD_MAX_PENDING; i++)
+		m.pending[i].fd = -1;
 	if (setup(&m, node))
 		return 1;
 	notify_send("READY=1");
 	while (!m.quit) {
-		struct pollfd pf[5] = {
+		struct pollfd pf[5 + MIGD_MAX_PENDING] = {
 			{ m.listen_fd, POLLIN, 0 },
 			{ m.ctl_fd, POLLIN, 0 },
 			{ m.signal_fd, POLLIN, 0 },
 			{ m.watch_fd, POLLIN, 0 },
 			{ m.bal.timer_fd, POLLIN, 0 },
 		};
-
-		int n = poll(pf, 5, SWEEP_MS);
+		/* a client that says nothing is dropped within its time */
+		int np = migd_ctl_poll(&m, pf + 5, MIGD_MAX_PENDING);
+		int n = poll(pf, (nfds_t)(5 + np), np ? CTL_WAIT_MS / 4 : SWEEP_MS);
 		time_t now = time(NULL);
 
 		if (now - last_sweep >= SWEEP_MS / 1000) {
@@ -364,6 +367,8 @@ int main(int argc, char **argv)
 			on_signal(&m);
 		if (pf[0].revents)
 			migd_accept(&m);
+		if (np)
+			migd_ctl_pending(&m, pf + 5, np);
 		if (pf[1].revents)
 			migd_ctl_handle(&m);
 		if (pf[3].revents)

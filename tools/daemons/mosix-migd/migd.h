@@ -10,8 +10,10 @@
  * reach the right one and mosctl expel/bring can reach them all.
  */
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "engine/mig_net.h"
@@ -21,6 +23,8 @@
 
 #define MIGD_SOCKET "migd.sock"
 #define MIGD_MAX_KIDS 4096
+#define MIGD_MAX_PENDING 16	/* control clients whose request has not come */
+#define CTL_WAIT_MS 2000	/* how long it may take to come */
 
 enum kid_kind {
 	KID_DEPUTY = 1,		/* pid: the home process it serves */
@@ -32,6 +36,13 @@ struct kid {
 	enum kid_kind kind;
 	pid_t pid;
 	int ctl;		/* our end of a socketpair to the child */
+};
+
+/* A control client that connected and has not sent its request yet. */
+struct ctl_pending {
+	int fd;			/* -1: free */
+	struct ucred cr;
+	uint64_t deadline_ms;	/* CLOCK_MONOTONIC */
 };
 
 struct watch {
@@ -87,6 +98,7 @@ struct migd {
 	struct kid kid[MIGD_MAX_KIDS];
 	int watch_fd, proc_wd;	/* inotify on run/proc (watch.c) */
 	struct watch watch[MIGD_MAX_KIDS];
+	struct ctl_pending pending[MIGD_MAX_PENDING];
 	struct balancer bal;
 	bool quit;
 };
@@ -104,7 +116,12 @@ void migd_accept(struct migd *m);
 
 /* ctl.c: the local control socket */
 int migd_ctl_open(struct migd *m);
+/* A new client: served at once if its request is there, else pending. */
 void migd_ctl_handle(struct migd *m);
+/* The pending clients into @pf (at most @max); their count. */
+int migd_ctl_poll(struct migd *m, struct pollfd *pf, int max);
+/* Serve those of @pf whose request came; drop those past their time. */
+void migd_ctl_pending(struct migd *m, const struct pollfd *pf, int n);
 /* Answer a control request on @fd (nothing when @fd < 0). */
 void migd_answer(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Real and effective uid of @pid are @uid. */
