@@ -18,9 +18,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 migd_progs
 
-plan 13
+plan 15
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
+# mosix-guest where the package made it, else nobody
+guest_uid=$(id -u mosix-guest 2>/dev/null || echo 65534)
 
 # timed TAG CMD...: CMD under a shell of node 1 that prints, when CMD
 # ends, its status, start and end ($EPOCHREALTIME); CMD's pid in $pid
@@ -51,6 +53,9 @@ sleeps_on() {
 	local g nr
 	g=$(guest_of "$1" "$2")
 	ok $? "node $1 hosts its guest (pid ${g:-none} there)"
+	# shellcheck disable=SC2016 # awk's
+	is "$(cluster_exec "$1" awk '/^Uid:/ { print $2 }' "/proc/${g:-0}/status")" "$guest_uid" \
+		"as the guests' user (uid $guest_uid)"
 	wait_for 2 eval "[ \"\$(cluster_exec $1 cut -d' ' -f1 /proc/${g:-0}/syscall)\" = 230 ]"
 	nr=$(cluster_exec "$1" cut -d' ' -f1 "/proc/${g:-0}/syscall" 2>/dev/null)
 	is "${nr:-none}" 230 "the guest sleeps there, in clock_nanosleep"

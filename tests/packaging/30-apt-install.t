@@ -16,7 +16,7 @@ cleanup() {
 trap cleanup EXIT
 pkg_need_debs
 
-plan 30
+plan 31
 
 repo=$PKG_OUT/repo
 pkg_base || { echo "Bail out! no base chroot"; exit 1; }
@@ -49,6 +49,8 @@ like "$(in_root apt-cache policy mosix)" "^ +500 file:$repo bookworm/main" \
 is "$(in_root stat -c '%a %U %G' /etc/mosix/secret)" "600 root root" \
 	"postinst made the cluster key, 0600 root"
 like "$(in_root getent group mosix)" '^mosix:x:[0-9]+:' "and the system group mosix"
+like "$(in_root getent passwd mosix-guest)" '^mosix-guest:x:[1-9][0-9]*:[1-9][0-9]*:.*:/nonexistent:/usr/sbin/nologin$' \
+	"and the system user guests run as, no root, no login"
 ok "$(in_root test ! -e /etc/mosix/mosix.map; echo $?)" "and no map: that is the admin's"
 
 # --- smoke test of the installed binaries ------------------------------------

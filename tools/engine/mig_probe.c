@@ -31,12 +31,12 @@
 #include <linux/seccomp.h>
 #include <linux/userfaultfd.h>
 
+#include "engine/rem.h"
+
 /* how long a probe waits for its child; it answers in microseconds */
 #define CHILD_TIMEOUT_MS 2000
 /* any signature: the probe's rseq area never runs a critical section */
 #define PROBE_RSEQ_SIG 0x4d4f5358u
-/* the uid and gid a guest runs as */
-#define NOBODY 65534
 /* larger than any XSAVE area so far (AMX: 11 KiB) */
 #define XSTATE_BUF (64 * 1024)
 /* the time namespace offset tried, in seconds */
@@ -542,13 +542,15 @@ static uint64_t stat_field(const char *stat, int field)
 }
 
 /*
- * Set the memory map fields to what they are, as user nobody: the call
- * the restorer makes, without CAP_SYS_RESOURCE.
+ * Set the memory map fields to what they are, as the guests' user: the
+ * call the restorer makes, without CAP_SYS_RESOURCE.
  */
 static int mm_map_child(void)
 {
 	struct prctl_mm_map map = { .exe_fd = (uint32_t)-1 };
 	unsigned int size = 0;
+	uid_t uid;
+	gid_t gid;
 	char stat[2048];
 	ssize_t n;
 	int fd;
@@ -577,9 +579,11 @@ static int mm_map_child(void)
 	map.env_end = stat_field(stat, 51);
 	map.brk = (uint64_t)syscall(SYS_brk, 0);
 
+	/* as a guest runs */
+	rem_guest_ids(&uid, &gid);
 	if (geteuid() == 0 &&
-	    (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-	     setresuid(NOBODY, NOBODY, NOBODY) < 0))
+	    (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+	     setresuid(uid, uid, uid) < 0))
 		return child_errno();
 	if (prctl(PR_SET_MM, PR_SET_MM_MAP, &map, sizeof(map), 0) < 0)
 		return child_errno();

@@ -21,7 +21,14 @@
 #include "engine/mig_img.h"
 #include "engine/mig_stage.h"
 
-#define REM_GUEST_UID 65534	/* nobody */
+/*
+ * Guests run as this system user, which the package makes: a uid of their
+ * own, so that no process of the node's but root's may signal them (a
+ * guest's own kill is forwarded home). Without it, as nobody, whom any
+ * daemon running as nobody may signal.
+ */
+#define REM_GUEST_USER "mosix-guest"
+#define REM_GUEST_UID 65534	/* nobody: without REM_GUEST_USER */
 
 /* A signal init sends to the guest from inside its pid namespace. */
 struct rem_init_sig {
@@ -69,7 +76,12 @@ struct rem {
 	size_t maps_len;
 	bool home_notif_set;		/* a call that must run at home waits */
 	uint64_t home_notif;
+	uid_t guest_uid;		/* rem_guest_ids() */
+	gid_t guest_gid;
 };
+
+/* The ids guests run as: REM_GUEST_USER's, else nobody's. */
+void rem_guest_ids(uid_t *ret_uid, gid_t *ret_gid);
 
 /* Both return 0 or -errno; on failure @why says what (for ABORT/logs). */
 int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,

@@ -53,6 +53,7 @@ int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
 	r->ack_fd = -1;
 	r->ctl_fd = -1;
 	r->fault = getenv("MOSIX_FAULT");
+	rem_guest_ids(&r->guest_uid, &r->guest_gid);
 	/*
 	 * Records go out back to back (CIPHER right after WELCOME): with
 	 * Nagle's algorithm each small one waits for the last to be
@@ -167,11 +168,11 @@ static int time_namespace(const struct mig_hello *h)
 /* The guest: unprivileged, then the first half of the restore. */
 static void __attribute__((noreturn)) guest_main(struct rem *r)
 {
-	gid_t g = REM_GUEST_UID;
+	uid_t u = r->guest_uid;
+	gid_t g = r->guest_gid;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (setgroups(0, NULL) || setresgid(g, g, g) || setresuid(REM_GUEST_UID, REM_GUEST_UID,
-								  REM_GUEST_UID))
+	if (setgroups(0, NULL) || setresgid(g, g, g) || setresuid(u, u, u))
 		_exit(120);
 	/* its own name, for ps and mps --guests on this node */
 	prctl(PR_SET_NAME, r->hello.comm);
