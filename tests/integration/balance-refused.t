@@ -23,12 +23,11 @@ infod_cluster_up 2 --cpuset || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 # a process may move again 1 s after a move: without the refusal
 # remembered, the balancer would ask node 2 about every second
-cat >>"$d1/etc/mosix/mosix.conf" <<'EOF'
+migd_start_conf 1 <<'EOF' || { echo "Bail out! no mosix-migd on node 1"; exit 1; }
 balance_interval_ms = 250
 balance_min_cpu_ms = 100
 balance_residency_s = 1
 EOF
-migd_start 1 || { echo "Bail out! no mosix-migd on node 1"; exit 1; }
 infod_wait 10 all_up 1 2
 ok $? "two nodes up; only node 1 runs mosix-migd"
 

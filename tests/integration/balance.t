@@ -28,13 +28,10 @@ plan 22
 infod_cluster_up 2 --cpuset || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
-for k in 1 2; do
-	cat >>"$(cluster_dir "$k")/etc/mosix/mosix.conf" <<'EOF'
+migd_start_conf 1 2 <<'EOF' || { echo "Bail out! no mosix-migd"; exit 1; }
 balance_interval_ms = 250
 balance_min_cpu_ms = 100
 EOF
-	migd_start "$k" || { echo "Bail out! no mosix-migd on node $k"; exit 1; }
-done
 infod_wait 10 all_up 1 2
 ok $? "two nodes up"
 cpus1=$(cat "$(cluster_cpuset 1)/cpuset.cpus")

@@ -7,6 +7,9 @@
 #                            shared by all, mosix-migd started on each
 #   migd_start K             start mosix-migd on node K (env: MIGD_ENV_K,
 #                            e.g. MOSIX_FAULT=stage), wait for its socket
+#   migd_start_conf K...     append stdin to each node K's mosix.conf (the
+#                            balancer's settings, say), then migd_start K;
+#                            false if one does not start
 #   migd_kill K [SIG]        stop it (default SIGKILL)
 #   migd_logs                print every node's migd log (diagnostics)
 #   run_at K PIDFILE CMD...  start CMD on node K in the background, its
@@ -53,6 +56,15 @@ migd_start() {
 	_migd_pid[k]=$!
 	wait_for 10 test -S "$d/run/mosix/migd.sock" ||
 		{ echo "# mosix-migd did not start on node $k" >&2; migd_logs; return 1; }
+}
+
+migd_start_conf() {
+	local conf k
+	conf=$(cat)
+	for k in "$@"; do
+		printf '%s\n' "$conf" >>"$(cluster_dir "$k")/etc/mosix/mosix.conf" || return 1
+		migd_start "$k" || return 1
+	done
 }
 
 migd_kill() {
