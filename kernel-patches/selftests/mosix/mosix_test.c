@@ -352,12 +352,27 @@ struct guest_ids {
 };
 
 /*
+ * Our pid as /proc lists it. Not getpid(): the test may have marked us a
+ * guest before we ran, and a guest's getpid() answers its home pid.
+ */
+static pid_t real_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return (pid_t)strtol(buf, NULL, 10);
+}
+
+/*
  * The guest: waits for its go, then reports its ids, whether it sees
  * itself in /proc, and what a child it forks sees as its parent.
  */
 static int guest_main(int go, int out)
 {
-	pid_t self = getpid(), child;
+	pid_t self = real_pid(), child;
 	struct guest_ids ids;
 	int p[2], status;
 	char c;
