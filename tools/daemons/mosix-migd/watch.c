@@ -62,7 +62,7 @@ static void where_written(struct migd *m, pid_t pid)
 	/* not through a link someone put in RUN/proc, nor from a FIFO */
 	if (mig_pstate_read_where(m->run_dir, pid, text, sizeof(text), &uid) || !*text)
 		return;
-	text[strcspn(text, " \t\r")] = 0;
+	text[strcspn(text, " \t\r\n")] = 0;
 	if (!strcmp(text, "here"))
 		snprintf(text, sizeof(text), "home");
 	log_info("%s/proc/%d/where asks (uid %u) to move process %d to %s", m->run_dir,
