@@ -74,7 +74,7 @@ reason() {
 	is "$(cantmove "$pid")" "$want" "$prog: CANTMOVE is '$want'"
 }
 
-plan 17
+plan 20
 
 reason plain "-"
 reason cant_thread "multi-threaded"
@@ -85,6 +85,15 @@ reason cant_signalfd "signalfd"
 reason cant_cputimer "CPU-time timer"
 reason cant_zombie "zombie" child
 reason cant_traced "being traced" child
+reason cant_sharedmm "address space shared"
+reason cant_sharedmm "address space shared" child
+# a 32-bit program needs a gcc with -m32 (no 32-bit libraries)
+if make -C "$root/tests" --no-print-directory -s O="$out/asan" progs32 >&2; then
+	mkdir -p "$work/m32"
+	reason m32/cant_compat "32-bit process"
+else
+	skip "this gcc cannot build 32-bit programs"
+fi
 if [ "$(id -u)" -eq 0 ]; then
 	reason cant_fifo "real-time scheduling"
 else

@@ -23,7 +23,7 @@ migd_progs
 # TAG -> the engine bug that makes its migrated run fail
 declare -A engine_todo=()
 
-plan 155
+plan 162
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -213,6 +213,7 @@ zdtm dlopen "$p/zdtm_dlopen"
 zdtm procmaps "$p/zdtm_procmaps"
 zdtm mmapfile "$p/zdtm_mmapfile"
 zdtm timers "$p/zdtm_timers"
+zdtm cputimer "$p/zdtm_cputimer"
 zdtm ids "$p/zdtm_ids"
 zdtm rlimit "$p/zdtm_rlimit"
 zdtm exit-exit "$p/zdtm_exit" exit

@@ -4,11 +4,14 @@
  * and their names. The test programs of tests/progs and cantmove.t cover
  * the same through mps; here are the cases those do not: shared anonymous
  * and memfd mappings, read-only shared mappings, userfaultfd, io_uring,
- * perf events, protection keys, init, kernel threads.
+ * perf events, protection keys, init, kernel threads, a vfork child and
+ * its parent, and the deputy's second asking once the process is stopped.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +22,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -205,6 +210,38 @@ static int pkey(void)
 	return p && k > 0 && pkey_mprotect(p, 4096, PROT_READ | PROT_WRITE, k) == 0 ? 0 : -1;
 }
 
+/* the counter of cant_sharedmm, in short: a process on our memory */
+static int on_our_memory(void *arg)
+{
+	(void)arg;
+	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	for (;;)
+		syscall(SYS_pause);
+	return 0;
+}
+
+static int clone_vm(void)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+
+	return clone(on_our_memory, stack + sizeof(stack), CLONE_VM | SIGCHLD, NULL) > 0 ? 0 : -1;
+}
+
+static void *idle(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int second_thread(void)
+{
+	pthread_t t;
+
+	return pthread_create(&t, NULL, idle, NULL) == 0 ? 0 : -1;
+}
+
 static void test_reasons(void **state)
 {
 	(void)state;
@@ -218,6 +255,83 @@ static void test_reasons(void **state)
 	expect(io_uring, MIG_CANT_IO_URING, "io_uring");
 	expect(perf, MIG_CANT_PERF, "perf events");
 	expect(pkey, MIG_CANT_PKEY, "protection keys");
+	expect(clone_vm, MIG_CANT_SHARED_MM, "clone(CLONE_VM) without CLONE_THREAD");
+}
+
+/* A vfork child before its exec runs on its parent's memory: both stay. */
+static void test_vfork(void **state)
+{
+	enum mig_cant why = MIG_CANT_NR;
+	pid_t parent, child;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	parent = fork();
+	assert_true(parent >= 0);
+	if (parent == 0) {
+		if (vfork() == 0) {
+			pid_t self = (pid_t)syscall(SYS_getpid);
+
+			/* on the parent's memory and stack: system calls only */
+			syscall(SYS_write, fds[1], &self, sizeof(self));
+			for (;;)
+				syscall(SYS_pause);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &child, sizeof(child)), (ssize_t)sizeof(child));
+	close(fds[0]);
+	assert_int_equal(mig_cantmove(parent, NULL, &why), 0);
+	assert_int_equal(why, MIG_CANT_SHARED_MM);
+	why = MIG_CANT_NR;
+	assert_int_equal(mig_cantmove(child, NULL, &why), 0);
+	assert_int_equal(why, MIG_CANT_SHARED_MM);
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(parent, NULL, 0), parent);
+}
+
+/* Stop @pid as the deputy does: seized, in a group stop of ptrace's. */
+static void seize(pid_t pid)
+{
+	int st;
+
+	assert_int_equal(ptrace(PTRACE_SEIZE, pid, 0, 0), 0);
+	assert_int_equal(ptrace(PTRACE_INTERRUPT, pid, 0, 0), 0);
+	assert_int_equal(waitpid(pid, &st, __WALL), pid);
+	assert_true(WIFSTOPPED(st));
+}
+
+/*
+ * Asked again once stopped: the caller as the tracer does not count,
+ * anything else found before still does.
+ */
+static void test_frozen(void **state)
+{
+	enum mig_cant why = MIG_CANT_NR;
+	pid_t pid = spawn(nothing);
+
+	(void)state;
+	seize(pid);
+	assert_int_equal(mig_cantmove(pid, NULL, &why), 0);
+	assert_int_equal(why, MIG_CANT_TRACED);
+	why = MIG_CANT_NR;
+	assert_int_equal(mig_cantmove_frozen(pid, NULL, &why), 0);
+	assert_int_equal(why, MIG_CAN);
+	finish(pid);
+
+	pid = spawn(second_thread);
+	seize(pid);
+	assert_int_equal(mig_cantmove_frozen(pid, NULL, &why), 0);
+	assert_int_equal(why, MIG_CANT_THREADS);
+	finish(pid);
+
+	pid = spawn(clone_vm);
+	seize(pid);
+	assert_int_equal(mig_cantmove_frozen(pid, NULL, &why), 0);
+	assert_int_equal(why, MIG_CANT_SHARED_MM);
+	finish(pid);
 }
 
 static void test_special(void **state)
@@ -295,6 +409,8 @@ int main(void)
 		cmocka_unit_test(test_special),
 		cmocka_unit_test(test_zombie_and_gone),
 		cmocka_unit_test(test_user_lock),
+		cmocka_unit_test(test_vfork),
+		cmocka_unit_test(test_frozen),
 	};
 
 	return cmocka_run_group_tests_name("cantmove", tests, NULL, NULL);

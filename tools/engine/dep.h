@@ -52,7 +52,7 @@ struct dep {
 	uint64_t ncalls;		/* calls served since it left home */
 	uint64_t calls_told;		/* ... as RUN/proc/PID/calls says */
 	uint64_t calls_told_ns;		/* when that was written */
-	const char *fault;		/* MOSIX_FAULT */
+	const char *fault;		/* MOSIX_FAULT (tests): commit, no-agent, late-stop */
 	int kernel_err;			/* the first failed write of /proc/PID/mosix */
 };
 

@@ -19,6 +19,7 @@
 
 #include "engine/dep.h"
 #include "engine/dep_serve.h"
+#include "engine/mig_cantmove.h"
 #include "engine/mig_cipher.h"
 #include "engine/mig_dump.h"
 #include "engine/mig_proc.h"
@@ -383,22 +384,40 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	struct mig_hello h;
 	struct mig_vma *v = NULL;
 	struct mig_pstate ps = { 0 };
+	enum mig_cant cant;
 	uint64_t t0, mem, vd[1][2];
 	uint32_t n;
 	int e;
 
 	mig_pstate_read(d->run_dir, d->pid, &ps);
 	d->nmigs = ps.nmigs;
+	/* tests: time to change the process between migd's check and the stop */
+	if (fault(d, "late-stop"))
+		sleep(2);
 	t0 = mig_now_ns();
 	e = inj_seize(d->pid);
 	if (e) {
 		snprintf(why, whylen, "cannot stop it: %s", strerror(-e));
 		return e;
 	}
+	/* migd's check ran before the stop: a thread started since would be
+	 * left running on memory that goes */
+	e = mig_cantmove_frozen(d->pid, d->run_dir, &cant);
+	if (e || cant != MIG_CAN) {
+		snprintf(why, whylen, "%s", e ? strerror(-e) : mig_cant_str(cant));
+		e = e ? e : -EBUSY;
+		goto out_detach;
+	}
 	e = inj_setup(&d->j, d->pid, DEP_SCRATCH_LEN);
 	if (e) {
 		snprintf(why, whylen, "cannot prepare it: %s", strerror(-e));
 		goto out_detach;
+	}
+	e = mig_dump_cant(&d->j, &cant);
+	if (e || cant != MIG_CAN) {
+		snprintf(why, whylen, "%s", e ? strerror(-e) : mig_cant_str(cant));
+		e = e ? e : -EBUSY;
+		goto out_teardown;
 	}
 	e = mig_proc_vdso(d->pid, &vd[0][0], &vd[0][1]);
 	if (!e)

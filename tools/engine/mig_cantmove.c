@@ -3,8 +3,8 @@
 #include "engine/mig_proc.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,8 @@
 #define PF_KTHREAD 0x00200000ul
 /* linux/sched.h: SCHED_DEADLINE, which glibc's <sched.h> may lack */
 #define POLICY_DEADLINE 6u
+/* the end of a 32-bit or x32 task's address space */
+#define COMPAT_STACK_TOP (1ull << 32)
 /* a stat line is ~52 numbers after a name of at most 64 bytes */
 #define STAT_MAX 2048
 
@@ -49,6 +52,8 @@ static const char *const cant_str[MIG_CANT_NR] = {
 	[MIG_CANT_DEVICE] = "device mapping",
 	[MIG_CANT_HUGETLB] = "hugetlb mapping",
 	[MIG_CANT_PKEY] = "protection keys",
+	[MIG_CANT_SHARED_MM] = "address space shared",
+	[MIG_CANT_IOPORT] = "I/O port access",
 };
 
 const char *mig_cant_str(enum mig_cant why)
@@ -61,6 +66,7 @@ const char *mig_cant_str(enum mig_cant why)
 /* One scan: what was found, and whether some source was closed to us. */
 struct scan {
 	pid_t pid;
+	pid_t tracer_ok;	/* a TracerPid that does not count (the deputy's) */
 	enum mig_cant why;
 	bool denied;
 };
@@ -124,12 +130,19 @@ static const char *stat_field(const char *after_comm, int field)
 	return p;
 }
 
-/* pid 1, kernel threads, zombies, real-time policies: from /proc/PID/stat */
+/*
+ * pid 1, kernel threads, zombies, real-time policies, 32-bit and x32
+ * programs: from /proc/PID/stat. A compat task's stack starts below 4 GiB
+ * (its address space ends there), a 64-bit one's near 128 TiB. The
+ * kernel shows the start of the stack to those who may trace the process
+ * only, 0 to others.
+ */
 static int scan_stat(struct scan *s)
 {
 	char path[64], buf[STAT_MAX];
 	const char *p, *f;
 	unsigned long flags, policy;
+	unsigned long long stack;
 	ssize_t n;
 	int fd, r;
 
@@ -158,6 +171,8 @@ static int scan_stat(struct scan *s)
 	if (!f)
 		return -EIO;
 	flags = strtoul(f, NULL, 10);
+	f = stat_field(p, 28);
+	stack = f ? strtoull(f, NULL, 10) : 0;
 	f = stat_field(p, 41);
 	policy = f ? strtoul(f, NULL, 10) : 0;
 
@@ -169,6 +184,10 @@ static int scan_stat(struct scan *s)
 		s->why = MIG_CANT_ZOMBIE;
 	else if (policy == SCHED_FIFO || policy == SCHED_RR || policy == POLICY_DEADLINE)
 		s->why = MIG_CANT_REALTIME;
+	else if (stack && stack < COMPAT_STACK_TOP)
+		s->why = MIG_CANT_COMPAT;
+	else if (!stack)
+		s->denied = true;
 	return 0;
 }
 
@@ -264,7 +283,7 @@ static int scan_status(struct scan *s)
 
 	if (threads > 1)
 		s->why = MIG_CANT_THREADS;
-	else if (tracer)
+	else if (tracer && (pid_t)tracer != s->tracer_ok)
 		s->why = MIG_CANT_TRACED;
 	else if (locked)
 		s->why = MIG_CANT_MLOCK;
@@ -272,26 +291,6 @@ static int scan_status(struct scan *s)
 		s->why = MIG_CANT_SECCOMP;
 	else if (shstk)
 		s->why = MIG_CANT_SHSTK;
-	return 0;
-}
-
-/* 32-bit and x32 programs: the ELF class of the executable */
-static int scan_exe(struct scan *s)
-{
-	unsigned char ident[EI_NIDENT];
-	char path[64];
-	int fd, r;
-
-	r = proc_file(path, sizeof(path), s->pid, "exe");
-	if (r < 0)
-		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return source_error(s, errno);
-	if (pread(fd, ident, sizeof(ident), 0) == (ssize_t)sizeof(ident) &&
-	    memcmp(ident, ELFMAG, SELFMAG) == 0 && ident[EI_CLASS] == ELFCLASS32)
-		s->why = MIG_CANT_COMPAT;
-	close(fd);
 	return 0;
 }
 
@@ -364,6 +363,71 @@ static int scan_timers(struct scan *s)
 	free(line);
 	fclose(f);
 	return r;
+}
+
+/* Whether @other, not @pid itself, runs on @pid's memory. */
+static bool same_mm(pid_t pid, pid_t other)
+{
+	/*
+	 * kcmp is refused for another user's process: taken as no. Such a
+	 * pair takes a set-uid program that clones with CLONE_VM, and
+	 * migd, root, asks again once the process is frozen.
+	 */
+	return other > 0 && other != pid && syscall(SYS_kcmp, pid, other, KCMP_VM, 0, 0) == 0;
+}
+
+/* The first child of a thread of @parent, other than @pid, on @pid's memory; 0 if none. */
+static pid_t child_on_mm(pid_t pid, pid_t parent)
+{
+	char path[64];
+	struct dirent *e;
+	pid_t found = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)parent);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		FILE *f;
+		int c;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children", (int)parent,
+			 e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (!found && fscanf(f, "%d", &c) == 1)
+			if (same_mm(pid, c))
+				found = c;
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * Another process on the same memory: made by clone(CLONE_VM) without
+ * CLONE_THREAD, or a vfork child before its exec. Status counts only
+ * threads, so this asks kcmp. Such a process is kin: it made this one,
+ * was made by it, or is a sibling (CLONE_PARENT; orphans under init),
+ * so the parent, the children and the siblings are asked, not all of
+ * /proc. Moving the memory away would pull it from under the other.
+ */
+static int scan_mm(struct scan *s)
+{
+	pid_t ppid = 0, other;
+
+	if (mig_proc_stat(s->pid, NULL, &ppid) < 0)
+		return -ESRCH;
+	other = same_mm(s->pid, ppid) ? ppid : child_on_mm(s->pid, s->pid);
+	if (!other && ppid > 0)
+		other = child_on_mm(s->pid, ppid);
+	if (other)
+		s->why = MIG_CANT_SHARED_MM;
+	return 0;
 }
 
 /* the VmFlags of smaps that matter here */
@@ -474,30 +538,43 @@ static int scan_smaps(struct scan *s)
 	return r;
 }
 
+static int scan_all(struct scan *s, const char *run_dir, enum mig_cant *ret)
+{
+	int r;
+
+	if (s->pid <= 0)
+		return -EINVAL;
+	r = scan_stat(s);
+	if (r == 0 && s->why == MIG_CAN)
+		r = scan_lock(s, run_dir);
+	if (r == 0 && s->why == MIG_CAN)
+		r = scan_status(s);
+	if (r == 0 && s->why == MIG_CAN)
+		r = scan_fds(s);
+	if (r == 0 && s->why == MIG_CAN)
+		r = scan_timers(s);
+	if (r == 0 && s->why == MIG_CAN)
+		r = scan_mm(s);
+	if (r == 0 && s->why == MIG_CAN)
+		r = scan_smaps(s);
+	if (r < 0)
+		return r;
+	if (s->why == MIG_CAN && s->denied)
+		return -EACCES;
+	*ret = s->why;
+	return 0;
+}
+
 int mig_cantmove(pid_t pid, const char *run_dir, enum mig_cant *ret)
 {
 	struct scan s = { .pid = pid, .why = MIG_CAN };
-	int r;
 
-	if (pid <= 0)
-		return -EINVAL;
-	r = scan_stat(&s);
-	if (r == 0 && s.why == MIG_CAN)
-		r = scan_lock(&s, run_dir);
-	if (r == 0 && s.why == MIG_CAN)
-		r = scan_status(&s);
-	if (r == 0 && s.why == MIG_CAN)
-		r = scan_exe(&s);
-	if (r == 0 && s.why == MIG_CAN)
-		r = scan_fds(&s);
-	if (r == 0 && s.why == MIG_CAN)
-		r = scan_timers(&s);
-	if (r == 0 && s.why == MIG_CAN)
-		r = scan_smaps(&s);
-	if (r < 0)
-		return r;
-	if (s.why == MIG_CAN && s.denied)
-		return -EACCES;
-	*ret = s.why;
-	return 0;
+	return scan_all(&s, run_dir, ret);
+}
+
+int mig_cantmove_frozen(pid_t pid, const char *run_dir, enum mig_cant *ret)
+{
+	struct scan s = { .pid = pid, .tracer_ok = getpid(), .why = MIG_CAN };
+
+	return scan_all(&s, run_dir, ret);
 }

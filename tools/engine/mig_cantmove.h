@@ -13,9 +13,12 @@
  * version only (own seccomp filter, hugetlb, shadow stack): later versions
  * may move such processes.
  *
- * Not seen from /proc, so found later, when the process is frozen: itimers
- * counting CPU time (ITIMER_VIRTUAL/PROF), ioperm/iopl, a 64-bit program
- * running 32-bit code; and what the target node refuses.
+ * Not seen from /proc, so found later by the deputy once the process is
+ * stopped (mig_dump_cant): itimers counting CPU time (ITIMER_VIRTUAL,
+ * ITIMER_PROF), ioperm, a 64-bit program running 32-bit code; and what
+ * the target node refuses. iopl(3) alone, emulated without a bitmap since
+ * Linux 5.5, is not seen on a stock kernel (the patched kernel's
+ * /proc/PID/mosix/cantmove shows it).
  */
 
 #include <sys/types.h>
@@ -44,6 +47,8 @@ enum mig_cant {
 	MIG_CANT_DEVICE,	/* VM_IO or VM_PFNMAP mapping */
 	MIG_CANT_HUGETLB,
 	MIG_CANT_PKEY,		/* memory protection keys in use */
+	MIG_CANT_SHARED_MM,	/* another process on its memory (CLONE_VM, vfork) */
+	MIG_CANT_IOPORT,	/* ioperm: seen once stopped (mig_dump_cant) */
 	MIG_CANT_NR
 };
 
@@ -58,9 +63,11 @@ const char *mig_cant_str(enum mig_cant why);
  * Whether @pid could migrate now: 0 and *@ret set to the first reason
  * found, or MIG_CAN. The cheap sources are read first (stat; the user
  * lock: the kernel's when /proc/mosix keeps one, and RUN/proc/PID/lock of
- * the process and its ancestors when @run_dir is not NULL; status, the
- * program's ELF class, open fds, POSIX timers) and smaps last, so most
+ * the process and its ancestors when @run_dir is not NULL; status, open
+ * fds, POSIX timers, kin on the same memory) and smaps last, so most
  * processes that cannot move are told without reading their memory map.
+ * No file of the process is opened (its program may sit on a file system
+ * whose server never answers): only /proc is read.
  *
  * Errors: -ESRCH when the process is gone (or goes while it is read);
  * -EACCES when a source the caller may not read (another user's fds, smaps)
@@ -68,5 +75,15 @@ const char *mig_cant_str(enum mig_cant why);
  * -errno of reading /proc. *@ret is untouched on failure.
  */
 int mig_cantmove(pid_t pid, const char *run_dir, enum mig_cant *ret);
+
+/*
+ * The same, asked again by the deputy once it holds @pid stopped under
+ * ptrace, its caller as the tracer that does not count: between
+ * mig_cantmove and the stop the process may have started a thread or a
+ * process on its memory, opened a signalfd, exec'd a 32-bit program...
+ * Stopped, it can start none of these any more, so what this says holds
+ * until it runs again.
+ */
+int mig_cantmove_frozen(pid_t pid, const char *run_dir, enum mig_cant *ret);
 
 #endif

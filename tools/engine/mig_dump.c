@@ -11,6 +11,7 @@
 #include <sys/ptrace.h>
 #include <linux/ptrace.h>	/* after sys/ptrace.h: rseq configuration */
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #define ERESTART_RESTARTBLOCK 516
 
 #define RUN_MAX ((4u << 20) - MIG_PAGE)	/* bytes of one PAGES record */
+#define USER_CS_64 0x33			/* __USER_CS: 64-bit code */
 
 uint64_t mig_now_ns(void)
 {
@@ -224,6 +226,37 @@ int mig_dump_state(struct inj *j, struct mig_task *t)
 		return (int)r;
 	t->brk = (uint64_t)r;
 	return inj_restore(j);
+}
+
+int mig_dump_cant(struct inj *j, enum mig_cant *ret)
+{
+	uint64_t io[8], tv[4], buf = j->scratch + 64;
+	struct iovec iov = { io, sizeof(io) };
+	long r = 0;
+	int e;
+
+	*ret = MIG_CAN;
+	if (j->saved.cs != USER_CS_64) {
+		*ret = MIG_CANT_COMPAT;
+		return 0;
+	}
+	/* the regset answers only while the task has a bitmap */
+	if (ptrace(PTRACE_GETREGSET, j->pid, NT_386_IOPERM, &iov) == 0) {
+		*ret = MIG_CANT_IOPORT;
+		return 0;
+	}
+	for (int which = ITIMER_VIRTUAL; which <= ITIMER_PROF && !r; which++) {
+		r = inj_call(j, SYS_getitimer, which, (long)buf, 0, 0, 0, 0);
+		if (!r)
+			r = inj_get(j, buf, tv, sizeof(tv));
+		/* struct itimerval: the interval, then the value; armed if set */
+		if (!r && (tv[2] || tv[3])) {
+			*ret = MIG_CANT_CPU_TIMER;
+			break;
+		}
+	}
+	e = inj_restore(j);
+	return r ? (int)(r < 0 ? r : -EIO) : e;
 }
 
 static bool is_special(const char *name)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "engine/mig_cantmove.h"
 #include "engine/mig_chan.h"
 #include "engine/mig_img.h"
 #include "engine/mig_inject.h"
@@ -41,6 +42,16 @@ struct mig_excl {
  * not in the registers, and not the usual "mov $NR, %eax; syscall").
  */
 int mig_dump_state(struct inj *j, struct mig_task *ret);
+
+/*
+ * What keeps a stopped process home that /proc does not show, asked of
+ * the process itself (@j set up; its registers are put back): 32-bit
+ * code running in a 64-bit program (its code segment), an I/O permission
+ * bitmap (ioperm), and interval timers on its CPU time (ITIMER_VIRTUAL,
+ * ITIMER_PROF), which would count the home task's time, and it no longer
+ * runs. 0 and *@ret (MIG_CAN when nothing), or -errno.
+ */
+int mig_dump_cant(struct inj *j, enum mig_cant *ret);
 
 /* The largest mapping whose pages are looked up (a sparse mapping of
  * terabytes, AddressSanitizer's shadow, is not: -EFBIG). */

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -166,6 +167,33 @@ static int cputime(struct rem *r, const struct seccomp_notif *n, struct sc_desc 
 }
 
 /*
+ * Timers on the process's CPU time would count the home task's, which
+ * does not run while the process is away: it comes home to arm one, and
+ * stays while one is armed (mig_cantmove, mig_dump_cant). Timers on real
+ * time go on at home as before, their signals forwarded.
+ */
+static int cputimer(const struct seccomp_notif *n, struct sc_desc *t)
+{
+	int which = (int)n->data.args[0];
+
+	if (n->data.nr == SYS_setitimer) {
+		if (which != ITIMER_REAL)
+			return REM_SPECIAL_HOME;
+		fwd_desc(t, "setitimer", 3);
+		buf_arg(t, 1, SCK_IN, sizeof(struct itimerval));
+		buf_arg(t, 2, SCK_OUT, sizeof(struct itimerval));
+		return REM_SPECIAL_FWD;
+	}
+	/* timer_create: which is the clock; negative ids are CPU clocks */
+	if (which == CLOCK_PROCESS_CPUTIME_ID || which == CLOCK_THREAD_CPUTIME_ID || which < 0)
+		return REM_SPECIAL_HOME;
+	fwd_desc(t, "timer_create", 3);
+	buf_arg(t, 1, SCK_IN, sizeof(struct sigevent));
+	buf_arg(t, 2, SCK_OUT, sizeof(int));
+	return REM_SPECIAL_FWD;
+}
+
+/*
  * mmap of a home file: its bytes come from home into a memfd that takes
  * the same fd number in the guest; the guest's own mmap then maps the
  * copy. A writable shared mapping cannot be a copy: home.
@@ -287,6 +315,8 @@ int rem_special(struct rem *r, const struct seccomp_notif *n, const struct sc_de
 		return REM_SPECIAL_FWD;
 	case SCS_CPUTIME:
 		return cputime(r, n, tmp, ret_val);
+	case SCS_CPUTIMER:
+		return cputimer(n, tmp);
 	case SCS_RUSAGE:
 		/* getrusage(who, ru) / times(buf): home's accounting (v1) */
 		fwd_desc(tmp, d->name, n->data.nr == SYS_times ? 1 : 2);

@@ -5,7 +5,7 @@
 /*
  * The calls whose buffers depend on their arguments (SC_SPECIAL): ioctl by
  * request, fcntl by command, prctl by option, select, getsockopt, the
- * CPU-time clocks, getrusage/times, and mmap of a file (a copy of the
+ * CPU-time clocks and timers, getrusage/times, and mmap of a file (a copy of the
  * file's bytes, fetched from home, mapped by the guest's own mmap).
  */
 

@@ -82,6 +82,7 @@ enum sc_special {
 	SCS_CPUTIME,	/* clock_gettime/getres on CPU-time clocks */
 	SCS_RUSAGE,	/* getrusage/times: home's and the guest's time */
 	SCS_GETSOCKOPT,	/* optval length is *optlen */
+	SCS_CPUTIMER,	/* setitimer/timer_create: timers on CPU time at home */
 };
 
 #define SC_NARGS 6

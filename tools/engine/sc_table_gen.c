@@ -42,7 +42,6 @@ _Static_assert(sizeof(struct rlimit) == 16, "x86-64 kernel size");
 _Static_assert(sizeof(struct rusage) == 144, "x86-64 kernel size");
 _Static_assert(sizeof(struct sched_param) == 4, "x86-64 kernel size");
 _Static_assert(sizeof(struct sembuf) == 6, "x86-64 kernel size");
-_Static_assert(sizeof(struct sigevent) == 64, "x86-64 kernel size");
 _Static_assert(sizeof(struct stat) == 144, "x86-64 kernel size");
 _Static_assert(sizeof(struct statfs) == 120, "x86-64 kernel size");
 _Static_assert(sizeof(struct statx) == 256, "x86-64 kernel size");
@@ -159,11 +158,7 @@ const struct sc_desc sc_table[SC_TABLE_SIZE] = {
 	[37] = { .name = "alarm", .cls = SC_FWD, .nargs = 1, .arg = {
 		{ .kind = SCK_VAL },
 	} },
-	[38] = { .name = "setitimer", .cls = SC_FWD, .nargs = 3, .arg = {
-		{ .kind = SCK_VAL },
-		{ .kind = SCK_IN, .size = sizeof(struct itimerval) },
-		{ .kind = SCK_OUT, .size = sizeof(struct itimerval) },
-	} },
+	[38] = { .name = "setitimer", .cls = SC_SPECIAL, .special = SCS_CPUTIMER },
 	[39] = { .name = "getpid", .cls = SC_ANSWER, .answer = SCA_PID },
 	[40] = { .name = "sendfile", .cls = SC_FWD, .nargs = 4, .arg = {
 		{ .kind = SCK_VAL },
@@ -713,11 +708,7 @@ const struct sc_desc sc_table[SC_TABLE_SIZE] = {
 		{ .kind = SCK_VAL },
 		{ .kind = SCK_VAL },
 	} },
-	[222] = { .name = "timer_create", .cls = SC_FWD, .nargs = 3, .arg = {
-		{ .kind = SCK_VAL },
-		{ .kind = SCK_IN, .size = sizeof(struct sigevent) },
-		{ .kind = SCK_OUT, .size = sizeof(int) },
-	} },
+	[222] = { .name = "timer_create", .cls = SC_SPECIAL, .special = SCS_CPUTIMER },
 	[223] = { .name = "timer_settime", .cls = SC_FWD, .nargs = 4, .arg = {
 		{ .kind = SCK_VAL },
 		{ .kind = SCK_VAL },
