@@ -23,7 +23,7 @@ migd_progs
 # TAG -> the engine bug that makes its migrated run fail
 declare -A engine_todo=()
 
-plan 162
+plan 169
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -216,6 +216,7 @@ zdtm timers "$p/zdtm_timers"
 zdtm cputimer "$p/zdtm_cputimer"
 zdtm ids "$p/zdtm_ids"
 zdtm rlimit "$p/zdtm_rlimit"
+zdtm memlimit "$p/zdtm_memlimit"
 zdtm exit-exit "$p/zdtm_exit" exit
 zdtm exit-abort "$p/zdtm_exit" abort
 zdtm exit-segv "$p/zdtm_exit" segv

@@ -187,6 +187,7 @@ static struct mig_task *good_task(struct mig_task *t)
 	t->vvar_start = 0x7ffff7fc0000;
 	t->vdso_start = 0x7ffff7fc4000;
 	t->vdso_end = 0x7ffff7fc6000;
+	t->rlim[3] = (struct mig_rlim){ 4096, 1 << 20 };
 	return t;
 }
 
@@ -199,6 +200,8 @@ static void test_task(void **state)
 		POKE(mig_task, rseq_len, 1024, "the largest rseq"),
 		POKE(mig_task, vdso_end, 0x7ffff7fc4000 + MIG_VDSO_MAX, "the largest vDSO"),
 		POKE(mig_task, vvar_start, 0x7ffff7fc4000, "vvar at the vDSO"),
+		POKE(mig_task, rlim[0].max, ~0ull, "a soft CPU limit of 0 under none"),
+		POKE(mig_task, rlim[3].cur, 1 << 20, "an address space limit as high as its hard one"),
 	};
 	static const struct poke bad[] = {
 		POKE(mig_task, xsize, 575, "xsize below the legacy area"),
@@ -219,6 +222,7 @@ static void test_task(void **state)
 		POKE(mig_task, vdso_start, 0x7ffff7fc4010, "vDSO start unaligned"),
 		POKE(mig_task, vvar_start, 0x7ffff7fc0800, "vvar unaligned"),
 		POKE(mig_task, vvar_start, 0x7ffff7fc5000, "vvar after the vDSO"),
+		POKE(mig_task, rlim[1].cur, 1, "a soft limit above its hard one"),
 	};
 	static struct mig_task t;
 

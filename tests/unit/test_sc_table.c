@@ -127,6 +127,10 @@ static void test_classes(void **state)
 	assert_int_equal(must(SYS_clock_gettime, "clock_gettime")->special, SCS_CPUTIME);
 	assert_int_equal(must(SYS_getrusage, "getrusage")->special, SCS_RUSAGE);
 	assert_int_equal(must(SYS_getsockopt, "getsockopt")->special, SCS_GETSOCKOPT);
+	assert_int_equal(must(SYS_setitimer, "setitimer")->special, SCS_CPUTIMER);
+	assert_int_equal(must(SYS_timer_create, "timer_create")->special, SCS_CPUTIMER);
+	assert_int_equal(must(SYS_setrlimit, "setrlimit")->special, SCS_RLIMIT);
+	assert_int_equal(must(SYS_prlimit64, "prlimit64")->special, SCS_RLIMIT);
 }
 
 /* What the supervisor relies on, for every entry. */
@@ -141,7 +145,7 @@ static void check_desc(const struct sc_desc *d)
 	assert_int_equal(d->answer != SCA_NONE, d->cls == SC_ANSWER);
 	assert_int_equal(d->special != SCS_NONE, d->cls == SC_SPECIAL);
 	assert_true(d->answer <= SCA_PPID);
-	assert_true(d->special <= SCS_GETSOCKOPT);
+	assert_true(d->special <= SCS_RLIMIT);
 	if (d->cls != SC_FWD) {
 		assert_int_equal(d->nargs, 0);
 		return;

@@ -377,6 +377,21 @@ static void write_state(struct dep *d)
 		d->kernel_err = e;
 }
 
+/* The limits that bind where it runs (mig_img.h), as home has them. */
+static int read_limits(pid_t pid, struct mig_task *t)
+{
+	static const int res[MIG_RLIM_NR] = MIG_RLIM_RES;
+
+	for (int i = 0; i < MIG_RLIM_NR; i++) {
+		struct rlimit rl;
+
+		if (prlimit(pid, res[i], NULL, &rl))
+			return -errno;
+		t->rlim[i] = (struct mig_rlim){ rl.rlim_cur, rl.rlim_max };
+	}
+	return 0;
+}
+
 int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 {
 	struct mig_dump_stats st = { 0 };
@@ -440,6 +455,11 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	mig_proc_stat(d->pid, NULL, &d->task->home_ppid);
 	d->task->nmigs = d->nmigs + 1;
 	d->task->cpu_ns = mig_proc_cpu_ns(d->pid);
+	e = read_limits(d->pid, d->task);
+	if (e) {
+		snprintf(why, whylen, "cannot read its limits: %s", strerror(-e));
+		goto out_teardown;
+	}
 	d->task->home_scratch = d->j.scratch;
 	d->task->home_scratch_len = d->j.scratch_len;
 	d->home_sigmask = d->task->sigmask;

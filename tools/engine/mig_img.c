@@ -12,6 +12,7 @@ static_assert(sizeof(struct mig_reason) == 136, "mig_reason changed");
 static_assert(sizeof(struct user_regs_struct) == 216, "user_regs_struct changed");
 static_assert(offsetof(struct mig_task, xstate) % 64 == 0, "xstate alignment");
 static_assert(sizeof(struct mig_vma) == 32, "mig_vma changed");
+static_assert(sizeof(struct mig_rlim) == 16, "mig_rlim changed");
 static_assert(sizeof(struct mig_pages_hdr) == 16, "mig_pages_hdr changed");
 static_assert(sizeof(struct mig_fwd_call) == 64, "mig_fwd_call changed");
 static_assert(sizeof(struct mig_fwd_buf) == 8, "mig_fwd_buf changed");
@@ -60,6 +61,9 @@ int mig_task_check(const void *buf, size_t len)
 	    t->auxv_bytes % 16 || t->home_pid <= 0 || t->rseq_len > 1024 ||
 	    mig_xstate_layout_check(&t->xl, t->xsize))
 		return -EBADMSG;
+	for (int i = 0; i < MIG_RLIM_NR; i++)
+		if (t->rlim[i].cur > t->rlim[i].max)
+			return -EBADMSG;
 	if (t->home_scratch % MIG_PAGE || t->home_scratch_len % MIG_PAGE ||
 	    t->home_scratch_len > MIG_USER_TOP || t->home_scratch > MIG_USER_TOP - t->home_scratch_len)
 		return -EBADMSG;

@@ -32,17 +32,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/user.h>
 
 #include "engine/mig_xstate.h"
 
-#define MIG_VERSION 4
+#define MIG_VERSION 5
 #define MIG_MAX_VMAS 4096
 #define MIG_XSTATE_MAX 16384
 #define MIG_VDSO_MAX (4 * 4096)
 #define MIG_AUXV_MAX 64		/* 64-bit words */
 #define MIG_NSIG 64
 #define MIG_REASON_MAX 128
+/*
+ * The limits that bind where the process runs, not at home: CPU time,
+ * data, stack, address space; mig_task.rlim[i] is MIG_RLIM_RES[i]. The
+ * others (open files, file size, ...) are enforced at home, where the
+ * calls they limit run.
+ */
+#define MIG_RLIM_NR 4
+#define MIG_RLIM_RES { RLIMIT_CPU, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS }
+
+struct mig_rlim {
+	uint64_t cur, max;	/* RLIM_INFINITY is ~0 */
+};
 
 enum mig_msg {
 	MIG_M_HELLO = 1,
@@ -142,6 +155,7 @@ struct mig_task {
 	uint64_t cpu_ns;	/* CPU time the process used before this node */
 	uint64_t home_scratch;	/* the deputy's area in the home process: */
 	uint64_t home_scratch_len;	/* kept free wherever the process runs */
+	struct mig_rlim rlim[MIG_RLIM_NR];	/* home's, as set there */
 	struct mig_xlayout xl;	/* of the CPU xstate was read on */
 	uint8_t xstate[MIG_XSTATE_MAX] __attribute__((aligned(64)));
 };

@@ -31,6 +31,40 @@ struct span {
 	uint64_t s, e;
 };
 
+/*
+ * Seconds of a CPU-time limit left after @used_ns: the guest's own clock
+ * starts near 0, so it gets what the process had not used yet (rounded
+ * up: never early), at least 1 (0 would mean none).
+ */
+static uint64_t cpu_left(uint64_t lim, uint64_t used_ns)
+{
+	uint64_t used_s = (used_ns + 999999999ull) / 1000000000ull;
+
+	if (lim == RLIM_INFINITY)
+		return RLIM_INFINITY;
+	return lim > used_s ? lim - used_s : 1;
+}
+
+/* Home's limits on CPU time and memory, for the restorer to set. */
+static void set_limits(struct blob_args *a, const struct mig_task *t)
+{
+	static const int res[MIG_RLIM_NR] = MIG_RLIM_RES;
+
+	_Static_assert(MIG_RLIM_NR <= BLOB_MAX_RLIM, "room for every limit");
+	for (int i = 0; i < MIG_RLIM_NR; i++) {
+		struct blob_rlim *l = &a->rlim[i];
+
+		l->res = (uint32_t)res[i];
+		l->cur = t->rlim[i].cur;
+		l->max = t->rlim[i].max;
+		if (res[i] == RLIMIT_CPU) {
+			l->cur = cpu_left(l->cur, t->cpu_ns);
+			l->max = cpu_left(l->max, t->cpu_ns);
+		}
+	}
+	a->nrlim = MIG_RLIM_NR;
+}
+
 /* This node's [vvar*] and [vdso] mappings in the guest. */
 struct specials {
 	struct span vvar, vdso, block;	/* block: all of them together */
@@ -438,6 +472,7 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 	a->rseq_sig = t->rseq_sig;
 	for (int s = 1; s <= MIG_NSIG; s++)
 		memcpy(&a->act[s], &t->act[s], sizeof(a->act[s]));
+	set_limits(a, t);
 	/* our own rseq goes now, while libc still knows where it is */
 	if (__rseq_size) {
 		char *area = (char *)__builtin_thread_pointer() + __rseq_offset;

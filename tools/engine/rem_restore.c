@@ -447,8 +447,12 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	if (e || r->sync->state != 1) {
 		char t[96];
 
-		snprintf(t, sizeof(t), "restore failed at step %u: %s", r->sync->step,
-			 strerror(e ? -e : (int)r->sync->err));
+		if (!e && r->sync->step == BLOB_STEP_RLIMIT)
+			snprintf(t, sizeof(t), "a hard limit of the process (CPU time, memory) is "
+				 "above what this node allows its guests");
+		else
+			snprintf(t, sizeof(t), "restore failed at step %u: %s", r->sync->step,
+				 strerror(e ? -e : (int)r->sync->err));
 		return say(why, e ? e : -(int)r->sync->err, r->sync->step, t);
 	}
 	r->killable = r->sync->killable;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -194,6 +195,36 @@ static int cputimer(const struct seccomp_notif *n, struct sc_desc *t)
 }
 
 /*
+ * Limits: home's are the process's, and those on CPU time and memory are
+ * also set on the guest when it arrives (rem_restore.c). Changing one of
+ * those away would leave the guest's as they were: the process comes home
+ * to change it, and takes the new one with it when it next moves. The
+ * others, and reading, are forwarded.
+ */
+static int rlimit_desc(const struct rem *r, const struct seccomp_notif *n, struct sc_desc *t)
+{
+	static const int res[MIG_RLIM_NR] = MIG_RLIM_RES;
+	const uint64_t *a = (const uint64_t *)n->data.args;
+	bool prl = n->data.nr == SYS_prlimit64;
+	uint64_t which = prl ? a[1] : a[0];
+	bool own = !prl || a[0] == 0 || (int64_t)a[0] == r->sh->task.home_pid;
+	bool sets = prl ? a[2] != 0 : true;
+
+	for (int i = 0; i < MIG_RLIM_NR && own && sets; i++)
+		if (which == (uint64_t)res[i])
+			return REM_SPECIAL_HOME;
+	if (!prl) {
+		fwd_desc(t, "setrlimit", 2);
+		buf_arg(t, 1, SCK_IN, sizeof(struct rlimit));
+		return REM_SPECIAL_FWD;
+	}
+	fwd_desc(t, "prlimit64", 4);
+	buf_arg(t, 2, SCK_IN, sizeof(struct rlimit));
+	buf_arg(t, 3, SCK_OUT, sizeof(struct rlimit));
+	return REM_SPECIAL_FWD;
+}
+
+/*
  * mmap of a home file: its bytes come from home into a memfd that takes
  * the same fd number in the guest; the guest's own mmap then maps the
  * copy. A writable shared mapping cannot be a copy: home.
@@ -317,6 +348,8 @@ int rem_special(struct rem *r, const struct seccomp_notif *n, const struct sc_de
 		return cputime(r, n, tmp, ret_val);
 	case SCS_CPUTIMER:
 		return cputimer(n, tmp);
+	case SCS_RLIMIT:
+		return rlimit_desc(r, n, tmp);
 	case SCS_RUSAGE:
 		/* getrusage(who, ru) / times(buf): home's accounting (v1) */
 		fwd_desc(tmp, d->name, n->data.nr == SYS_times ? 1 : 2);

@@ -676,6 +676,9 @@ static enum outcome send_home(struct rem *r)
 	t->cpu_ns = r->sh->task.cpu_ns + mig_proc_cpu_ns(r->guest);
 	t->home_scratch = r->sh->task.home_scratch;
 	t->home_scratch_len = r->sh->task.home_scratch_len;
+	/* home's limits, not the guest's, which are home's less the CPU time
+	 * used before (a limit changed away brought it home) */
+	memcpy(t->rlim, r->sh->task.rlim, sizeof(t->rlim));
 	ex[nex++] = (struct mig_excl){ t->home_scratch, t->home_scratch + t->home_scratch_len };
 	ex[nex++] = (struct mig_excl){ r->sh->keep_start, r->sh->keep_end };
 	ex[nex++] = (struct mig_excl){ j.scratch, j.scratch + j.scratch_len };

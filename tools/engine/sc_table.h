@@ -83,6 +83,7 @@ enum sc_special {
 	SCS_RUSAGE,	/* getrusage/times: home's and the guest's time */
 	SCS_GETSOCKOPT,	/* optval length is *optlen */
 	SCS_CPUTIMER,	/* setitimer/timer_create: timers on CPU time at home */
+	SCS_RLIMIT,	/* setrlimit/prlimit64: limits on CPU and memory at home */
 };
 
 #define SC_NARGS 6

@@ -523,10 +523,7 @@ const struct sc_desc sc_table[SC_TABLE_SIZE] = {
 	[159] = { .name = "adjtimex", .cls = SC_FWD, .nargs = 1, .arg = {
 		{ .kind = SCK_IO, .size = sizeof(struct timex) },
 	} },
-	[160] = { .name = "setrlimit", .cls = SC_FWD, .nargs = 2, .arg = {
-		{ .kind = SCK_VAL },
-		{ .kind = SCK_IN, .size = sizeof(struct rlimit) },
-	} },
+	[160] = { .name = "setrlimit", .cls = SC_SPECIAL, .special = SCS_RLIMIT },
 	[161] = { .name = "chroot", .cls = SC_FWD, .nargs = 1, .arg = {
 		{ .kind = SCK_STR },
 	} },
@@ -1033,12 +1030,7 @@ const struct sc_desc sc_table[SC_TABLE_SIZE] = {
 		{ .kind = SCK_VAL },
 		{ .kind = SCK_STR },
 	} },
-	[302] = { .name = "prlimit64", .cls = SC_FWD, .nargs = 4, .arg = {
-		{ .kind = SCK_VAL },
-		{ .kind = SCK_VAL },
-		{ .kind = SCK_IN, .size = sizeof(struct rlimit) },
-		{ .kind = SCK_OUT, .size = sizeof(struct rlimit) },
-	} },
+	[302] = { .name = "prlimit64", .cls = SC_SPECIAL, .special = SCS_RLIMIT },
 	[303] = { .name = "name_to_handle_at", .cls = SC_HOME },
 	[304] = { .name = "open_by_handle_at", .cls = SC_HOME },
 	[305] = { .name = "clock_adjtime", .cls = SC_FWD, .nargs = 2, .arg = {

@@ -38,6 +38,14 @@ struct blob_sync {
 	volatile uint32_t killable;	/* the filter waits killably once received */
 };
 
+/* A limit the guest sets on itself: resource, soft, hard (prlimit64). */
+struct blob_rlim {
+	uint32_t res, pad;
+	uint64_t cur, max;
+};
+
+#define BLOB_MAX_RLIM 4
+
 struct blob_args {
 	uint64_t rsv, rsv_len, keep_len;	/* reservation; [rsv, rsv+keep) stays */
 	uint64_t sync;				/* struct blob_sync * */
@@ -50,6 +58,8 @@ struct blob_args {
 	uint32_t rseq_len, rseq_sig;
 	uint64_t filter_flags;
 	uint32_t nunmap, nmove;
+	uint32_t nrlim, pad;
+	struct blob_rlim rlim[BLOB_MAX_RLIM];
 	struct blob_act act[65];
 	struct blob_range unmap[BLOB_MAX_UNMAP];
 	struct blob_range move[];		/* nmove entries */
@@ -68,6 +78,7 @@ enum blob_step {
 	BLOB_STEP_TLS,
 	BLOB_STEP_NNP,
 	BLOB_STEP_FILTER,
+	BLOB_STEP_RLIMIT,	/* a hard limit above the node's for its guests */
 };
 
 #endif

@@ -4,7 +4,8 @@
  * nothing of the staging program left under it. It unmaps the staging
  * program (exe, libc, heap, stack), moves the vDSO and every staged VMA to
  * its final address (page tables move, no page is copied), sets the
- * per-task state the kernel keeps, installs the seccomp filter, hands the
+ * per-task state the kernel keeps, home's limits on CPU and memory,
+ * installs the seccomp filter, hands the
  * listener to the supervisor, waits for GO (the commit) and enters the
  * process with rt_sigreturn, which loads every register, the FPU/AVX
  * state, the signal mask and the sigaltstack from the frame.
@@ -96,6 +97,17 @@ void blob_entry(struct blob_args *a)
 		r = sc(__NR_arch_prctl, ARCH_SET_GS, a->gs_base, 0, 0, 0, 0);
 	if (r)
 		fail(a, BLOB_STEP_TLS, r);
+	/*
+	 * Home's limits on CPU time and memory, now that the address space
+	 * is the process's alone (staging needed more). Its own: no
+	 * privilege to lower them, CAP_SYS_RESOURCE (which the guest lacks)
+	 * to raise a hard one above the node's.
+	 */
+	for (i = 0; i < a->nrlim; i++) {
+		r = sc(__NR_prlimit64, 0, a->rlim[i].res, (long)&a->rlim[i].cur, 0, 0, 0);
+		if (r)
+			fail(a, BLOB_STEP_RLIMIT, r);
+	}
 	/* no descriptor of this node: every fd of the process lives at home */
 	sc(__NR_close_range, 0, ~0U, 0, 0, 0, 0);
 	r = sc(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
