@@ -32,6 +32,7 @@ required=(
 	"SECCOMP_USER_NOTIF_FLAG_CONTINUE"
 	"prctl PR_SET_MM_MAP, unprivileged"
 	"close_range"
+	"kcmp"
 )
 optional=(
 	"time namespaces (CLONE_NEWTIME)"
@@ -51,7 +52,7 @@ status_of() {
 	}' "$2"
 }
 
-plan $((${#required[@]} + 16))
+plan $((${#required[@]} + 17))
 
 start=$(date +%s%N)
 "$bin/mosctl" check >"$work/out" 2>"$work/err"
@@ -96,6 +97,10 @@ is "$(status_of pidfd_getfd "$work/out")" \
 is "$(tail -n 1 "$work/out")" \
 	"mosctl check: 1 of ${#required[@]} required kernel features missing: this node cannot migrate processes" \
 	"no pidfd_getfd: the summary says this node cannot migrate"
+"$progs/nosys" kcmp -- "$bin/mosctl" check >"$work/out" 2>&1
+is "$?:$(status_of kcmp "$work/out")" \
+	"1:missing: needed for telling a process that shares its memory, or a file, with another (Function not implemented)" \
+	"no kcmp: required, so exit 1"
 "$progs/nosys" userfaultfd -- "$bin/mosctl" check >"$work/out" 2>&1
 is "$?:$(status_of "userfaultfd, UFFD_USER_MODE_ONLY" "$work/out")" \
 	"0:optional, missing: lazy migration (memory sent after the process runs again)" \

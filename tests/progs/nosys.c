@@ -29,6 +29,7 @@ static const struct {
 	{ "process_vm_readv", SYS_process_vm_readv },
 	{ "process_vm_writev", SYS_process_vm_writev },
 	{ "close_range", SYS_close_range },
+	{ "kcmp", SYS_kcmp },
 	{ "userfaultfd", SYS_userfaultfd },
 	{ "rseq", SYS_rseq },
 	{ "unshare", SYS_unshare },

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/kcmp.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -67,6 +68,8 @@ static const struct mig_feature_info features[MIG_F_NR] = {
 		"restoring brk, arguments and environment as user nobody" },
 	[MIG_F_CLOSE_RANGE] = { "close_range", true,
 		"closing inherited files before a restore" },
+	[MIG_F_KCMP] = { "kcmp", true,
+		"telling a process that shares its memory, or a file, with another" },
 	[MIG_F_TIMENS] = { "time namespaces (CLONE_NEWTIME)", false,
 		"CLOCK_MONOTONIC continuous from node to node (without: guests see this "
 		"node's, which may jump)" },
@@ -689,6 +692,14 @@ static int probe_close_range(void)
 	return fcntl(fd, F_GETFD) < 0 && errno == EBADF ? 0 : -ENOTSUP;
 }
 
+/* kcmp compares a process's memory with itself: 0 where it exists */
+static int probe_kcmp(void)
+{
+	pid_t self = getpid();
+
+	return syscall(SYS_kcmp, self, self, KCMP_VM, 0, 0) == 0 ? 0 : -errno;
+}
+
 /*
  * A userfaultfd that handles faults of user space only (which unprivileged
  * users may have whatever vm.unprivileged_userfaultfd says), with a page
@@ -763,6 +774,7 @@ int mig_probe(struct mig_features *ret)
 	set(&f, MIG_F_SOFT_DIRTY, err);
 
 	set(&f, MIG_F_CLOSE_RANGE, probe_close_range());
+	set(&f, MIG_F_KCMP, probe_kcmp());
 	set(&f, MIG_F_UFFD, probe_uffd(&f.uffd_features));
 	r = kmosix_probe(NULL, &f.kmosix);
 	set(&f, MIG_F_MOSIX_KERNEL, r < 0 ? r : !f.kmosix.present ? -ENOENT :

@@ -33,6 +33,7 @@ enum mig_feature {
 	MIG_F_SECCOMP_CONTINUE,	/* SECCOMP_USER_NOTIF_FLAG_CONTINUE */
 	MIG_F_MM_MAP,		/* prctl PR_SET_MM_MAP, unprivileged */
 	MIG_F_CLOSE_RANGE,
+	MIG_F_KCMP,		/* kcmp(2): KCMP_VM, KCMP_FILE */
 	MIG_F_TIMENS,		/* CLONE_NEWTIME with a monotonic offset */
 	/* optional */
 	MIG_F_SECCOMP_KILLABLE,	/* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
