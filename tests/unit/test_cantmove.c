@@ -4,7 +4,8 @@
  * and their names. The test programs of tests/progs and cantmove.t cover
  * the same through mps; here are the cases those do not: shared anonymous
  * and memfd mappings, read-only shared mappings, userfaultfd, io_uring,
- * perf events, protection keys, init, kernel threads, a vfork child and
+ * perf events, protection keys, wipe-on-fork, not-copied-on-fork and
+ * sealed memory, init, kernel threads, a vfork child and
  * its parent, and the deputy's second asking once the process is stopped.
  */
 #include <errno.h>
@@ -242,6 +243,28 @@ static int second_thread(void)
 	return pthread_create(&t, NULL, idle, NULL) == 0 ? 0 : -1;
 }
 
+static int wipe_on_fork(void)
+{
+	void *p = map(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+
+	return p && madvise(p, 4096, MADV_WIPEONFORK) == 0 ? 0 : -1;
+}
+
+static int dont_fork(void)
+{
+	void *p = map(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+
+	return p && madvise(p, 4096, MADV_DONTFORK) == 0 ? 0 : -1;
+}
+
+/* mseal (6.10+; 462 on x86-64) */
+static int sealed(void)
+{
+	void *p = map(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+
+	return p && syscall(462, p, 4096, 0) == 0 ? 0 : -1;
+}
+
 static void test_reasons(void **state)
 {
 	(void)state;
@@ -256,6 +279,9 @@ static void test_reasons(void **state)
 	expect(perf, MIG_CANT_PERF, "perf events");
 	expect(pkey, MIG_CANT_PKEY, "protection keys");
 	expect(clone_vm, MIG_CANT_SHARED_MM, "clone(CLONE_VM) without CLONE_THREAD");
+	expect(wipe_on_fork, MIG_CANT_FORK_MEMORY, "MADV_WIPEONFORK");
+	expect(dont_fork, MIG_CANT_FORK_MEMORY, "MADV_DONTFORK");
+	expect(sealed, MIG_CANT_SEALED, "mseal");
 }
 
 /* A vfork child before its exec runs on its parent's memory: both stay. */

@@ -54,6 +54,8 @@ static const char *const cant_str[MIG_CANT_NR] = {
 	[MIG_CANT_PKEY] = "protection keys",
 	[MIG_CANT_SHARED_MM] = "address space shared",
 	[MIG_CANT_IOPORT] = "I/O port access",
+	[MIG_CANT_FORK_MEMORY] = "wipe-on-fork memory",
+	[MIG_CANT_SEALED] = "sealed memory",
 };
 
 const char *mig_cant_str(enum mig_cant why)
@@ -438,6 +440,8 @@ enum vm_flag {
 	VMF_HUGETLB = 1 << 3,	/* ht */
 	VMF_UFFD = 1 << 4,	/* um uw ui ur uf */
 	VMF_SHSTK = 1 << 5,	/* ss */
+	VMF_FORK = 1 << 6,	/* wf dc dp: wipe on fork, not copied, droppable */
+	VMF_SEALED = 1 << 7,	/* sl: mseal */
 };
 
 static unsigned parse_vmflags(const char *p)
@@ -449,7 +453,8 @@ static unsigned parse_vmflags(const char *p)
 		{ "mw", VMF_MAYWRITE }, { "io", VMF_IO }, { "pf", VMF_PFNMAP },
 		{ "ht", VMF_HUGETLB }, { "um", VMF_UFFD }, { "uw", VMF_UFFD },
 		{ "ui", VMF_UFFD }, { "ur", VMF_UFFD }, { "uf", VMF_UFFD },
-		{ "ss", VMF_SHSTK },
+		{ "ss", VMF_SHSTK }, { "wf", VMF_FORK }, { "dc", VMF_FORK },
+		{ "dp", VMF_FORK }, { "sl", VMF_SEALED },
 	};
 	unsigned flags = 0;
 
@@ -529,6 +534,17 @@ static int scan_smaps(struct scan *s)
 				s->why = MIG_CANT_SHSTK;
 			else if (v.shared && (fl & VMF_MAYWRITE))
 				s->why = MIG_CANT_SHARED_WRITE;
+			/*
+			 * The image has no room for these, and what came
+			 * back would be plain memory: a fork at home would
+			 * copy what should be wiped (random state), and
+			 * sealed memory could never be freed at home. The
+			 * kernel's own mappings may be sealed (6.15+).
+			 */
+			else if ((fl & VMF_FORK) && !v.kernel)
+				s->why = MIG_CANT_FORK_MEMORY;
+			else if ((fl & VMF_SEALED) && !v.kernel)
+				s->why = MIG_CANT_SEALED;
 		}
 	}
 	if (ferror(f))

@@ -49,6 +49,8 @@ enum mig_cant {
 	MIG_CANT_PKEY,		/* memory protection keys in use */
 	MIG_CANT_SHARED_MM,	/* another process on its memory (CLONE_VM, vfork) */
 	MIG_CANT_IOPORT,	/* ioperm: seen once stopped (mig_dump_cant) */
+	MIG_CANT_FORK_MEMORY,	/* MADV_WIPEONFORK, MADV_DONTFORK, MAP_DROPPABLE */
+	MIG_CANT_SEALED,	/* mseal */
 	MIG_CANT_NR
 };
 
