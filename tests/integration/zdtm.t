@@ -23,7 +23,7 @@ migd_progs
 # TAG -> the engine bug that makes its migrated run fail
 declare -A engine_todo=()
 
-plan 169
+plan 177
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -150,6 +150,18 @@ pre_sigmask-home() {
 	wait_for 3 eval "! guest_of 2 $pid"
 }
 
+# zdtm_nice, moved: its guest on node 2 is niced 7 and SCHED_BATCH (3) too,
+# as /proc/PID/stat of the guest itself says (fields 19 and 41)
+pre_nice() {
+	local g st
+	[ "$tag" = m_nice ] || return 0
+	g=$(guest_of 2 "$pid")
+	st=$(cluster_exec 2 cat "/proc/${g:-0}/stat" 2>/dev/null | sed 's/.*) //')
+	# shellcheck disable=SC2016 # awk's
+	is "$(printf '%s\n' "$st" | awk '{ print $17, $39 }')" "7 3" \
+		"zdtm_nice: its guest on node 2 runs at nice 7, SCHED_BATCH"
+}
+
 # zdtm_siginfo: SIGUSR1 from a process at home, whose pid it is told
 pre_siginfo() {
 	# shellcheck disable=SC2016 # the inner shell's own $$ and $1
@@ -217,6 +229,7 @@ zdtm cputimer "$p/zdtm_cputimer"
 zdtm ids "$p/zdtm_ids"
 zdtm rlimit "$p/zdtm_rlimit"
 zdtm memlimit "$p/zdtm_memlimit"
+zdtm nice "$p/zdtm_nice"
 zdtm exit-exit "$p/zdtm_exit" exit
 zdtm exit-abort "$p/zdtm_exit" abort
 zdtm exit-segv "$p/zdtm_exit" segv

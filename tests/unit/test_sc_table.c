@@ -131,6 +131,7 @@ static void test_classes(void **state)
 	assert_int_equal(must(SYS_timer_create, "timer_create")->special, SCS_CPUTIMER);
 	assert_int_equal(must(SYS_setrlimit, "setrlimit")->special, SCS_RLIMIT);
 	assert_int_equal(must(SYS_prlimit64, "prlimit64")->special, SCS_RLIMIT);
+	assert_int_equal(must(SYS_setpriority, "setpriority")->special, SCS_PRIORITY);
 }
 
 /* What the supervisor relies on, for every entry. */
@@ -145,7 +146,7 @@ static void check_desc(const struct sc_desc *d)
 	assert_int_equal(d->answer != SCA_NONE, d->cls == SC_ANSWER);
 	assert_int_equal(d->special != SCS_NONE, d->cls == SC_SPECIAL);
 	assert_true(d->answer <= SCA_PPID);
-	assert_true(d->special <= SCS_RLIMIT);
+	assert_true(d->special <= SCS_PRIORITY);
 	if (d->cls != SC_FWD) {
 		assert_int_equal(d->nargs, 0);
 		return;

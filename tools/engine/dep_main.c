@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,6 +378,28 @@ static void write_state(struct dep *d)
 		d->kernel_err = e;
 }
 
+/*
+ * How the scheduler treats it at home: its nice value and a policy for
+ * batch or idle work (real-time ones keep it home, mig_cantmove).
+ */
+static int read_sched(pid_t pid, struct mig_task *t)
+{
+	int policy, nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, (id_t)pid);
+	if (nice == -1 && errno)
+		return -errno;
+	policy = sched_getscheduler(pid);
+	if (policy < 0)
+		return -errno;
+	t->nice = nice;
+	/* SCHED_RESET_ON_FORK is not kept: forks run at home */
+	policy &= ~SCHED_RESET_ON_FORK;
+	t->policy = policy == SCHED_BATCH || policy == SCHED_IDLE ? (uint32_t)policy : SCHED_OTHER;
+	return 0;
+}
+
 /* The limits that bind where it runs (mig_img.h), as home has them. */
 static int read_limits(pid_t pid, struct mig_task *t)
 {
@@ -456,8 +479,10 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	d->task->nmigs = d->nmigs + 1;
 	d->task->cpu_ns = mig_proc_cpu_ns(d->pid);
 	e = read_limits(d->pid, d->task);
+	if (!e)
+		e = read_sched(d->pid, d->task);
 	if (e) {
-		snprintf(why, whylen, "cannot read its limits: %s", strerror(-e));
+		snprintf(why, whylen, "cannot read its limits and priority: %s", strerror(-e));
 		goto out_teardown;
 	}
 	d->task->home_scratch = d->j.scratch;

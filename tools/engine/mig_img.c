@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <assert.h>
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "engine/mig_img.h"
@@ -64,6 +65,9 @@ int mig_task_check(const void *buf, size_t len)
 	for (int i = 0; i < MIG_RLIM_NR; i++)
 		if (t->rlim[i].cur > t->rlim[i].max)
 			return -EBADMSG;
+	if (t->nice < -20 || t->nice > 19 ||
+	    (t->policy != SCHED_OTHER && t->policy != SCHED_BATCH && t->policy != SCHED_IDLE))
+		return -EBADMSG;
 	if (t->home_scratch % MIG_PAGE || t->home_scratch_len % MIG_PAGE ||
 	    t->home_scratch_len > MIG_USER_TOP || t->home_scratch > MIG_USER_TOP - t->home_scratch_len)
 		return -EBADMSG;

@@ -37,7 +37,7 @@
 
 #include "engine/mig_xstate.h"
 
-#define MIG_VERSION 5
+#define MIG_VERSION 6
 #define MIG_MAX_VMAS 4096
 #define MIG_XSTATE_MAX 16384
 #define MIG_VDSO_MAX (4 * 4096)
@@ -156,6 +156,8 @@ struct mig_task {
 	uint64_t home_scratch;	/* the deputy's area in the home process: */
 	uint64_t home_scratch_len;	/* kept free wherever the process runs */
 	struct mig_rlim rlim[MIG_RLIM_NR];	/* home's, as set there */
+	int32_t nice;		/* home's nice value, -20..19 */
+	uint32_t policy;	/* SCHED_OTHER, SCHED_BATCH or SCHED_IDLE */
 	struct mig_xlayout xl;	/* of the CPU xstate was read on */
 	uint8_t xstate[MIG_XSTATE_MAX] __attribute__((aligned(64)));
 };

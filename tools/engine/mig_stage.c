@@ -473,6 +473,9 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 	for (int s = 1; s <= MIG_NSIG; s++)
 		memcpy(&a->act[s], &t->act[s], sizeof(a->act[s]));
 	set_limits(a, t);
+	a->nice = t->nice;
+	a->policy = t->policy;
+	a->sched_priority = 0;
 	/* our own rseq goes now, while libc still knows where it is */
 	if (__rseq_size) {
 		char *area = (char *)__builtin_thread_pointer() + __rseq_offset;

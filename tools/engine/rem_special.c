@@ -225,6 +225,22 @@ static int rlimit_desc(const struct rem *r, const struct seccomp_notif *n, struc
 }
 
 /*
+ * setpriority: the guest runs with home's nice value (the restorer sets
+ * it). Changing its own away would change home's only: it comes home to
+ * do it, and takes the new value on its next move. A process group's or
+ * a user's (which include the home process) are forwarded.
+ */
+static int priority_desc(const struct rem *r, const struct seccomp_notif *n, struct sc_desc *t)
+{
+	const uint64_t *a = (const uint64_t *)n->data.args;
+
+	if ((int)a[0] == PRIO_PROCESS && ((int)a[1] == 0 || (int)a[1] == r->sh->task.home_pid))
+		return REM_SPECIAL_HOME;
+	fwd_desc(t, "setpriority", 3);
+	return REM_SPECIAL_FWD;
+}
+
+/*
  * mmap of a home file: its bytes come from home into a memfd that takes
  * the same fd number in the guest; the guest's own mmap then maps the
  * copy. A writable shared mapping cannot be a copy: home.
@@ -350,6 +366,8 @@ int rem_special(struct rem *r, const struct seccomp_notif *n, const struct sc_de
 		return cputimer(n, tmp);
 	case SCS_RLIMIT:
 		return rlimit_desc(r, n, tmp);
+	case SCS_PRIORITY:
+		return priority_desc(r, n, tmp);
 	case SCS_RUSAGE:
 		/* getrusage(who, ru) / times(buf): home's accounting (v1) */
 		fwd_desc(tmp, d->name, n->data.nr == SYS_times ? 1 : 2);

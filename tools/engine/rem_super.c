@@ -679,6 +679,8 @@ static enum outcome send_home(struct rem *r)
 	/* home's limits, not the guest's, which are home's less the CPU time
 	 * used before (a limit changed away brought it home) */
 	memcpy(t->rlim, r->sh->task.rlim, sizeof(t->rlim));
+	t->nice = r->sh->task.nice;
+	t->policy = r->sh->task.policy;
 	ex[nex++] = (struct mig_excl){ t->home_scratch, t->home_scratch + t->home_scratch_len };
 	ex[nex++] = (struct mig_excl){ r->sh->keep_start, r->sh->keep_end };
 	ex[nex++] = (struct mig_excl){ j.scratch, j.scratch + j.scratch_len };

@@ -84,6 +84,7 @@ enum sc_special {
 	SCS_GETSOCKOPT,	/* optval length is *optlen */
 	SCS_CPUTIMER,	/* setitimer/timer_create: timers on CPU time at home */
 	SCS_RLIMIT,	/* setrlimit/prlimit64: limits on CPU and memory at home */
+	SCS_PRIORITY,	/* setpriority: its own nice value at home */
 };
 
 #define SC_NARGS 6

@@ -487,11 +487,7 @@ const struct sc_desc sc_table[SC_TABLE_SIZE] = {
 		{ .kind = SCK_VAL },
 		{ .kind = SCK_VAL },
 	} },
-	[141] = { .name = "setpriority", .cls = SC_FWD, .nargs = 3, .arg = {
-		{ .kind = SCK_VAL },
-		{ .kind = SCK_VAL },
-		{ .kind = SCK_VAL },
-	} },
+	[141] = { .name = "setpriority", .cls = SC_SPECIAL, .special = SCS_PRIORITY },
 	[142] = { .name = "sched_setparam", .cls = SC_HOME },
 	[143] = { .name = "sched_getparam", .cls = SC_FWD, .nargs = 2, .arg = {
 		{ .kind = SCK_VAL },

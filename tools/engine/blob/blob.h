@@ -60,6 +60,10 @@ struct blob_args {
 	uint32_t nunmap, nmove;
 	uint32_t nrlim, pad;
 	struct blob_rlim rlim[BLOB_MAX_RLIM];
+	int32_t nice;				/* home's */
+	uint32_t policy;			/* SCHED_OTHER, BATCH or IDLE */
+	int32_t sched_priority;			/* struct sched_param: 0 */
+	uint32_t pad2;
 	struct blob_act act[65];
 	struct blob_range unmap[BLOB_MAX_UNMAP];
 	struct blob_range move[];		/* nmove entries */
@@ -79,6 +83,7 @@ enum blob_step {
 	BLOB_STEP_NNP,
 	BLOB_STEP_FILTER,
 	BLOB_STEP_RLIMIT,	/* a hard limit above the node's for its guests */
+	BLOB_STEP_SCHED,	/* SCHED_BATCH or SCHED_IDLE refused */
 };
 
 #endif

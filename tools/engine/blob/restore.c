@@ -4,7 +4,8 @@
  * nothing of the staging program left under it. It unmaps the staging
  * program (exe, libc, heap, stack), moves the vDSO and every staged VMA to
  * its final address (page tables move, no page is copied), sets the
- * per-task state the kernel keeps, home's limits on CPU and memory,
+ * per-task state the kernel keeps, home's limits on CPU and memory, its
+ * nice value and batch or idle policy,
  * installs the seccomp filter, hands the
  * listener to the supervisor, waits for GO (the commit) and enters the
  * process with rt_sigreturn, which loads every register, the FPU/AVX
@@ -108,6 +109,18 @@ void blob_entry(struct blob_args *a)
 		if (r)
 			fail(a, BLOB_STEP_RLIMIT, r);
 	}
+	/* a batch or idle job stays one on the node */
+	if (a->policy) {
+		r = sc(__NR_sched_setscheduler, 0, a->policy, (long)&a->sched_priority, 0, 0, 0);
+		if (r)
+			fail(a, BLOB_STEP_SCHED, r);
+	}
+	/*
+	 * Its nice value, so that a niced job stays niced. A value below
+	 * the one the guest has (a higher priority) needs a privilege the
+	 * guest lacks: it keeps the node's, as the node's policy for guests.
+	 */
+	sc(__NR_setpriority, 0, 0, a->nice, 0, 0, 0);
 	/* no descriptor of this node: every fd of the process lives at home */
 	sc(__NR_close_range, 0, ~0U, 0, 0, 0, 0);
 	r = sc(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
