@@ -13,6 +13,7 @@
  */
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,10 @@ static int counter(void *arg)
 {
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 
-	(void)arg;
+	/* a parent killed before the prctl sends no signal: then go now */
 	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (syscall(SYS_getppid) != (long)(intptr_t)arg)
+		syscall(SYS_exit, 0);
 	for (;;) {
 		count++;
 		syscall(SYS_nanosleep, &tick, NULL);
@@ -59,7 +62,7 @@ static pid_t start_child(void)
 		perror("cant_sharedmm: mmap");
 		return -1;
 	}
-	return clone(counter, stack + STACK, CLONE_VM | SIGCHLD, NULL);
+	return clone(counter, stack + STACK, CLONE_VM | SIGCHLD, (void *)(intptr_t)getpid());
 }
 
 int main(int argc, char **argv)

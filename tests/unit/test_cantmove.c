@@ -214,8 +214,10 @@ static int pkey(void)
 /* the counter of cant_sharedmm, in short: a process on our memory */
 static int on_our_memory(void *arg)
 {
-	(void)arg;
+	/* a parent killed before the prctl sends no signal: then go now */
 	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (syscall(SYS_getppid) != (long)(intptr_t)arg)
+		syscall(SYS_exit, 0);
 	for (;;)
 		syscall(SYS_pause);
 	return 0;
@@ -224,8 +226,9 @@ static int on_our_memory(void *arg)
 static int clone_vm(void)
 {
 	static char stack[64 * 1024] __attribute__((aligned(16)));
+	void *self = (void *)(intptr_t)getpid();
 
-	return clone(on_our_memory, stack + sizeof(stack), CLONE_VM | SIGCHLD, NULL) > 0 ? 0 : -1;
+	return clone(on_our_memory, stack + sizeof(stack), CLONE_VM | SIGCHLD, self) > 0 ? 0 : -1;
 }
 
 static void *idle(void *arg)
