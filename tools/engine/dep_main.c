@@ -378,13 +378,33 @@ static void write_state(struct dep *d)
 		d->kernel_err = e;
 }
 
+/* Its personality flags (/proc/PID/personality: hex, root only). */
+static int read_personality(pid_t pid, uint32_t *ret)
+{
+	char path[64], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/personality", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	*ret = (uint32_t)strtoul(buf, NULL, 16);
+	return 0;
+}
+
 /*
  * How the scheduler treats it at home: its nice value and a policy for
  * batch or idle work (real-time ones keep it home, mig_cantmove).
  */
 static int read_sched(pid_t pid, struct mig_task *t)
 {
-	int policy, nice;
+	int policy, nice, e;
 
 	errno = 0;
 	nice = getpriority(PRIO_PROCESS, (id_t)pid);
@@ -394,24 +414,60 @@ static int read_sched(pid_t pid, struct mig_task *t)
 	if (policy < 0)
 		return -errno;
 	t->nice = nice;
+	e = read_personality(pid, &t->personality);
+	if (e)
+		return e;
 	/* SCHED_RESET_ON_FORK is not kept: forks run at home */
 	policy &= ~SCHED_RESET_ON_FORK;
 	t->policy = policy == SCHED_BATCH || policy == SCHED_IDLE ? (uint32_t)policy : SCHED_OTHER;
 	return 0;
 }
 
-/* The limits that bind where it runs (mig_img.h), as home has them. */
+/* A value of /proc/PID/limits: a number, or "unlimited". */
+static int limit_value(const char *s, uint64_t *ret)
+{
+	char *end;
+
+	if (!strcmp(s, "unlimited")) {
+		*ret = RLIM_INFINITY;
+		return 0;
+	}
+	errno = 0;
+	*ret = strtoull(s, &end, 10);
+	return errno || *end || end == s ? -EIO : 0;
+}
+
+/*
+ * The limits that bind where it runs (mig_img.h), as home has them, from
+ * /proc/PID/limits: prlimit would need CAP_SYS_RESOURCE for another
+ * user's process even to read. The kernel prints one line per resource,
+ * in the order of their numbers, the name in the first 26 columns.
+ */
 static int read_limits(pid_t pid, struct mig_task *t)
 {
 	static const int res[MIG_RLIM_NR] = MIG_RLIM_RES;
+	char path[64], line[128], soft[32], hard[32];
+	uint64_t cur[RLIM_NLIMITS], max[RLIM_NLIMITS];
+	int n = -1, e = 0;
+	FILE *f;
 
-	for (int i = 0; i < MIG_RLIM_NR; i++) {
-		struct rlimit rl;
-
-		if (prlimit(pid, res[i], NULL, &rl))
-			return -errno;
-		t->rlim[i] = (struct mig_rlim){ rl.rlim_cur, rl.rlim_max };
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (!e && fgets(line, sizeof(line), f)) {
+		if (n >= 0 && n < RLIM_NLIMITS) {
+			if (strlen(line) < 26 || sscanf(line + 26, "%31s %31s", soft, hard) != 2 ||
+			    limit_value(soft, &cur[n]) || limit_value(hard, &max[n]))
+				e = -EIO;
+		}
+		n++;
 	}
+	fclose(f);
+	if (e || n < RLIM_NLIMITS)
+		return e ? e : -EIO;
+	for (int i = 0; i < MIG_RLIM_NR; i++)
+		t->rlim[i] = (struct mig_rlim){ cur[res[i]], max[res[i]] };
 	return 0;
 }
 

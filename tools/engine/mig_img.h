@@ -158,6 +158,8 @@ struct mig_task {
 	struct mig_rlim rlim[MIG_RLIM_NR];	/* home's, as set there */
 	int32_t nice;		/* home's nice value, -20..19 */
 	uint32_t policy;	/* SCHED_OTHER, SCHED_BATCH or SCHED_IDLE */
+	uint32_t personality;	/* personality(2): ADDR_NO_RANDOMIZE... */
+	uint32_t pad2;
 	struct mig_xlayout xl;	/* of the CPU xstate was read on */
 	uint8_t xstate[MIG_XSTATE_MAX] __attribute__((aligned(64)));
 };

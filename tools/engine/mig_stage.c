@@ -476,6 +476,7 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 	a->nice = t->nice;
 	a->policy = t->policy;
 	a->sched_priority = 0;
+	a->personality = t->personality;
 	/* our own rseq goes now, while libc still knows where it is */
 	if (__rseq_size) {
 		char *area = (char *)__builtin_thread_pointer() + __rseq_offset;

@@ -681,6 +681,7 @@ static enum outcome send_home(struct rem *r)
 	memcpy(t->rlim, r->sh->task.rlim, sizeof(t->rlim));
 	t->nice = r->sh->task.nice;
 	t->policy = r->sh->task.policy;
+	t->personality = r->sh->task.personality;
 	ex[nex++] = (struct mig_excl){ t->home_scratch, t->home_scratch + t->home_scratch_len };
 	ex[nex++] = (struct mig_excl){ r->sh->keep_start, r->sh->keep_end };
 	ex[nex++] = (struct mig_excl){ j.scratch, j.scratch + j.scratch_len };

@@ -63,7 +63,7 @@ struct blob_args {
 	int32_t nice;				/* home's */
 	uint32_t policy;			/* SCHED_OTHER, BATCH or IDLE */
 	int32_t sched_priority;			/* struct sched_param: 0 */
-	uint32_t pad2;
+	uint32_t personality;			/* home's */
 	struct blob_act act[65];
 	struct blob_range unmap[BLOB_MAX_UNMAP];
 	struct blob_range move[];		/* nmove entries */
@@ -83,7 +83,7 @@ enum blob_step {
 	BLOB_STEP_NNP,
 	BLOB_STEP_FILTER,
 	BLOB_STEP_RLIMIT,	/* a hard limit above the node's for its guests */
-	BLOB_STEP_SCHED,	/* SCHED_BATCH or SCHED_IDLE refused */
+	BLOB_STEP_SCHED,	/* SCHED_BATCH or SCHED_IDLE, or personality, refused */
 };
 
 #endif

@@ -121,6 +121,10 @@ void blob_entry(struct blob_args *a)
 	 * guest lacks: it keeps the node's, as the node's policy for guests.
 	 */
 	sc(__NR_setpriority, 0, 0, a->nice, 0, 0, 0);
+	/* READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE...: how its next mmaps go */
+	r = sc(__NR_personality, a->personality, 0, 0, 0, 0, 0);
+	if (r < 0)
+		fail(a, BLOB_STEP_SCHED, r);
 	/* no descriptor of this node: every fd of the process lives at home */
 	sc(__NR_close_range, 0, ~0U, 0, 0, 0, 0);
 	r = sc(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
