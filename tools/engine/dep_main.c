@@ -378,7 +378,7 @@ static void write_state(struct dep *d)
 		d->kernel_err = e;
 }
 
-/* Its personality flags (/proc/PID/personality: hex, root only). */
+/* Its personality flags (/proc/PID/personality, hex: for its tracer). */
 static int read_personality(pid_t pid, uint32_t *ret)
 {
 	char path[64], buf[32];
@@ -404,7 +404,7 @@ static int read_personality(pid_t pid, uint32_t *ret)
  */
 static int read_sched(pid_t pid, struct mig_task *t)
 {
-	int policy, nice, e;
+	int policy, nice;
 
 	errno = 0;
 	nice = getpriority(PRIO_PROCESS, (id_t)pid);
@@ -414,9 +414,6 @@ static int read_sched(pid_t pid, struct mig_task *t)
 	if (policy < 0)
 		return -errno;
 	t->nice = nice;
-	e = read_personality(pid, &t->personality);
-	if (e)
-		return e;
 	/* SCHED_RESET_ON_FORK is not kept: forks run at home */
 	policy &= ~SCHED_RESET_ON_FORK;
 	t->policy = policy == SCHED_BATCH || policy == SCHED_IDLE ? (uint32_t)policy : SCHED_OTHER;
@@ -537,8 +534,11 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	e = read_limits(d->pid, d->task);
 	if (!e)
 		e = read_sched(d->pid, d->task);
+	if (!e)
+		e = read_personality(d->pid, &d->task->personality);
 	if (e) {
-		snprintf(why, whylen, "cannot read its limits and priority: %s", strerror(-e));
+		snprintf(why, whylen, "cannot read its limits, priority or personality: %s",
+			 strerror(-e));
 		goto out_teardown;
 	}
 	d->task->home_scratch = d->j.scratch;

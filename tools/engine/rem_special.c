@@ -196,7 +196,7 @@ static int cputimer(const struct seccomp_notif *n, struct sc_desc *t)
 
 /*
  * Limits: home's are the process's, and those on CPU time and memory are
- * also set on the guest when it arrives (rem_restore.c). Changing one of
+ * also set on the guest when it arrives (the restorer, blob/restore.c). Changing one of
  * those away would leave the guest's as they were: the process comes home
  * to change it, and takes the new one with it when it next moves. The
  * others, and reading, are forwarded.

@@ -4,10 +4,9 @@
  * nothing of the staging program left under it. It unmaps the staging
  * program (exe, libc, heap, stack), moves the vDSO and every staged VMA to
  * its final address (page tables move, no page is copied), sets the
- * per-task state the kernel keeps, home's limits on CPU and memory, its
- * nice value and batch or idle policy,
- * installs the seccomp filter, hands the
- * listener to the supervisor, waits for GO (the commit) and enters the
+ * per-task state the kernel keeps (home's limits on CPU and memory, nice
+ * value, batch or idle policy and personality among it), installs the
+ * seccomp filter, hands the listener to the supervisor, waits for GO (the commit) and enters the
  * process with rt_sigreturn, which loads every register, the FPU/AVX
  * state, the signal mask and the sigaltstack from the frame.
  */
