@@ -378,26 +378,6 @@ static void write_state(struct dep *d)
 		d->kernel_err = e;
 }
 
-/* Its personality flags (/proc/PID/personality, hex: for its tracer). */
-static int read_personality(pid_t pid, uint32_t *ret)
-{
-	char path[64], buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/personality", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	*ret = (uint32_t)strtoul(buf, NULL, 16);
-	return 0;
-}
-
 /*
  * How the scheduler treats it at home: its nice value and a policy for
  * batch or idle work (real-time ones keep it home, mig_cantmove).
@@ -535,7 +515,7 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	if (!e)
 		e = read_sched(d->pid, d->task);
 	if (!e)
-		e = read_personality(d->pid, &d->task->personality);
+		e = mig_proc_personality(d->pid, &d->task->personality);
 	if (e) {
 		snprintf(why, whylen, "cannot read its limits, priority or personality: %s",
 			 strerror(-e));

@@ -39,20 +39,13 @@ uint64_t mig_now_ns(void)
 /* Fields 26-28 and 45-51 of /proc/PID/stat: the mm layout. */
 static int read_stat_mm(pid_t pid, struct mig_task *t)
 {
-	char path[64], buf[4096], *p, *end;
+	char buf[4096], *p, *end;
 	unsigned long long v[53] = { 0 };
-	ssize_t n;
-	int fd, i;
+	ssize_t n = mig_proc_read(pid, "stat", buf, sizeof(buf));
+	int i;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
+	if (n < 0)
+		return (int)n;
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ')
 		return -EIO;

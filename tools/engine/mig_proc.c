@@ -2,27 +2,55 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/mig_proc.h"
 
-int mig_proc_stat(pid_t pid, char *ret_state, pid_t *ret_ppid)
+ssize_t mig_proc_read(pid_t pid, const char *name, char *buf, size_t size)
 {
-	char path[64], buf[512], *p, state;
-	int fd, ppid;
+	char path[64];
 	ssize_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (size < 2)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
 	close(fd);
-	if (n <= 0)
+	if (n == 0)
 		return -EIO;
-	buf[n] = 0;
+	if (n > 0)
+		buf[n] = 0;
+	return n;
+}
+
+int mig_proc_personality(pid_t pid, uint32_t *ret)
+{
+	char buf[32];
+	ssize_t n = mig_proc_read(pid, "personality", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	*ret = (uint32_t)strtoul(buf, NULL, 16);
+	return 0;
+}
+
+int mig_proc_stat(pid_t pid, char *ret_state, pid_t *ret_ppid)
+{
+	char buf[512], *p, state;
+	ssize_t n = mig_proc_read(pid, "stat", buf, sizeof(buf));
+	int ppid;
+
+	if (n < 0)
+		return (int)n;
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
 		return -EIO;

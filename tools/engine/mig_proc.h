@@ -8,6 +8,16 @@
 #include <sys/types.h>
 
 /*
+ * /proc/PID/@name into @buf (NUL-terminated, at most @size - 1 bytes, one
+ * read: for the small files the kernel writes whole). Its length, -EIO
+ * when empty (a task that ended), or -errno.
+ */
+ssize_t mig_proc_read(pid_t pid, const char *name, char *buf, size_t size);
+
+/* Its personality(2) flags, from /proc/PID/personality (its tracer's). */
+int mig_proc_personality(pid_t pid, uint32_t *ret);
+
+/*
  * State letter and parent of @pid from /proc/PID/stat (the comm may hold
  * spaces and parentheses: parsed from the last ')'). 0 or -errno.
  */
