@@ -194,6 +194,12 @@ static int cputimer(const struct seccomp_notif *n, struct sc_desc *t)
 	return REM_SPECIAL_FWD;
 }
 
+/* Whether a pid argument names the process itself: 0, or its home pid. */
+static bool own_pid(const struct rem *r, uint64_t pid)
+{
+	return pid == 0 || (int64_t)pid == r->sh->task.home_pid;
+}
+
 /*
  * Limits: home's are the process's, and those on CPU time and memory are
  * also set on the guest when it arrives (the restorer, blob/restore.c). Changing one of
@@ -207,7 +213,7 @@ static int rlimit_desc(const struct rem *r, const struct seccomp_notif *n, struc
 	const uint64_t *a = (const uint64_t *)n->data.args;
 	bool prl = n->data.nr == SYS_prlimit64;
 	uint64_t which = prl ? a[1] : a[0];
-	bool own = !prl || a[0] == 0 || (int64_t)a[0] == r->sh->task.home_pid;
+	bool own = !prl || own_pid(r, a[0]);
 	bool sets = prl ? a[2] != 0 : true;
 
 	for (int i = 0; i < MIG_RLIM_NR && own && sets; i++)
@@ -234,7 +240,7 @@ static int priority_desc(const struct rem *r, const struct seccomp_notif *n, str
 {
 	const uint64_t *a = (const uint64_t *)n->data.args;
 
-	if ((int)a[0] == PRIO_PROCESS && ((int)a[1] == 0 || (int)a[1] == r->sh->task.home_pid))
+	if ((int)a[0] == PRIO_PROCESS && own_pid(r, (uint64_t)(int64_t)(int)a[1]))
 		return REM_SPECIAL_HOME;
 	fwd_desc(t, "setpriority", 3);
 	return REM_SPECIAL_FWD;
