@@ -4,7 +4,10 @@
 # stopped (waitpid WUNTRACED), the guest makes no progress while stopped,
 # and SIGCONT at home resumes it there; the parent then sees its true
 # exit status. It stops with SIGTSTP, as the guest did; in a group that
-# is orphaned at home, where the kernel drops SIGTSTP, with SIGSTOP.
+# is orphaned at home, where the kernel drops SIGTSTP, with SIGSTOP. With
+# core dumps on (ulimit -c), the node traces its guest (for a core to be
+# written at home) and holds its stop itself: the same, with the guest in
+# a trace stop ('t') instead.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/tap.sh"
@@ -16,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 18
+plan 27
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -59,11 +62,20 @@ pid, st = os.waitpid(p.pid, 0)
 print("status", os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st), flush=True)
 ' >"$d1/tmp/parent.py"
 
-# scenario GROUP STOPSIG WHY: the counter migrated, stopped, resumed (9 tests)
+# scenario GROUP STOPSIG WHY [core]: the counter migrated, stopped,
+# resumed (9 tests); with "core", under ulimit -c unlimited
 scenario() {
-	local group=$1 stopsig=$2 why=$3 shell child g out
+	local group=$1 stopsig=$2 why=$3 core=${4:-} shell child g out state=T
 	rm -f "$d1"/tmp/{go,stopped,cont,lines,par.out}
-	run_at 1 par python3 /tmp/parent.py "$group"
+	if [ -n "$core" ]; then
+		# shellcheck disable=SC2016 # the inner shell's $1
+		run_at 1 par sh -c 'ulimit -c unlimited && exec python3 /tmp/parent.py "$1"' sh \
+			"$group"
+		group="$group, cores on"
+		state=t
+	else
+		run_at 1 par python3 /tmp/parent.py "$group"
+	fi
 	shell=$!
 	wait_for 5 grep -q '^child' "$d1/tmp/par.out"
 	child=$(sed -n 's/^child //p' "$d1/tmp/par.out")
@@ -79,8 +91,8 @@ scenario() {
 	printf '%s' "$out" | grep -qx stopped || migd_logs
 	like "$out" "^stop signal $stopsig\$" "$group: ... by signal $stopsig: $why"
 	like "$out" "progress while stopped 0" "$group: no progress while stopped"
-	is "$(cluster_exec 2 sh -c "sed 's/.*) //' /proc/$g/stat | cut -c1")" T \
-		"$group: the guest on node 2 is stopped too"
+	is "$(cluster_exec 2 sh -c "sed 's/.*) //' /proc/$g/stat | cut -c1")" "$state" \
+		"$group: the guest on node 2 is stopped too ($state)"
 	touch "$d1/tmp/cont"
 	wait "$shell"
 	like "$(cat "$d1/tmp/par.out")" "status 7" \
@@ -94,3 +106,4 @@ scenario own 20 "SIGTSTP, as the guest stopped (its shell says Stopped, not Stop
 # (natively it would not stop at all; the guest, in a group of its own
 # on its node, did: home follows it with the stop that always works)
 scenario orphan 19 "SIGSTOP: home's kernel drops SIGTSTP in an orphaned group"
+scenario own 20 "SIGTSTP, as the guest stopped" core

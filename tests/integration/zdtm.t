@@ -23,7 +23,7 @@ migd_progs
 # TAG -> the engine bug that makes its migrated run fail
 declare -A engine_todo=()
 
-plan 184
+plan 199
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -162,6 +162,14 @@ pre_nice() {
 		"zdtm_nice: its guest on node 2 runs at nice 7, SCHED_BATCH"
 }
 
+# zdtm_exit segv-core, moved: it came home to die, as home's log says
+post_exit-segv-core() {
+	[ "$tag" = m_exit-segv-core ] || return 0
+	wait_for 10 grep -q "process $pid: a signal dumps its core on node 2: it comes home" \
+		"$d1/tmp/migd.log"
+	ok $? "zdtm_exit-segv-core: home's migd says it came home to dump its core"
+}
+
 # zdtm_siginfo: SIGUSR1 from a process at home, whose pid it is told
 pre_siginfo() {
 	# shellcheck disable=SC2016 # the inner shell's own $$ and $1
@@ -234,5 +242,7 @@ zdtm persona "$p/zdtm_persona"
 zdtm exit-exit "$p/zdtm_exit" exit
 zdtm exit-abort "$p/zdtm_exit" abort
 zdtm exit-segv "$p/zdtm_exit" segv
+zdtm exit-segv-core "$p/zdtm_exit" segv-core
+zdtm exit-abort-core "$p/zdtm_exit" abort-core
 zdtm fork "$p/zdtm_fork"
 zdtm exec "$p/zdtm_exec"

@@ -415,7 +415,8 @@ static int limit_value(const char *s, uint64_t *ret)
 }
 
 /*
- * The limits that bind where it runs (mig_img.h), as home has them, from
+ * The limits that bind where it runs (mig_img.h), as home has them, and
+ * whether home would write its core (MIG_TASK_CORE), from
  * /proc/PID/limits: prlimit would need CAP_SYS_RESOURCE for another
  * user's process even to read. The kernel prints one line per resource,
  * in the order of their numbers, the name in the first 26 columns.
@@ -445,6 +446,8 @@ static int read_limits(pid_t pid, struct mig_task *t)
 		return e ? e : -EIO;
 	for (int i = 0; i < MIG_RLIM_NR; i++)
 		t->rlim[i] = (struct mig_rlim){ cur[res[i]], max[res[i]] };
+	if (cur[RLIMIT_CORE])
+		t->flags |= MIG_TASK_CORE;
 	return 0;
 }
 
@@ -990,6 +993,11 @@ int dep_serve(struct dep *d)
 				ret = 0;
 				goto out;
 			case MIG_M_COMEHOME:
+				if (!move_to && !mig_fixed_check(type, len) &&
+				    ((const struct mig_comehome *)d->in)->reason == MIG_HOME_CORE)
+					fprintf(stderr, "mosix-migd: process %d: a signal dumps its "
+						"core on node %u: it comes home to die\n", d->pid,
+						d->where);
 				if (move_to) {
 					if (dep_move(d, move_to, why, sizeof(why))) {
 						char t[200];

@@ -53,6 +53,14 @@
 #define MIG_RLIM_NR 4
 #define MIG_RLIM_RES { RLIMIT_CPU, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS }
 
+/*
+ * mig_task.flags. MIG_TASK_CORE: home's RLIMIT_CORE is not 0, so a signal
+ * that dumps core brings the process home to die there (rem_trace.c).
+ * Nodes that know no flag ignore it: the process then dies where it is,
+ * without a core.
+ */
+#define MIG_TASK_CORE 0x1u
+
 struct mig_rlim {
 	uint64_t cur, max;	/* RLIM_INFINITY is ~0 */
 };
@@ -159,7 +167,7 @@ struct mig_task {
 	int32_t nice;		/* home's nice value, -20..19 */
 	uint32_t policy;	/* SCHED_OTHER, SCHED_BATCH or SCHED_IDLE */
 	uint32_t personality;	/* personality(2): ADDR_NO_RANDOMIZE... */
-	uint32_t pad2;
+	uint32_t flags;		/* MIG_TASK_* */
 	struct mig_xlayout xl;	/* of the CPU xstate was read on */
 	uint8_t xstate[MIG_XSTATE_MAX] __attribute__((aligned(64)));
 };
@@ -269,6 +277,7 @@ struct mig_comehome {
 enum mig_home_reason {
 	MIG_HOME_ASKED = 1,	/* migrate PID home, or moving on */
 	MIG_HOME_CALL,		/* the process made a call that runs only at home */
+	MIG_HOME_CORE,		/* a signal dumps its core: at home, where it belongs */
 };
 
 /* FILEREQ R->D: read [off, off+len) of home fd. FILEDATA: the bytes. */

@@ -78,6 +78,15 @@ struct rem {
 	uint64_t home_notif;
 	uid_t guest_uid;		/* rem_guest_ids() */
 	gid_t guest_gid;
+	/* rem_trace.c: the guest traced, for its core to be written at home */
+	bool traced;			/* seized by us, home wants cores */
+	int trace_fd;			/* SIGCHLD (signalfd) while traced, or -1 */
+	bool interrupting;		/* PTRACE_INTERRUPT sent, its stop not seen */
+	bool held;			/* in that stop, for send_home */
+	bool group_stopped;		/* in group stop, held by PTRACE_LISTEN */
+	bool core_set;			/* core_info: the signal that goes home */
+	bool core_failed;		/* home could not take it: die here */
+	siginfo_t core_info;
 };
 
 /* The ids guests run as: REM_GUEST_USER's, else nobody's. */
@@ -129,6 +138,21 @@ int rem_sig_send_as(pid_t guest, int sig, const siginfo_t *si);
  * kernel's own); a plain kill() if even that fails.
  */
 void rem_sig_queue(pid_t guest, int sig, const siginfo_t *si);
+
+/*
+ * The guest of a process whose home writes cores (MIG_TASK_CORE) runs
+ * traced, so that a signal that would kill it with a core sends it home
+ * instead (rem_trace.c). rem_trace_start seizes it (nothing to do for
+ * others; 0 or -errno); rem_trace_events handles what it reported (on
+ * r->trace_fd); rem_trace_interrupt asks it to stop and rem_trace_hold
+ * waits until it has, for send_home (0, or -ESRCH: it is gone);
+ * rem_trace_again seizes it again after a detach.
+ */
+int rem_trace_start(struct rem *r);
+void rem_trace_events(struct rem *r);
+int rem_trace_interrupt(struct rem *r);
+int rem_trace_hold(struct rem *r);
+int rem_trace_again(struct rem *r);
 
 /* Whether MOSIX_FAULT names @step. */
 bool rem_fault(const struct rem *r, const char *step);

@@ -52,6 +52,7 @@ int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
 	r->sig_fd = -1;
 	r->ack_fd = -1;
 	r->ctl_fd = -1;
+	r->trace_fd = -1;
 	r->fault = getenv("MOSIX_FAULT");
 	rem_guest_ids(&r->guest_uid, &r->guest_gid);
 	/*
@@ -103,6 +104,9 @@ void rem_release(struct rem *r)
 	if (r->ack_fd >= 0)
 		close(r->ack_fd);
 	r->sig_fd = r->ack_fd = -1;
+	if (r->trace_fd >= 0)
+		close(r->trace_fd);
+	r->trace_fd = -1;
 	r->in = r->out = NULL;
 	r->sh = NULL;
 	r->sync = NULL;

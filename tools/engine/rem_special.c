@@ -204,8 +204,9 @@ static bool own_pid(const struct rem *r, uint64_t pid)
  * Limits: home's are the process's, and those on CPU time and memory are
  * also set on the guest when it arrives (the restorer, blob/restore.c). Changing one of
  * those away would leave the guest's as they were: the process comes home
- * to change it, and takes the new one with it when it next moves. The
- * others, and reading, are forwarded.
+ * to change it, and takes the new one with it when it next moves. So does
+ * the core limit, which says whether the node traces the guest for a core
+ * (rem_trace.c). The others, and reading, are forwarded.
  */
 static int rlimit_desc(const struct rem *r, const struct seccomp_notif *n, struct sc_desc *t)
 {
@@ -219,6 +220,8 @@ static int rlimit_desc(const struct rem *r, const struct seccomp_notif *n, struc
 	for (int i = 0; i < MIG_RLIM_NR && own && sets; i++)
 		if (which == (uint64_t)res[i])
 			return REM_SPECIAL_HOME;
+	if (own && sets && which == RLIMIT_CORE)
+		return REM_SPECIAL_HOME;
 	if (!prl) {
 		fwd_desc(t, "setrlimit", 2);
 		buf_arg(t, 1, SCK_IN, sizeof(struct rlimit));

@@ -64,9 +64,11 @@ static void end_guest(struct rem *r)
 
 	if (r->guest > 0) {
 		kill(r->guest, SIGKILL);
-		/* traced by us (sent home): its parent hears of its end only
-		 * once we have; not traced: ECHILD at once */
-		waitpid(r->guest, &st, __WALL);
+		/* traced by us (sent home, or for its core): its parent hears
+		 * of its end only once we have; not traced: ECHILD at once */
+		while (waitpid(r->guest, &st, __WALL) == r->guest && WIFSTOPPED(st))
+			;
+		r->traced = false;
 	}
 	if (r->init > 0) {
 		kill(r->init, SIGKILL);
@@ -139,11 +141,16 @@ static void deliver(struct rem *r, const struct mig_signal *m)
 	rem_sig_queue(r->guest, m->sig, &si);
 }
 
-static bool stopped(pid_t pid)
+static bool stopped(struct rem *r)
 {
 	char state = 0;
 
-	return !mig_proc_stat(pid, &state, NULL) && state == 'T';
+	if (r->traced) {
+		/* traced, its stop is a trace stop ('t'): the reports say */
+		rem_trace_events(r);
+		return r->group_stopped;
+	}
+	return !mig_proc_stat(r->guest, &state, NULL) && state == 'T';
 }
 
 /*
@@ -169,7 +176,7 @@ static void check_stop(struct rem *r, int sig)
 	for (int i = 0; i < (sig ? 4 : 1); i++) {
 		struct timespec ts = { 0, 5 * 1000000 };
 
-		if (!stopped(r->guest)) {
+		if (!stopped(r)) {
 			if (!sig)
 				r->stop_told = false;	/* running again */
 			if (sig)
@@ -617,7 +624,7 @@ static void send_back(struct rem *r, struct inj *j, const struct rem_sigs *q)
 static enum outcome send_home(struct rem *r)
 {
 	const char *what = "stopping it";
-	struct mig_comehome ch = { .reason = r->home_reason };
+	struct mig_comehome ch = { 0 };
 	struct mig_dump_stats st = { 0 };
 	struct mig_excl ex[4];
 	struct rem_sigs q = { 0 };
@@ -628,21 +635,29 @@ static enum outcome send_home(struct rem *r)
 	uint32_t n, type;
 	size_t len;
 	int e, nex = 0;
+	bool core = false;
 
 	r->want_home = false;
 	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t == MAP_FAILED)
 		return GOING_ON;
-	e = inj_seize_start(r->guest);
+	e = r->traced ? rem_trace_interrupt(r) : inj_seize_start(r->guest);
 	if (e)
 		goto out_free;
 	/* a call waiting (killably) for us: its answer lets the stop happen */
 	if (r->home_notif_set)
 		answer(r->listener, r->home_notif, -ERESTARTSYS, 0);
 	r->home_notif_set = false;
-	e = inj_seize_wait(r->guest);
+	e = r->traced ? rem_trace_hold(r) : inj_seize_wait(r->guest);
 	if (e)
 		goto out_free;
+	/* the signal that dumps its core, even if a call asked first */
+	if (r->core_set) {
+		mig_signal_make(&q.s[q.n++], r->core_info.si_signo, &r->core_info);
+		r->core_set = false;
+		core = true;
+	}
+	ch.reason = core ? MIG_HOME_CORE : r->home_reason;
 	what = "setting up its registers and scratch memory";
 	e = inj_setup(&j, r->guest, GUEST_SCRATCH);
 	if (e)
@@ -682,6 +697,7 @@ static enum outcome send_home(struct rem *r)
 	t->nice = r->sh->task.nice;
 	t->policy = r->sh->task.policy;
 	t->personality = r->sh->task.personality;
+	t->flags = r->sh->task.flags;
 	ex[nex++] = (struct mig_excl){ t->home_scratch, t->home_scratch + t->home_scratch_len };
 	ex[nex++] = (struct mig_excl){ r->sh->keep_start, r->sh->keep_end };
 	ex[nex++] = (struct mig_excl){ j.scratch, j.scratch + j.scratch_len };
@@ -733,6 +749,16 @@ out_teardown:
 	inj_teardown(&j);
 out_detach:
 	ptrace(PTRACE_DETACH, r->guest, 0, 0);
+	/* traced again before the signal that dumps core comes back: it now
+	 * ends the guest here, without a core */
+	if (core) {
+		r->core_failed = true;
+		fprintf(stderr, "mosix-migd: guest %d of node %u (home pid %d): home did not "
+			"take it back: it dies here, without a core\n", r->guest,
+			r->hello.home_node, r->hello.home_pid);
+	}
+	if (r->traced && rem_trace_again(r))
+		r->traced = false;
 	deliver_all(r, &q);
 out_free:
 	/* before anything was sent: home still waits for an answer */
@@ -800,15 +826,22 @@ static enum outcome on_guest_end(struct rem *r)
 int rem_supervise(struct rem *r)
 {
 	enum outcome o = GOING_ON;
+	int e;
 
 	mig_guest_write(r->run_dir, r->guest, r->hello.home_node, r->hello.home_pid);
+	e = rem_trace_start(r);
+	if (e)
+		fprintf(stderr, "mosix-migd: guest %d of node %u (home pid %d): cannot trace it (%s): "
+			"a core it dumps is not written\n", r->guest, r->hello.home_node,
+			r->hello.home_pid, strerror(-e));
 	r->last_rx = r->last_tx = mig_now_ns();
 	while (o == GOING_ON) {
-		struct pollfd pf[4] = {
+		struct pollfd pf[5] = {
 			{ r->listener, POLLIN, 0 },
 			{ mig_chan_fd(r->ch), POLLIN, 0 },
 			{ r->status_fd, POLLIN, 0 },
 			{ r->ctl_fd, POLLIN, 0 },
+			{ r->trace_fd, POLLIN, 0 },
 		};
 		uint64_t now;
 		uint32_t type;
@@ -818,8 +851,11 @@ int rem_supervise(struct rem *r)
 			o = send_home(r);
 			continue;
 		}
-		if (poll(pf, r->ctl_fd >= 0 ? 4 : 3, 250) < 0 && errno != EINTR)
+		/* a negative fd is skipped */
+		if (poll(pf, 5, 250) < 0 && errno != EINTR)
 			break;
+		if (pf[4].revents)
+			rem_trace_events(r);
 		if (r->ctl_fd >= 0 && pf[3].revents) {
 			char req[32];
 			ssize_t k = recv(r->ctl_fd, req, sizeof(req) - 1, 0);
