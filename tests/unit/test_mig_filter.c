@@ -9,6 +9,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,14 +21,15 @@
 
 #include "engine/mig_filter.h"
 
-/* What the filter returns for call @nr with first argument @a0, fourth @a3. */
-static uint32_t run(const struct sock_filter *f, size_t n, uint32_t arch, int nr,
-		    uint64_t a0, uint64_t a3)
+/* What the filter returns for call @nr with arguments @a0, @a1 and @a3. */
+static uint32_t run3(const struct sock_filter *f, size_t n, uint32_t arch, int nr,
+		     uint64_t a0, uint64_t a1, uint64_t a3)
 {
 	struct seccomp_data d = { .nr = nr, .arch = arch };
 	uint32_t acc = 0;
 
 	d.args[0] = a0;
+	d.args[1] = a1;
 	d.args[3] = a3;
 	for (size_t pc = 0; pc < n; pc++) {
 		const struct sock_filter *i = &f[pc];
@@ -54,6 +56,12 @@ static uint32_t run(const struct sock_filter *f, size_t n, uint32_t arch, int nr
 	}
 	fail_msg("the filter ran off its end");
 	return 0;
+}
+
+static uint32_t run(const struct sock_filter *f, size_t n, uint32_t arch, int nr,
+		    uint64_t a0, uint64_t a3)
+{
+	return run3(f, n, arch, nr, a0, 0, a3);
 }
 
 static void test_filter(void **state)
@@ -88,6 +96,22 @@ static void test_filter(void **state)
 				 SECCOMP_RET_ALLOW);
 		assert_int_equal(run(f, n, AUDIT_ARCH_X86_64, SYS_clock_gettime, 2, 0),
 				 SECCOMP_RET_USER_NOTIF);
+		/* rt_sigaction: setting SIGCHLD's goes to the supervisor,
+		 * reading it or any other signal's runs here */
+		assert_int_equal(run3(f, n, AUDIT_ARCH_X86_64, SYS_rt_sigaction, SIGCHLD,
+				      0x7ffd1000, 8), SECCOMP_RET_USER_NOTIF);
+		assert_int_equal(run3(f, n, AUDIT_ARCH_X86_64, SYS_rt_sigaction, SIGCHLD,
+				      0x7ffd00000000ull, 8), SECCOMP_RET_USER_NOTIF);
+		assert_int_equal(run3(f, n, AUDIT_ARCH_X86_64, SYS_rt_sigaction, SIGCHLD, 0, 8),
+				 SECCOMP_RET_ALLOW);
+		assert_int_equal(run3(f, n, AUDIT_ARCH_X86_64, SYS_rt_sigaction, SIGUSR1,
+				      0x7ffd1000, 8), SECCOMP_RET_ALLOW);
+		assert_int_equal(run3(f, n, AUDIT_ARCH_X86_64, SYS_rt_sigaction,
+				      0x100000000ull | SIGCHLD, 0x7ffd1000, 8),
+				 SECCOMP_RET_USER_NOTIF);
+		/* and the calls after it in the filter still work */
+		assert_int_equal(run(f, n, AUDIT_ARCH_X86_64, SYS_rt_sigprocmask, 0, 0),
+				 SECCOMP_RET_ALLOW);
 		/* getpid and friends: the supervisor's, or the kernel's */
 		for (size_t i = 0; i < sizeof(answered) / sizeof(answered[0]); i++)
 			assert_int_equal(run(f, n, AUDIT_ARCH_X86_64, answered[i], 0, 0),

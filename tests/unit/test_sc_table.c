@@ -146,7 +146,7 @@ static void check_desc(const struct sc_desc *d)
 	assert_int_equal(d->answer != SCA_NONE, d->cls == SC_ANSWER);
 	assert_int_equal(d->special != SCS_NONE, d->cls == SC_SPECIAL);
 	assert_true(d->answer <= SCA_PPID);
-	assert_true(d->special <= SCS_PRIORITY);
+	assert_true(d->special <= SCS_SIGACTION);
 	if (d->cls != SC_FWD) {
 		assert_int_equal(d->nargs, 0);
 		return;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -22,8 +23,8 @@ size_t mig_filter_build(struct sock_filter *f, unsigned flags)
 					  (sc_table[nr].cls == SC_ANSWER &&
 					   (flags & MIG_FILTER_KERNEL_IDS))))
 			local[nl++] = nr;
-	if (nl > MIG_FILTER_MAX - 24)
-		nl = MIG_FILTER_MAX - 24;	/* the rest are notified: slower, still right */
+	if (nl > MIG_FILTER_MAX - 33)
+		nl = MIG_FILTER_MAX - 33;	/* the rest are notified: slower, still right */
 
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARCH_OFF);
 	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
@@ -31,10 +32,21 @@ size_t mig_filter_build(struct sock_filter *f, unsigned flags)
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFF);
 	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_BIT, 0, 1);
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-	/* local calls jump to the ALLOW at the end (11 instructions below) */
+	/* local calls jump to the ALLOW at the end (20 instructions below) */
 	for (unsigned i = 0; i < nl; i++)
 		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, local[i],
-						      (uint8_t)(nl - i + 9), 0);
+						      (uint8_t)(nl - i + 18), 0);
+	/* rt_sigaction: local but for setting SIGCHLD's (the int in the low
+	 * word, as the kernel reads it; a non-NULL act in either word) */
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigaction, 0, 8);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_OFF(0));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIGCHLD, 0, 5);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_OFF(1));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_OFF(1) + 4);
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	/* mmap: anonymous is local, a file goes to the supervisor */
 	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 2);
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_OFF(3));

@@ -5,7 +5,8 @@
 /*
  * The guest's seccomp filter, from the syscall table: SC_LOCAL calls and
  * anonymous mmap run on the node; clock_gettime/getres too unless the
- * clock is a CPU-time clock; any other architecture or the x32 ABI kills
+ * clock is a CPU-time clock, and rt_sigaction unless it sets SIGCHLD's
+ * disposition (which home needs too: rem_super.c); any other architecture or the x32 ABI kills
  * the process; everything else goes to the supervisor as a user
  * notification.
  *

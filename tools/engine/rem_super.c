@@ -503,6 +503,37 @@ static bool open_own_maps(struct rem *r, const struct seccomp_notif *n, long *re
 	return true;
 }
 
+/*
+ * rt_sigaction(SIGCHLD, act): the guest's own, and home's too. The
+ * children the process had at home when it left end there, and home's
+ * kernel reaps them or tells of them as home's disposition says: SIG_IGN
+ * or SA_NOCLDWAIT reap them at once (a later wait gets ECHILD, as the
+ * process expects), SA_NOCLDSTOP keeps their stops quiet. The handler's
+ * address never runs at home: home's signals come here. The filter sends
+ * only this call here; a call the kernel would refuse (a bad pointer or
+ * set size) goes only to the guest's, which refuses it.
+ */
+static enum outcome on_sigaction(struct rem *r, const struct seccomp_notif *n)
+{
+	static const struct sc_desc sa = { .name = "rt_sigaction", .cls = SC_FWD, .nargs = 4,
+		.arg = { [1] = { .kind = SCK_IN, .size = 32 } } };
+	struct {
+		uint64_t handler, flags, restorer, mask;
+	} act;
+	struct iovec local = { &act, sizeof(act) };
+	struct iovec remote = { (void *)(uintptr_t)n->data.args[1], sizeof(act) };
+	enum outcome o = GOING_ON;
+
+	if (n->data.args[3] == sizeof(act.mask) &&
+	    process_vm_readv((pid_t)n->pid, &local, 1, &remote, 1, 0) == sizeof(act)) {
+		uint64_t a[6] = { SIGCHLD, (uint64_t)(uintptr_t)&act, 0, sizeof(act.mask) };
+
+		forward_own(r, SYS_rt_sigaction, a, &sa, &o);
+	}
+	answer(r->listener, n->id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+	return o;
+}
+
 static enum outcome on_notification(struct rem *r)
 {
 	struct seccomp_notif n;
@@ -534,7 +565,11 @@ static enum outcome on_notification(struct rem *r)
 		return forward_and_answer(r, &n, d);
 	case SC_SPECIAL: {
 		struct sc_desc tmp;
-		int how = rem_special(r, &n, d, &tmp, &val);
+		int how;
+
+		if (d->special == SCS_SIGACTION)
+			return on_sigaction(r, &n);
+		how = rem_special(r, &n, d, &tmp, &val);
 
 		if (how == REM_SPECIAL_FWD)
 			return forward_and_answer(r, &n, &tmp);

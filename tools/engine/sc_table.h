@@ -85,6 +85,7 @@ enum sc_special {
 	SCS_CPUTIMER,	/* setitimer/timer_create: timers on CPU time at home */
 	SCS_RLIMIT,	/* setrlimit/prlimit64: limits on CPU and memory at home */
 	SCS_PRIORITY,	/* setpriority: its own nice value at home */
+	SCS_SIGACTION,	/* rt_sigaction: SIGCHLD's disposition at home too */
 };
 
 #define SC_NARGS 6

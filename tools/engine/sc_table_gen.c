@@ -100,7 +100,7 @@ const struct sc_desc sc_table[SC_TABLE_SIZE] = {
 	[10] = { .name = "mprotect", .cls = SC_LOCAL },
 	[11] = { .name = "munmap", .cls = SC_LOCAL },
 	[12] = { .name = "brk", .cls = SC_LOCAL },
-	[13] = { .name = "rt_sigaction", .cls = SC_LOCAL },
+	[13] = { .name = "rt_sigaction", .cls = SC_SPECIAL, .special = SCS_SIGACTION },
 	[14] = { .name = "rt_sigprocmask", .cls = SC_LOCAL },
 	[15] = { .name = "rt_sigreturn", .cls = SC_LOCAL },
 	[16] = { .name = "ioctl", .cls = SC_SPECIAL, .special = SCS_IOCTL },
