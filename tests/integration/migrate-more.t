@@ -158,6 +158,8 @@ wait "$shell"
 same sum0.out sum.out "sha256sum: the same digests as at home"
 # its reads of the pipe went through the home agent; its writes to the
 # output file, a regular file, were served by the deputy on a copy of the fd
+# (migd logs it once the process has ended at home: just after the shell)
+wait_for 5 grep -q "process $pid ended" "$d1/tmp/migd.log"
 direct=$(sed -n "s/.*process $pid ended.* (\([0-9]*\) file reads and writes.*/\1/p" \
 	"$d1/tmp/migd.log" | tail -n 1)
 ok "$([ "${direct:-0}" -gt 0 ]; echo $?)" \

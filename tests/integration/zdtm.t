@@ -23,7 +23,7 @@ migd_progs
 # TAG -> the engine bug that makes its migrated run fail
 declare -A engine_todo=()
 
-plan 206
+plan 213
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -240,6 +240,7 @@ zdtm memlimit "$p/zdtm_memlimit"
 zdtm nice "$p/zdtm_nice"
 zdtm persona "$p/zdtm_persona"
 zdtm sigchld "$p/zdtm_sigchld"
+zdtm ppid "$p/zdtm_ppid"
 zdtm exit-exit "$p/zdtm_exit" exit
 zdtm exit-abort "$p/zdtm_exit" abort
 zdtm exit-segv "$p/zdtm_exit" segv

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "engine/dep.h"
+#include "engine/dep_parent.h"
 #include "engine/dep_serve.h"
 #include "engine/mig_cantmove.h"
 #include "engine/mig_cipher.h"
@@ -893,8 +894,19 @@ static void tell_calls(struct dep *d, uint64_t now)
 	d->calls_told_ns = now;
 }
 
+/* The home parent changed: the node answers getppid, so it is told. */
+static int tell_parent(struct dep *d, struct dep_parent *par)
+{
+	struct mig_ppid m = { 0 };
+
+	if (!dep_parent_changed(par, &m.ppid))
+		return 0;
+	return send_rec(d, MIG_M_PPID, &m, sizeof(m));
+}
+
 int dep_serve(struct dep *d)
 {
+	struct dep_parent par;
 	uint32_t move_to = 0;
 	sigset_t mask;
 	bool first = true;
@@ -903,6 +915,7 @@ int dep_serve(struct dep *d)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
+	dep_parent_init(&par, d->pid, d->task->home_ppid);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		goto out_kill;
@@ -911,9 +924,10 @@ int dep_serve(struct dep *d)
 	mig_pstate_write_calls(d->run_dir, d->pid, d->ncalls);
 	d->calls_told = d->ncalls;
 	for (;;) {
-		struct pollfd pf[3] = {
+		struct pollfd pf[4] = {
 			{ mig_chan_fd(d->ch), POLLIN, 0 },
 			{ sfd, POLLIN, 0 },
+			{ dep_parent_fd(&par), POLLIN, 0 },
 			{ d->ctl_fd, POLLIN, 0 },
 		};
 		struct signalfd_siginfo si;
@@ -931,8 +945,12 @@ int dep_serve(struct dep *d)
 			ret = 0;
 			goto out;
 		}
-		if (poll(pf, d->ctl_fd >= 0 ? 3 : 2, 250) < 0 && errno != EINTR)
+		/* a negative fd is skipped */
+		if (poll(pf, 4, 250) < 0 && errno != EINTR)
 			goto out_kill;
+		/* its parent ended (or, checked with the heartbeat, changed) */
+		if ((pf[2].revents || first) && tell_parent(d, &par))
+			goto out_lost;
 		/*
 		 * The first time round: what the process did before the
 		 * signalfd existed (a signal sent just after the move, whose
@@ -947,7 +965,7 @@ int dep_serve(struct dep *d)
 				goto out;
 			}
 		}
-		if (d->ctl_fd >= 0 && pf[2].revents) {
+		if (d->ctl_fd >= 0 && pf[3].revents) {
 			char req[64];
 			unsigned node;
 
@@ -1073,7 +1091,8 @@ int dep_serve(struct dep *d)
 		}
 		if (now - d->last_rx > LOST_NS)
 			goto out_lost;
-		if (now - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0))
+		if (now - d->last_tx > HEARTBEAT_NS &&
+		    (tell_parent(d, &par) || send_rec(d, MIG_M_PING, NULL, 0)))
 			goto out_lost;
 	}
 out_lost:
@@ -1083,6 +1102,7 @@ out_kill:
 	ret = -1;
 out:
 	reply_client(d, "err the process ended");
+	dep_parent_close(&par);
 	if (sfd >= 0)
 		close(sfd);
 	/* home again, it keeps its count and lock; ended, its entry goes */
