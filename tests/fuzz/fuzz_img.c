@@ -275,6 +275,7 @@ static bool fixed_size(uint32_t type, size_t *ret)
 	switch (type) {
 	case MIG_M_SIGNAL:
 	case MIG_M_KILL:
+	case MIG_M_STOPPED:
 		*ret = 136;	/* with the siginfo */
 		return true;
 	case MIG_M_EXIT:
@@ -284,6 +285,7 @@ static bool fixed_size(uint32_t type, size_t *ret)
 		*ret = 8;
 		return true;
 	case MIG_M_END:
+	case MIG_M_PRIO:
 		*ret = 16;
 		return true;
 	case MIG_M_FILEREQ:

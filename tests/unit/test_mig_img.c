@@ -101,6 +101,8 @@ static void test_layout_is_frozen(void **state)
 	assert_int_equal(MIG_M_SYSCALL, 11);
 	assert_int_equal(MIG_M_SYSRET, 12);
 	assert_int_equal(MIG_M_PPID, 21);
+	assert_int_equal(MIG_M_STOPPED, 23);
+	assert_int_equal(MIG_M_PRIO, 25);
 }
 
 /* ---- HELLO, REFUSE/ABORT, TASK ---- */
@@ -683,6 +685,8 @@ static void test_fixed(void **state)
 		{ MIG_M_COMEHOME, sizeof(struct mig_comehome) },
 		{ MIG_M_FILEREQ, sizeof(struct mig_filereq) },
 		{ MIG_M_PPID, sizeof(struct mig_ppid) },
+		{ MIG_M_STOPPED, sizeof(struct mig_signal) },
+		{ MIG_M_PRIO, sizeof(struct mig_prio) },
 		{ MIG_M_WELCOME, 0 },
 		{ MIG_M_GO, 0 },
 		{ MIG_M_HOMEOK, 0 },

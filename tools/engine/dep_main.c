@@ -20,6 +20,7 @@
 
 #include "engine/dep.h"
 #include "engine/dep_parent.h"
+#include "engine/dep_prio.h"
 #include "engine/dep_serve.h"
 #include "engine/mig_cantmove.h"
 #include "engine/mig_cipher.h"
@@ -385,19 +386,13 @@ static void write_state(struct dep *d)
  */
 static int read_sched(pid_t pid, struct mig_task *t)
 {
-	int policy, nice;
+	struct mig_prio m;
+	int e = dep_prio_read(pid, &m);
 
-	errno = 0;
-	nice = getpriority(PRIO_PROCESS, (id_t)pid);
-	if (nice == -1 && errno)
-		return -errno;
-	policy = sched_getscheduler(pid);
-	if (policy < 0)
-		return -errno;
-	t->nice = nice;
-	/* SCHED_RESET_ON_FORK is not kept: forks run at home */
-	policy &= ~SCHED_RESET_ON_FORK;
-	t->policy = policy == SCHED_BATCH || policy == SCHED_IDLE ? (uint32_t)policy : SCHED_OTHER;
+	if (e)
+		return e;
+	t->nice = m.nice;
+	t->policy = m.policy;
 	return 0;
 }
 
@@ -904,9 +899,21 @@ static int tell_parent(struct dep *d, struct dep_parent *par)
 	return send_rec(d, MIG_M_PPID, &m, sizeof(m));
 }
 
+/* An admin reniced it at home, say: the guest follows. */
+static int tell_prio(struct dep *d, struct dep_prio *pr)
+{
+	struct mig_prio m;
+
+	if (!dep_prio_changed(pr, &m))
+		return 0;
+	return send_rec(d, MIG_M_PRIO, &m, sizeof(m));
+}
+
 int dep_serve(struct dep *d)
 {
 	struct dep_parent par;
+	struct dep_prio prio;
+	uint64_t watched = 0;
 	uint32_t move_to = 0;
 	sigset_t mask;
 	bool first = true;
@@ -916,6 +923,7 @@ int dep_serve(struct dep *d)
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	dep_parent_init(&par, d->pid, d->task->home_ppid);
+	dep_prio_init(&prio, d->pid, d->task->nice, d->task->policy);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		goto out_kill;
@@ -950,6 +958,8 @@ int dep_serve(struct dep *d)
 			goto out_kill;
 		/* its parent ended (or, checked with the heartbeat, changed) */
 		if ((pf[2].revents || first) && tell_parent(d, &par))
+			goto out_lost;
+		if (first && tell_prio(d, &prio))
 			goto out_lost;
 		/*
 		 * The first time round: what the process did before the
@@ -1024,6 +1034,7 @@ int dep_serve(struct dep *d)
 						reply_client(d, t);
 					} else {
 						reply_client(d, "ok");
+						dep_prio_moved(&prio);
 					}
 					move_to = 0;
 					write_state(d);
@@ -1091,8 +1102,13 @@ int dep_serve(struct dep *d)
 		}
 		if (now - d->last_rx > LOST_NS)
 			goto out_lost;
-		if (now - d->last_tx > HEARTBEAT_NS &&
-		    (tell_parent(d, &par) || send_rec(d, MIG_M_PING, NULL, 0)))
+		/* once a second, busy or not: what home changed meanwhile */
+		if (now - watched > HEARTBEAT_NS) {
+			watched = now;
+			if (tell_parent(d, &par) || tell_prio(d, &prio))
+				goto out_lost;
+		}
+		if (now - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0))
 			goto out_lost;
 	}
 out_lost:

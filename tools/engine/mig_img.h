@@ -37,7 +37,7 @@
 
 #include "engine/mig_xstate.h"
 
-#define MIG_VERSION 6
+#define MIG_VERSION 7
 #define MIG_MAX_VMAS 4096
 #define MIG_XSTATE_MAX 16384
 #define MIG_VDSO_MAX (4 * 4096)
@@ -90,6 +90,7 @@ enum mig_msg {
 	MIG_M_MAPS,	/* after TASK: home's /proc/PID/maps text, for the names */
 	MIG_M_STOPPED,	/* R->D: the guest stopped (job control); mig_signal */
 	MIG_M_CIPHER,	/* R->D: after WELCOME, the cipher from here on */
+	MIG_M_PRIO,	/* D->R: home's nice, policy or oom_score_adj changed */
 	MIG_M_MAX
 };
 
@@ -295,6 +296,18 @@ struct mig_filedata {
 struct mig_ppid {
 	int32_t ppid;
 	int32_t pad;
+};
+
+/*
+ * PRIO D->R: what an admin set at home while the process is away (renice,
+ * chrt, oom_score_adj), for the guest to follow; never more than the
+ * node gives guests (rem_super.c).
+ */
+struct mig_prio {
+	int32_t nice;		/* -20..19 */
+	uint32_t policy;	/* SCHED_OTHER, SCHED_BATCH or SCHED_IDLE */
+	int32_t oom_adj;	/* -1000..1000 */
+	uint32_t pad;
 };
 
 /*

@@ -154,6 +154,12 @@ int rem_trace_interrupt(struct rem *r);
 int rem_trace_hold(struct rem *r);
 int rem_trace_again(struct rem *r);
 
+/*
+ * Home's nice value, policy and oom_score_adj (MIG_M_PRIO) on the guest,
+ * none below what this supervisor has (rem_prio.c).
+ */
+void rem_prio_apply(struct rem *r, const struct mig_prio *m);
+
 /* Whether MOSIX_FAULT names @step. */
 bool rem_fault(const struct rem *r, const char *step);
 

@@ -834,6 +834,9 @@ static enum outcome on_message(struct rem *r, uint32_t type, size_t len)
 				r->kernel_err = e;
 		}
 		return GOING_ON;
+	case MIG_M_PRIO:
+		rem_prio_apply(r, (const struct mig_prio *)r->in);
+		return GOING_ON;
 	case MIG_M_PING:
 		return GOING_ON;
 	default:

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "engine/dep_prio.h"
+#include "engine/mig_proc.h"
+
+void dep_prio_init(struct dep_prio *p, pid_t pid, int32_t nice, uint32_t policy)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->told.nice = nice;
+	p->told.policy = policy;
+}
+
+void dep_prio_moved(struct dep_prio *p)
+{
+	p->told.oom_adj = 0;
+}
+
+int dep_prio_read(pid_t pid, struct mig_prio *m)
+{
+	char buf[16];
+	int policy;
+
+	memset(m, 0, sizeof(*m));
+	errno = 0;
+	m->nice = getpriority(PRIO_PROCESS, (id_t)pid);
+	if (m->nice == -1 && errno)
+		return -errno;
+	policy = sched_getscheduler(pid);
+	if (policy < 0)
+		return -errno;
+	/* SCHED_RESET_ON_FORK is not kept: forks run at home */
+	policy &= ~SCHED_RESET_ON_FORK;
+	m->policy = policy == SCHED_BATCH || policy == SCHED_IDLE ? (uint32_t)policy : SCHED_OTHER;
+	if (mig_proc_read(pid, "oom_score_adj", buf, sizeof(buf)) > 0) {
+		char *end;
+		long v = strtol(buf, &end, 10);
+
+		if (end != buf && v >= -1000 && v <= 1000)
+			m->oom_adj = (int32_t)v;
+	}
+	return 0;
+}
+
+bool dep_prio_changed(struct dep_prio *p, struct mig_prio *ret)
+{
+	struct mig_prio now;
+
+	if (dep_prio_read(p->pid, &now) || !memcmp(&now, &p->told, sizeof(now)))
+		return false;
+	p->told = now;
+	*ret = now;
+	return true;
+}
