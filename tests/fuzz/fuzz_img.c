@@ -282,6 +282,7 @@ static bool fixed_size(uint32_t type, size_t *ret)
 	case MIG_M_READY:
 	case MIG_M_COMEHOME:
 	case MIG_M_PPID:
+	case MIG_M_CPU:
 		*ret = 8;
 		return true;
 	case MIG_M_END:

@@ -43,7 +43,7 @@ static const char usage[] =
 	"  LOCK      yes when its user locked it at home (or, with /proc/mosix,\n"
 	"            an ancestor)\n"
 	"  CANTMOVE  why it cannot migrate now, or -; ? when that is not ours to see\n"
-	"  TIME      CPU time used, [DAYS-]HH:MM:SS\n"
+	"  TIME      CPU time used, here and on other nodes, [DAYS-]HH:MM:SS\n"
 	"\n"
 	"  (none)       your processes (root: every process)\n"
 	"  -a           the processes of every user\n"
@@ -273,6 +273,19 @@ static const char *format_user(const struct proc_info *p, char *buf, size_t size
 }
 
 /*
+ * The CPU time it used on other nodes, which home's kernel never counted
+ * (its deputy keeps it, RUN/proc/PID/cpu): TIME is all of it.
+ */
+static void add_away_time(struct proc_info *p, pid_t pid, const char *run_dir)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t ns;
+
+	if (p->have_time && hz > 0 && mig_pstate_read_cpu(run_dir, pid, &ns) == 0)
+		p->ticks += ns / (1000000000ull / (unsigned long long)hz);
+}
+
+/*
  * One line of the table. -ESRCH when the process ended meanwhile: a
  * process that is gone has no line.
  */
@@ -289,6 +302,7 @@ static int print_process(pid_t pid, const char *home, const char *run_dir)
 	r = proc_read(pid, &p);
 	if (r < 0)
 		return r;
+	add_away_time(&p, pid, run_dir);
 	r = mig_pstate_read(run_dir, pid, &ps);
 	if (r < 0) {
 		snprintf(where, sizeof(where), "?");

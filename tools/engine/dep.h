@@ -49,6 +49,14 @@ struct dep {
 	struct mig_vma *moved;		/* what dep_settle frees at home */
 	uint32_t nmoved;
 	uint64_t sent_bytes;
+	/*
+	 * CPU time: what the process used on other nodes on finished trips
+	 * (RUN/proc/PID/cpu), what the guest has used on this one (its CPU
+	 * records), and home's own in the image this trip began with.
+	 */
+	uint64_t away_ns;
+	uint64_t guest_ns;
+	uint64_t home_ns;
 	uint64_t ncalls;		/* calls served since it left home */
 	uint64_t calls_told;		/* ... as RUN/proc/PID/calls says */
 	uint64_t calls_told_ns;		/* when that was written */

@@ -509,7 +509,11 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	d->task->home_pid = d->pid;
 	mig_proc_stat(d->pid, NULL, &d->task->home_ppid);
 	d->task->nmigs = d->nmigs + 1;
-	d->task->cpu_ns = mig_proc_cpu_ns(d->pid);
+	/* its CPU clock and limit on the node count its earlier trips too */
+	mig_pstate_read_cpu(d->run_dir, d->pid, &d->away_ns);
+	d->home_ns = mig_proc_cpu_ns(d->pid);
+	d->guest_ns = 0;
+	d->task->cpu_ns = d->home_ns + d->away_ns;
 	e = read_limits(d->pid, d->task);
 	if (!e)
 		e = read_sched(d->pid, d->task);
@@ -1070,6 +1074,12 @@ int dep_serve(struct dep *d)
 				move_to = 0;
 				break;
 			case MIG_M_PING:
+				break;
+			case MIG_M_CPU:
+				if (mig_fixed_check(type, len))
+					goto out_lost;
+				d->guest_ns = ((const struct mig_cpu *)d->in)->ns;
+				mig_pstate_write_cpu(d->run_dir, d->pid, d->away_ns + d->guest_ns);
 				break;
 			case MIG_M_STOPPED:
 				/*

@@ -26,6 +26,7 @@
 #include "engine/dep.h"
 #include "engine/mig_cipher.h"
 #include "engine/mig_dump.h"
+#include "engine/mig_pstate.h"
 
 static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
 {
@@ -231,6 +232,19 @@ static int home_xstate(struct dep *d, uint8_t *out, size_t *len, char *why, size
 }
 
 /*
+ * A trip ended, home or on to another node: the image that came back
+ * says the CPU time so far (home's when the trip began, and all the time
+ * away), so what it used away is now known to the nanosecond.
+ */
+static void trip_done(struct dep *d, uint64_t back_ns)
+{
+	if (back_ns >= d->home_ns)
+		d->away_ns = back_ns - d->home_ns;
+	d->guest_ns = 0;
+	mig_pstate_write_cpu(d->run_dir, d->pid, d->away_ns);
+}
+
+/*
  * After our HOMEOK the node sends back the signals the process had there
  * (rem_super.c's send_back), then HOMEOK: each is forwarded on @fwd (the
  * process moved on) or kept in d->j to be queued at home. A node that
@@ -313,6 +327,7 @@ int dep_restore_home(struct dep *d, char *why, size_t whylen)
 		goto out_undo;
 	}
 	mig_chan_send(d->ch, MIG_M_HOMEOK, NULL, 0);
+	trip_done(d, d->task->cpu_ns);
 	/* the signals it had there, and those that came here meanwhile */
 	take_back(d, d->ch, NULL);
 	if (d->j.lost)
@@ -373,7 +388,7 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 {
 	struct mig_chan *old = d->ch, *to = NULL;
 	struct mig_hello h;
-	uint64_t moved = 0;
+	uint64_t moved = 0, back_ns = 0;
 	uint32_t type = 0;
 	size_t len;
 	int e;
@@ -413,6 +428,8 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 		}
 		if (type == MIG_M_PAGES && len > sizeof(struct mig_pages_hdr))
 			moved += len - sizeof(struct mig_pages_hdr);
+		if (type == MIG_M_TASK && len == sizeof(struct mig_task))
+			back_ns = ((const struct mig_task *)d->in)->cpu_ns;
 	} while (type != MIG_M_END);
 	e = mig_chan_recv(to, &type, d->out, MIG_CHAN_MAX, &len);
 	if (e || type != MIG_M_READY) {
@@ -432,6 +449,7 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	d->where = node;
 	d->nmigs++;
 	d->sent_bytes = moved;
+	trip_done(d, back_ns);
 	return e;
 
 out_stay:

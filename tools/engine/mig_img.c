@@ -15,6 +15,7 @@ static_assert(offsetof(struct mig_task, xstate) % 64 == 0, "xstate alignment");
 static_assert(sizeof(struct mig_vma) == 32, "mig_vma changed");
 static_assert(sizeof(struct mig_rlim) == 16, "mig_rlim changed");
 static_assert(sizeof(struct mig_prio) == 16, "mig_prio changed");
+static_assert(sizeof(struct mig_cpu) == 8, "mig_cpu changed");
 static_assert(sizeof(struct mig_pages_hdr) == 16, "mig_pages_hdr changed");
 static_assert(sizeof(struct mig_fwd_call) == 64, "mig_fwd_call changed");
 static_assert(sizeof(struct mig_fwd_buf) == 8, "mig_fwd_buf changed");
@@ -195,6 +196,9 @@ int mig_fixed_check(uint32_t type, size_t len)
 		break;
 	case MIG_M_PRIO:
 		want = sizeof(struct mig_prio);
+		break;
+	case MIG_M_CPU:
+		want = sizeof(struct mig_cpu);
 		break;
 	case MIG_M_WELCOME:
 	case MIG_M_GO:

@@ -91,6 +91,7 @@ enum mig_msg {
 	MIG_M_STOPPED,	/* R->D: the guest stopped (job control); mig_signal */
 	MIG_M_CIPHER,	/* R->D: after WELCOME, the cipher from here on */
 	MIG_M_PRIO,	/* D->R: home's nice, policy or oom_score_adj changed */
+	MIG_M_CPU,	/* R->D: the CPU time the guest has used (mig_cpu) */
 	MIG_M_MAX
 };
 
@@ -296,6 +297,12 @@ struct mig_filedata {
 struct mig_ppid {
 	int32_t ppid;
 	int32_t pad;
+};
+
+/* CPU R->D, once a second: the guest's CPU time on the node, for home's
+ * accounting (mps) and the next move's CPU clock and limit. */
+struct mig_cpu {
+	uint64_t ns;
 };
 
 /*

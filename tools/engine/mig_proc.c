@@ -43,6 +43,23 @@ int mig_proc_personality(pid_t pid, uint32_t *ret)
 	return 0;
 }
 
+int mig_proc_start(pid_t pid, uint64_t *ret)
+{
+	char buf[512], *p;
+	unsigned long long start;
+	ssize_t n = mig_proc_read(pid, "stat", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	/* after the comm: state is field 3, starttime field 22 */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			 "%*d %*d %*d %llu", &start) != 1)
+		return -EIO;
+	*ret = start;
+	return 0;
+}
+
 int mig_proc_stat(pid_t pid, char *ret_state, pid_t *ret_ppid)
 {
 	char buf[512], *p, state;

@@ -23,6 +23,10 @@ int mig_proc_personality(pid_t pid, uint32_t *ret);
  */
 int mig_proc_stat(pid_t pid, char *ret_state, pid_t *ret_ppid);
 
+/* When @pid started (field 22 of its stat, ticks after boot): tells a
+ * process from a later one with the same pid. 0 or -errno. */
+int mig_proc_start(pid_t pid, uint64_t *ret);
+
 /* The signal sets of /proc/PID/status: blocked, ignored, caught. */
 struct mig_proc_sigs {
 	uint64_t blk, ign, cgt;

@@ -14,6 +14,7 @@
 
 #include "lib/kmosix.h"
 #include "lib/map.h"
+#include "engine/mig_proc.h"
 
 /* the longest valid content of a state file, "65535 4194304\n", with room */
 #define PSTATE_FILE_MAX 64
@@ -511,6 +512,63 @@ int mig_pstate_write_calls(const char *run_dir, pid_t pid, uint64_t calls)
 	r = write_at(fd, "calls", text, 0644, (uid_t)-1);
 	close(fd);
 	return r;
+}
+
+int mig_pstate_write_cpu(const char *run_dir, pid_t pid, uint64_t ns)
+{
+	char text[PSTATE_FILE_MAX];
+	uint64_t start;
+	int procs, fd, r;
+
+	r = mig_proc_start(pid, &start);
+	if (r)
+		return r;
+	procs = open_procs(run_dir);
+	if (procs < 0)
+		return procs;
+	fd = open_entry(procs, pid);
+	close(procs);
+	if (fd < 0)
+		return fd;
+	snprintf(text, sizeof(text), "%llu %llu\n", (unsigned long long)start,
+		 (unsigned long long)ns);
+	r = write_at(fd, "cpu", text, 0644, (uid_t)-1);
+	close(fd);
+	return r;
+}
+
+int mig_pstate_read_cpu(const char *run_dir, pid_t pid, uint64_t *ret)
+{
+	char buf[PSTATE_FILE_MAX], *sp;
+	uint64_t start, now, ns;
+	uid_t uid = (uid_t)-1;
+	int fd, r;
+
+	*ret = 0;
+	fd = entry_read(run_dir, pid, true);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	r = read_at(fd, "cpu", buf, sizeof(buf), &uid);
+	close(fd);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	/* the user owns the entry, so may put a file there: not this one */
+	if (uid != 0 && uid != geteuid())
+		return 0;
+	sp = strchr(buf, ' ');
+	if (!sp)
+		return -EINVAL;
+	*sp = '\0';
+	if (parse_u64(buf, 0, UINT64_MAX, &start) || parse_u64(sp + 1, 0, UINT64_MAX, &ns))
+		return -EINVAL;
+	if (mig_proc_start(pid, &now) || now != start)
+		return 0;
+	*ret = ns;
+	return 0;
 }
 
 int mig_pstate_read_calls(const char *run_dir, pid_t pid, uint64_t *ret)

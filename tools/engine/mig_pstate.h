@@ -19,6 +19,12 @@
  *   RUN/proc/PID/calls   while it runs on another node: the system calls
  *                        home served for it so far, in decimal (its deputy
  *                        writes it; the balancer reads how I/O-bound it is)
+ *   RUN/proc/PID/cpu     "START NS": the CPU time, in ns, the process used
+ *                        on other nodes, for the process that started at
+ *                        START (mig_proc_start: a later one with its pid
+ *                        is not it). Its deputy writes it, root's; mps
+ *                        adds it to home's CPU time, the next move counts
+ *                        it. A file of anyone else's is none.
  *   RUN/guests/PID       "HOMENODE HOMEPID\n": local process PID is a guest
  *                        whose home is process HOMEPID on node HOMENODE
  *
@@ -97,6 +103,15 @@ int mig_pstate_read_where(const char *run_dir, pid_t pid, char *buf, size_t size
  * (RUN/proc/PID/calls). 0, -ENOENT when mig_pstate_write has not made
  * RUN/proc/PID, or -errno.
  */
+/* The CPU time @pid used away, RUN/proc/PID/cpu. 0 or -errno. */
+int mig_pstate_write_cpu(const char *run_dir, pid_t pid, uint64_t ns);
+/*
+ * What that file says, or 0 when there is none, it is not root's (nor
+ * ours), or it was written for an earlier process with that pid. 0 or
+ * -errno (-EINVAL: not this format).
+ */
+int mig_pstate_read_cpu(const char *run_dir, pid_t pid, uint64_t *ret);
+
 int mig_pstate_write_calls(const char *run_dir, pid_t pid, uint64_t calls);
 
 /*

@@ -62,6 +62,7 @@ struct rem {
 	bool want_home;			/* send the process home at the next chance */
 	uint32_t home_reason;
 	uint64_t last_rx, last_tx;	/* ns, for the heartbeat */
+	uint64_t cpu_told;		/* ns: when home was last told the guest's CPU */
 	uint64_t nfwd, nanswered;
 	const char *fault;		/* MOSIX_FAULT: fail at this step (tests) */
 	int ctl_fd;			/* requests from migd ("home"), or -1 */

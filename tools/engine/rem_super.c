@@ -927,6 +927,14 @@ int rem_supervise(struct rem *r)
 			check_stop(r, 0);
 		if (o == GOING_ON && now - r->last_rx > LOST_NS)
 			o = LOST;
+		/* busy or not: home counts the CPU time its process uses here */
+		if (o == GOING_ON && r->guest > 0 && now - r->cpu_told > HEARTBEAT_NS) {
+			struct mig_cpu c = { mig_proc_cpu_ns(r->guest) };
+
+			r->cpu_told = now;
+			if (send_rec(r, MIG_M_CPU, &c, sizeof(c)))
+				o = LOST;
+		}
 		if (o == GOING_ON && now - r->last_tx > HEARTBEAT_NS && send_rec(r, MIG_M_PING,
 									       NULL, 0))
 			o = LOST;
