@@ -116,6 +116,14 @@ int dep_unpark(struct dep *d);
  */
 void dep_home_stops(struct dep *d);
 
+/*
+ * The home process's mm fields (prctl PR_SET_MM_MAP, which needs no
+ * privilege) as d->task has them, but for the arguments and environment,
+ * @args: arg_start, arg_end, env_start, env_end; and with @auxv its
+ * auxiliary vector too (else left as it is). 0 or -EIO.
+ */
+int dep_set_mm(struct dep *d, const uint64_t args[4], bool auxv);
+
 /* Move the process from its node to @node, the image relayed through
  * home; on failure it runs on where it was. */
 int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen);

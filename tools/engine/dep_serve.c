@@ -77,8 +77,9 @@ int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t 
 		limit = ag->shm_home + DEP_AGENT_SHM;
 	} else {
 		a = (struct area){ j, j->scratch + FIRST_BUF, NULL };
-		/* the agent's stack is right below its page */
-		limit = j->scratch + j->scratch_len - DEP_AGENT_TOP - DEP_AGENT_STACK;
+		/* the agent's stack is right below its page, the kept
+		 * arguments below that */
+		limit = j->scratch + j->scratch_len - DEP_AGENT_TOP - DEP_AGENT_STACK - DEP_ARGS_LEN;
 	}
 	cur = a.home;
 	/* buffers first, then each iovec array */

@@ -19,6 +19,13 @@
 
 /* Scratch the deputy maps in the home process: gadget page + buffers. */
 #define DEP_SCRATCH_LEN (8u << 20)
+/*
+ * At its top, below the agent's page and stack: the copy of the process's
+ * arguments and environment that home's /proc shows while it is away
+ * (dep_main.c keep_args). Call buffers end below it.
+ */
+#define DEP_ARGS_LEN (64u * 1024)
+#define DEP_ARGS_OFF (DEP_SCRATCH_LEN - DEP_AGENT_TOP - DEP_AGENT_STACK - DEP_ARGS_LEN)
 
 /*
  * The call runs through the home agent @ag when given, else by injection.

@@ -143,11 +143,33 @@ static void unmap_all(struct dep *d, const struct mig_vma *v, uint32_t n)
 			 0, 0, 0);
 }
 
+int dep_set_mm(struct dep *d, const uint64_t args[4], bool auxv)
+{
+	const struct mig_task *t = d->task;
+	uint64_t b = d->j.scratch + 256, mm[13];
+
+	mm[0] = t->start_code;
+	mm[1] = t->end_code;
+	mm[2] = t->start_data;
+	mm[3] = t->end_data;
+	mm[4] = t->start_brk;
+	mm[5] = t->brk;
+	mm[6] = t->start_stack;
+	memcpy(&mm[7], args, 4 * sizeof(args[0]));
+	mm[11] = b + 512;
+	/* no new exe file (-1); an auxv of 0 bytes is left as it is */
+	mm[12] = (0xffffffffull << 32) | (auxv ? t->auxv_bytes : 0);
+	if (inj_put(&d->j, b, mm, sizeof(mm)) ||
+	    (auxv && inj_put(&d->j, b + 512, t->auxv, t->auxv_bytes)))
+		return -EIO;
+	return inj_call(&d->j, SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)b, 104, 0, 0) ? -EIO : 0;
+}
+
 /* Handlers, altstack, rseq, robust list, mm fields: by injected calls. */
 static int restore_kernel_state(struct dep *d, char *why, size_t whylen)
 {
 	const struct mig_task *t = d->task;
-	uint64_t b = d->j.scratch + 256, mm[13];
+	uint64_t b = d->j.scratch + 256, args[4];
 	struct {
 		uint64_t sp;
 		int32_t flags, pad;
@@ -176,21 +198,11 @@ static int restore_kernel_state(struct dep *d, char *why, size_t whylen)
 	}
 	inj_call(&d->j, SYS_set_robust_list, (long)t->robust_head, (long)t->robust_len, 0, 0, 0,
 		 0);
-	mm[0] = t->start_code;
-	mm[1] = t->end_code;
-	mm[2] = t->start_data;
-	mm[3] = t->end_data;
-	mm[4] = t->start_brk;
-	mm[5] = t->brk;
-	mm[6] = t->start_stack;
-	mm[7] = t->arg_start;
-	mm[8] = t->arg_end;
-	mm[9] = t->env_start;
-	mm[10] = t->env_end;
-	mm[11] = b + 512;
-	mm[12] = (0xffffffffull << 32) | t->auxv_bytes;
-	if (inj_put(&d->j, b, mm, sizeof(mm)) || inj_put(&d->j, b + 512, t->auxv, t->auxv_bytes) ||
-	    inj_call(&d->j, SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)b, 104, 0, 0)) {
+	args[0] = t->arg_start;
+	args[1] = t->arg_end;
+	args[2] = t->env_start;
+	args[3] = t->env_end;
+	if (dep_set_mm(d, args, true)) {
 		snprintf(why, whylen, "cannot restore the memory layout fields");
 		return -EIO;
 	}

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# CPU time used away counts. A CPU-bound python3 runs on node 2: mps at
-# home shows the time its guest used (the home kernel's, which ps shows,
-# stays near 0), and still does after it came home; moved again, its own
-# CPU clock (time.process_time, CLOCK_PROCESS_CPUTIME_ID) on the node
-# goes on from all the time it used, the first trip's included.
+# What home shows of a process that is away. A CPU-bound python3 runs on
+# node 2: ps at home shows its command line and /proc/PID/environ its
+# environment (both read from its memory, which left home), as before the
+# move; mps at home shows the CPU time its guest used (the home kernel's,
+# which ps shows, stays near 0), and still does after it came home; moved
+# again, its own CPU clock (time.process_time, CLOCK_PROCESS_CPUTIME_ID)
+# on the node goes on from all the time it used, the first trip's
+# included.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/tap.sh"
@@ -16,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 migd_progs
 
-plan 9
+plan 12
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -31,10 +34,14 @@ while True:
         t = time.monotonic()
         print("cpu %.3f" % time.process_time(), flush=True)
 ' >"$d1/tmp/busy.py"
-run_at 1 b python3 /tmp/busy.py
+run_at 1 b env MOSIX_TEST_MARK=home-view python3 /tmp/busy.py
 shell=$!
 pid=$(node_pid 1 b)
 wait_for 5 grep -q '^ready' "$d1/tmp/b.out"
+args() { cluster_exec 1 ps -o args= -p "$pid"; }
+environ() { cluster_exec 1 cat "/proc/$pid/environ" | tr '\0' '\n'; }
+args0=$(args)
+env0=$(environ)
 
 # mps_secs: mps's TIME of the process, in seconds
 mps_secs() {
@@ -54,6 +61,9 @@ cluster_exec 1 "$bin/migrate" "$pid" 2
 ok $? "migrate the busy python3 (pid $pid) to node 2"
 guest_of 2 "$pid" >/dev/null
 ok $? "node 2 hosts its guest"
+is "$(args)" "$args0" "ps at home shows its command line"
+is "$(environ)" "$env0" "/proc/PID/environ at home shows its environment"
+like "$(environ)" "^MOSIX_TEST_MARK=home-view\$" "... the one it was started with"
 wait_for 15 mps_at_least 2
 ok $? "mps at home: TIME counts its guest's CPU time ($(mps_secs) s)"
 ok "$([ "$(ps_secs)" -lt 2 ]; echo $?)" \
