@@ -244,7 +244,16 @@ zdtm ppid "$p/zdtm_ppid"
 zdtm exit-exit "$p/zdtm_exit" exit
 zdtm exit-abort "$p/zdtm_exit" abort
 zdtm exit-segv "$p/zdtm_exit" segv
-zdtm exit-segv-core "$p/zdtm_exit" segv-core
-zdtm exit-abort-core "$p/zdtm_exit" abort-core
+# cores need a core limit to raise and a core_pattern that writes a file
+# (a pipe to a collector may not run here): else the 15 tests are skipped
+if [ "$(ulimit -Hc)" != 0 ] && ! grep -q '^|' /proc/sys/kernel/core_pattern; then
+	zdtm exit-segv-core "$p/zdtm_exit" segv-core
+	zdtm exit-abort-core "$p/zdtm_exit" abort-core
+else
+	for _ in $(seq 15); do
+		_tap_n=$((_tap_n + 1))
+		echo "ok $_tap_n # SKIP no core files here (hard core limit 0, or core_pattern a pipe)"
+	done
+fi
 zdtm fork "$p/zdtm_fork"
 zdtm exec "$p/zdtm_exec"
