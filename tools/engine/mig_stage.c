@@ -321,7 +321,7 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 	struct sock_fprog *fp;
 	struct mig_xlayout xl;
 	uint64_t lost;
-	bool move;
+	bool move, scratch_later = false;
 	int r;
 	char l[512];
 	FILE *mf;
@@ -329,13 +329,24 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 	r = read_specials(&sp);
 	if (r)
 		return fail(sh, MIG_STAGE_VDSO, r);
-	/* the deputy's scratch at home must stay free: the process comes back
-	 * into the same address space */
+	/* tests: a mapping of ours where the deputy's scratch goes */
+	if (sh->scratch_busy && t->home_scratch_len)
+		mmap((void *)(uintptr_t)t->home_scratch, MIG_PAGE, PROT_READ,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	/*
+	 * The deputy's scratch at home must stay free: the process comes back
+	 * into the same address space. A mapping this process inherited may
+	 * lie there (the two layouts are random): then the restorer reserves
+	 * it, once it has unmapped those.
+	 */
 	if (t->home_scratch_len &&
 	    mmap((void *)(uintptr_t)t->home_scratch, t->home_scratch_len, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0) ==
-		    MAP_FAILED)
-		return fail(sh, MIG_STAGE_RESERVE, -errno);
+		    MAP_FAILED) {
+		if (errno != EEXIST)
+			return fail(sh, MIG_STAGE_RESERVE, -errno);
+		scratch_later = true;
+	}
 	blen = sp.block.e - sp.block.s;
 	/* move: same vDSO bytes at the same offset from vvar; else a proxy */
 	move = !sh->force_proxy && sp.vdso.e - sp.vdso.s == hvlen &&
@@ -477,6 +488,10 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 	a->policy = t->policy;
 	a->sched_priority = 0;
 	a->personality = t->personality;
+	if (scratch_later) {
+		a->scratch = t->home_scratch;
+		a->scratch_len = t->home_scratch_len;
+	}
 	/* our own rseq goes now, while libc still knows where it is */
 	if (__rseq_size) {
 		char *area = (char *)__builtin_thread_pointer() + __rseq_offset;
@@ -497,7 +512,8 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 			continue;
 		if ((s >= rsv && e <= rsv + total) || (s >= sp.block.s && e <= sp.block.e) ||
 		    s >= 0xffffffffff600000ull ||
-		    (s >= t->home_scratch && e <= t->home_scratch + t->home_scratch_len))
+		    (!scratch_later && s >= t->home_scratch &&
+		     e <= t->home_scratch + t->home_scratch_len))
 			continue;
 		if (a->nunmap == BLOB_MAX_UNMAP) {
 			fclose(mf);

@@ -21,6 +21,9 @@ struct mig_stage_shared {
 	struct mig_task task;		/* in: from the stream */
 	uint32_t nvma;			/* in */
 	uint32_t force_proxy;		/* in: always use the vDSO proxy (tests) */
+	uint32_t scratch_busy;		/* in: map a page where home's scratch goes
+					 * first, as a mapping of ours in its way
+					 * would be (tests, MOSIX_FAULT) */
 	volatile uint32_t staged;	/* out: 1 staged, 2 failed */
 	volatile uint32_t filled;	/* in: 1 pages written, go on; 2 abort */
 	int32_t err;			/* out: on failure, -errno */

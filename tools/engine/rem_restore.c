@@ -351,6 +351,7 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	memcpy(r->sh->vmas, v, n * sizeof(*v));
 	r->sh->nvma = n;
 	r->sh->force_proxy = r->force_proxy;
+	r->sh->scratch_busy = rem_fault(r, "scratch-busy");
 	r->home_ppid = r->sh->task.home_ppid;
 	if (r->kernel_ids && (!pid_fits(r->sh->task.home_pid) || !pid_fits(r->home_ppid)))
 		r->kernel_ids = false;

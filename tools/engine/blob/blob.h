@@ -64,6 +64,12 @@ struct blob_args {
 	uint32_t policy;			/* SCHED_OTHER, BATCH or IDLE */
 	int32_t sched_priority;			/* struct sched_param: 0 */
 	uint32_t personality;			/* home's */
+	/*
+	 * The deputy's area at home, to keep free, when a mapping of the
+	 * stager's own was in its way: reserved once that is unmapped and the
+	 * VMAs are in place (0: the stager reserved it).
+	 */
+	uint64_t scratch, scratch_len;
 	struct blob_act act[65];
 	struct blob_range unmap[BLOB_MAX_UNMAP];
 	struct blob_range move[];		/* nmove entries */
@@ -84,6 +90,7 @@ enum blob_step {
 	BLOB_STEP_FILTER,
 	BLOB_STEP_RLIMIT,	/* a hard limit above the node's for its guests */
 	BLOB_STEP_SCHED,	/* SCHED_BATCH or SCHED_IDLE, or personality, refused */
+	BLOB_STEP_SCRATCH,	/* the deputy's area at home: still not free here */
 };
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include <asm/prctl.h>
 #include <asm/unistd.h>
+#include <linux/errno.h>
 #include <linux/futex.h>
 #include <linux/mman.h>
 #include <linux/prctl.h>
@@ -70,6 +71,12 @@ void blob_entry(struct blob_args *a)
 	r = sc(__NR_munmap, a->rsv + a->keep_len, a->rsv_len - a->keep_len, 0, 0, 0, 0);
 	if (r)
 		fail(a, BLOB_STEP_RESERVATION, r);
+	if (a->scratch_len) {
+		r = sc(__NR_mmap, a->scratch, a->scratch_len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+		if (r != (long)a->scratch)
+			fail(a, BLOB_STEP_SCRATCH, r < 0 ? r : -EEXIST);
+	}
 	/* brk, stack, args, env, auxv: PR_SET_MM_MAP needs no privilege */
 	r = sc(__NR_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)a->mm, sizeof(a->mm), 0, 0);
 	if (r)
