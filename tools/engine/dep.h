@@ -57,6 +57,8 @@ struct dep {
 	uint64_t away_ns;
 	uint64_t guest_ns;
 	uint64_t home_ns;
+	/* its arguments and environment kept at home (dep_args_point) */
+	uint32_t args_len, env_len;
 	uint64_t ncalls;		/* calls served since it left home */
 	uint64_t calls_told;		/* ... as RUN/proc/PID/calls says */
 	uint64_t calls_told_ns;		/* when that was written */
@@ -115,6 +117,13 @@ int dep_unpark(struct dep *d);
  * come back with it.
  */
 void dep_home_stops(struct dep *d);
+
+/*
+ * Point the home process's arguments and environment at the copy kept in
+ * the deputy's area while it is away (dep_settle made it), so that ps at
+ * home shows them; again after a failed trip home put the image's back.
+ */
+void dep_args_point(struct dep *d);
 
 /*
  * The home process's mm fields (prctl PR_SET_MM_MAP, which needs no

@@ -634,14 +634,25 @@ static size_t read_args(struct dep *d, uint8_t *buf, size_t *ret_env)
 
 static void keep_args(struct dep *d, const uint8_t *buf, size_t alen, size_t elen)
 {
-	uint64_t at = d->j.scratch + DEP_ARGS_OFF;
-	uint64_t args[4] = { at, at + alen, d->task->env_start, d->task->env_end };
-
-	if (!alen || d->j.scratch_len != DEP_SCRATCH_LEN || inj_put(&d->j, at, buf, alen + elen))
+	d->args_len = d->env_len = 0;
+	if (!alen || d->j.scratch_len != DEP_SCRATCH_LEN ||
+	    inj_put(&d->j, d->j.scratch + DEP_ARGS_OFF, buf, alen + elen))
 		return;
-	if (elen) {
-		args[2] = at + alen;
-		args[3] = at + alen + elen;
+	d->args_len = (uint32_t)alen;
+	d->env_len = (uint32_t)elen;
+	dep_args_point(d);
+}
+
+void dep_args_point(struct dep *d)
+{
+	uint64_t at = d->j.scratch + DEP_ARGS_OFF;
+	uint64_t args[4] = { at, at + d->args_len, d->task->env_start, d->task->env_end };
+
+	if (!d->args_len)
+		return;
+	if (d->env_len) {
+		args[2] = at + d->args_len;
+		args[3] = at + d->args_len + d->env_len;
 	}
 	dep_set_mm(d, args, false);
 }
@@ -1088,6 +1099,8 @@ int dep_serve(struct dep *d)
 					} else {
 						reply_client(d, "ok");
 						dep_prio_moved(&prio);
+						dep_parent_moved(&par);
+						watched = 0;	/* tell it now */
 					}
 					move_to = 0;
 					write_state(d);

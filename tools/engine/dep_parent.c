@@ -49,6 +49,11 @@ bool dep_parent_changed(struct dep_parent *p, int32_t *ret_ppid)
 	return true;
 }
 
+void dep_parent_moved(struct dep_parent *p)
+{
+	p->told = -1;
+}
+
 void dep_parent_close(struct dep_parent *p)
 {
 	if (p->fd >= 0)

@@ -35,6 +35,10 @@ int dep_parent_fd(const struct dep_parent *p);
  */
 bool dep_parent_changed(struct dep_parent *p, int32_t *ret_ppid);
 
+/* A new node: the image it got may predate a PPID the old one took while
+ * sending it; the parent is told again at the next dep_parent_changed. */
+void dep_parent_moved(struct dep_parent *p);
+
 void dep_parent_close(struct dep_parent *p);
 
 #endif

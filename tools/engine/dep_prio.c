@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdint.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,8 @@ void dep_prio_init(struct dep_prio *p, pid_t pid, int32_t nice, uint32_t policy)
 
 void dep_prio_moved(struct dep_prio *p)
 {
-	p->told.oom_adj = 0;
+	/* no value it can have: all of it is told again */
+	p->told.nice = INT32_MIN;
 }
 
 int dep_prio_read(pid_t pid, struct mig_prio *m)

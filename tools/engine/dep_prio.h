@@ -31,7 +31,9 @@ int dep_prio_read(pid_t pid, struct mig_prio *ret);
  * node's own until told. */
 void dep_prio_init(struct dep_prio *p, pid_t pid, int32_t nice, uint32_t policy);
 
-/* A new node: it knows what the image said, and the node's own oom_score_adj. */
+/* A new node: it knows what the image said (which a PRIO the old one got
+ * while sending it may have missed) and its own oom_score_adj: it is told
+ * all again. */
 void dep_prio_moved(struct dep_prio *p);
 
 /* Whether home's differ from what the node was told; then *ret is the

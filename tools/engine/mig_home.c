@@ -375,9 +375,12 @@ out_undo:
 		mig_chan_send(d->ch, MIG_M_KILL, &k, sizeof(k));
 		return e;
 	}
-	/* handlers of the image may have come back: not for stops at home */
-	if (kstate)
+	/* handlers of the image may have come back: not for stops at home;
+	 * its mm fields too, pointing at memory just unmapped */
+	if (kstate) {
 		dep_home_stops(d);
+		dep_args_point(d);
+	}
 	mig_chan_send(d->ch, MIG_M_GO, NULL, 0);
 	dep_park(d);
 	return e;

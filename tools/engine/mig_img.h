@@ -56,8 +56,6 @@
 /*
  * mig_task.flags. MIG_TASK_CORE: home's RLIMIT_CORE is not 0, so a signal
  * that dumps core brings the process home to die there (rem_trace.c).
- * Nodes that know no flag ignore it: the process then dies where it is,
- * without a core.
  */
 #define MIG_TASK_CORE 0x1u
 
@@ -308,7 +306,7 @@ struct mig_cpu {
 /*
  * PRIO D->R: what an admin set at home while the process is away (renice,
  * chrt, oom_score_adj), for the guest to follow; never more than the
- * node gives guests (rem_super.c).
+ * node gives guests (rem_prio.c).
  */
 struct mig_prio {
 	int32_t nice;		/* -20..19 */

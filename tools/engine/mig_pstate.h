@@ -98,11 +98,6 @@ int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 int mig_pstate_read_where(const char *run_dir, pid_t pid, char *buf, size_t size,
 			  uid_t *ret_uid);
 
-/*
- * Write the count of calls home served for @pid while away
- * (RUN/proc/PID/calls). 0, -ENOENT when mig_pstate_write has not made
- * RUN/proc/PID, or -errno.
- */
 /* The CPU time @pid used away, RUN/proc/PID/cpu. 0 or -errno. */
 int mig_pstate_write_cpu(const char *run_dir, pid_t pid, uint64_t ns);
 /*
@@ -111,6 +106,12 @@ int mig_pstate_write_cpu(const char *run_dir, pid_t pid, uint64_t ns);
  * -errno (-EINVAL: not this format).
  */
 int mig_pstate_read_cpu(const char *run_dir, pid_t pid, uint64_t *ret);
+
+/*
+ * Write the count of calls home served for @pid while away
+ * (RUN/proc/PID/calls). 0, -ENOENT when mig_pstate_write has not made
+ * RUN/proc/PID, or -errno.
+ */
 
 int mig_pstate_write_calls(const char *run_dir, pid_t pid, uint64_t calls);
 

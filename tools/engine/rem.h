@@ -156,10 +156,12 @@ int rem_trace_hold(struct rem *r);
 int rem_trace_again(struct rem *r);
 
 /*
- * Home's nice value, policy and oom_score_adj (MIG_M_PRIO) on the guest,
- * none below what this supervisor has (rem_prio.c).
+ * A record home sends on its own, found in r->in wherever the node reads
+ * the channel: a new parent (MIG_M_PPID) or home's nice value, policy and
+ * oom_score_adj (MIG_M_PRIO, none beyond what this supervisor has). True
+ * when it was one, and is applied (rem_prio.c).
  */
-void rem_prio_apply(struct rem *r, const struct mig_prio *m);
+bool rem_home_news(struct rem *r, uint32_t type, size_t len);
 
 /* Whether MOSIX_FAULT names @step. */
 bool rem_fault(const struct rem *r, const char *step);

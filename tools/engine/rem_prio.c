@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Home's nice value, policy and oom_score_adj, as an admin changed them
- * while the process is away (MIG_M_PRIO, dep_prio.c), set on its guest.
- * Never more than the node gives its guests: a nice value below this
- * supervisor's, or an oom_score_adj below it, is the supervisor's (as
- * the restorer does for the nice value it arrives with).
+ * What home changed while the process is away, and tells the node on its
+ * own (not as the answer to anything): its parent (MIG_M_PPID) and its
+ * nice value, policy and oom_score_adj as an admin set them (MIG_M_PRIO,
+ * dep_prio.c). Never more than the node gives its guests: a nice value
+ * below this supervisor's, a policy above its own or an oom_score_adj
+ * below it is the supervisor's (as the restorer does for the nice value
+ * it arrives with).
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -28,17 +30,26 @@ static int own_oom_adj(void)
 	return end != buf && v >= -1000 && v <= 1000 ? (int)v : 0;
 }
 
-void rem_prio_apply(struct rem *r, const struct mig_prio *m)
+/* Of the policies a guest may have, how much CPU each gets: more, higher. */
+static int policy_rank(int policy)
+{
+	policy &= ~SCHED_RESET_ON_FORK;
+	return policy == SCHED_IDLE ? 0 : policy == SCHED_BATCH ? 1 : 2;
+}
+
+static void apply_prio(struct rem *r, const struct mig_prio *m)
 {
 	struct sched_param sp = { 0 };
-	int base = getpriority(PRIO_PROCESS, 0), oom = own_oom_adj();
+	int base = getpriority(PRIO_PROCESS, 0), oom = own_oom_adj(), own = sched_getscheduler(0);
 	char path[64], val[16];
-	int fd, n;
+	int fd, n, policy = (int)m->policy;
 
 	if (r->guest <= 0)
 		return;
-	if (m->policy == SCHED_OTHER || m->policy == SCHED_BATCH || m->policy == SCHED_IDLE)
-		sched_setscheduler(r->guest, (int)m->policy, &sp);
+	if (own >= 0 && policy_rank(own) < policy_rank(policy))
+		policy = own & ~SCHED_RESET_ON_FORK;
+	if (policy == SCHED_OTHER || policy == SCHED_BATCH || policy == SCHED_IDLE)
+		sched_setscheduler(r->guest, policy, &sp);
 	setpriority(PRIO_PROCESS, (id_t)r->guest, m->nice > base ? m->nice : base);
 	if (m->oom_adj > oom)
 		oom = m->oom_adj > 1000 ? 1000 : m->oom_adj;
@@ -54,4 +65,22 @@ void rem_prio_apply(struct rem *r, const struct mig_prio *m)
 	/* home's, for the image if it moves on */
 	r->sh->task.nice = m->nice;
 	r->sh->task.policy = m->policy;
+}
+
+bool rem_home_news(struct rem *r, uint32_t type, size_t len)
+{
+	if ((type != MIG_M_PPID && type != MIG_M_PRIO) || mig_fixed_check(type, len))
+		return false;
+	if (type == MIG_M_PRIO) {
+		apply_prio(r, (const struct mig_prio *)r->in);
+		return true;
+	}
+	r->home_ppid = ((const struct mig_ppid *)r->in)->ppid;
+	if (r->kernel_ids) {
+		int e = rem_mark_guest(r);
+
+		if (e && !r->kernel_err)
+			r->kernel_err = e;
+	}
+	return true;
 }

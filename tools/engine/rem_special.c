@@ -289,7 +289,7 @@ static int file_mmap(struct rem *r, const struct seccomp_notif *n, long *ret_val
 			kill(r->guest, ((const struct mig_signal *)r->in)->sig);	/* not in a call */
 			continue;
 		}
-		if (type == MIG_M_PING)
+		if (type == MIG_M_PING || rem_home_news(r, type, len))
 			continue;
 		if (type != MIG_M_FILEDATA || len < sizeof(*fd) ||
 		    len - sizeof(*fd) != (fd->ret > 0 ? (size_t)fd->ret : 0)) {

@@ -674,8 +674,23 @@ static enum outcome send_home(struct rem *r)
 
 	r->want_home = false;
 	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (t == MAP_FAILED)
+	if (t == MAP_FAILED) {
+		/* no room for the image: it goes on here, and one stopped for
+		 * its core dies here, without one */
+		if (r->traced && (r->held || r->interrupting || r->core_set)) {
+			if (r->core_set)
+				mig_signal_make(&q.s[q.n++], r->core_info.si_signo, &r->core_info);
+			r->core_set = false;
+			r->core_failed = true;
+			if (!rem_trace_hold(r)) {
+				ptrace(PTRACE_DETACH, r->guest, 0, 0);
+				if (rem_trace_again(r))
+					r->traced = false;
+			}
+			deliver_all(r, &q);
+		}
 		return GOING_ON;
+	}
 	e = r->traced ? rem_trace_interrupt(r) : inj_seize_start(r->guest);
 	if (e)
 		goto out_free;
@@ -767,6 +782,8 @@ static enum outcome send_home(struct rem *r)
 		}
 		if (type == MIG_M_GO)
 			break;
+		/* it may stay here (GO): what home changed meanwhile holds */
+		rem_home_news(r, type, len);
 		if (type == MIG_M_SIGNAL && !mig_fixed_check(type, len) && q.n < REM_MAX_SIGS)
 			memcpy(&q.s[q.n++], r->in, sizeof(q.s[0]));
 		if (type == MIG_M_KILL)
@@ -826,16 +843,8 @@ static enum outcome on_message(struct rem *r, uint32_t type, size_t len)
 		r->home_reason = ((const struct mig_comehome *)r->in)->reason;
 		return GOING_ON;
 	case MIG_M_PPID:
-		r->home_ppid = ((const struct mig_ppid *)r->in)->ppid;
-		if (r->kernel_ids) {
-			int e = rem_mark_guest(r);
-
-			if (e && !r->kernel_err)
-				r->kernel_err = e;
-		}
-		return GOING_ON;
 	case MIG_M_PRIO:
-		rem_prio_apply(r, (const struct mig_prio *)r->in);
+		rem_home_news(r, type, len);
 		return GOING_ON;
 	case MIG_M_PING:
 		return GOING_ON;
