@@ -59,7 +59,8 @@ last_cpu() { sed -n 's/^cpu //p' "$d1/tmp/b.out" | tail -n 1; }
 
 cluster_exec 1 "$bin/migrate" "$pid" 2
 ok $? "migrate the busy python3 (pid $pid) to node 2"
-guest_of 2 "$pid" >/dev/null
+# its supervisor records it just after the commit that ends migrate
+wait_for 5 guest_of 2 "$pid" >/dev/null
 ok $? "node 2 hosts its guest"
 is "$(args)" "$args0" "ps at home shows its command line"
 is "$(environ)" "$env0" "/proc/PID/environ at home shows its environment"

@@ -242,7 +242,7 @@ pid=$(node_pid 1 sb)
 sleep 0.3
 out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
 ok $? "a mapping in the way of home's area on node 3: it moves all the same${out:+ ($out)}"
-guest_of 3 "$pid" >/dev/null
+wait_for 5 guest_of 3 "$pid" >/dev/null
 ok $? "node 3 hosts its guest"
 sleep 0.5
 cluster_exec 1 "$bin/migrate" "$pid" home

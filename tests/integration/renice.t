@@ -38,6 +38,8 @@ pid=$(node_pid 1 p)
 wait_for 5 grep -q '^ready' "$d1/tmp/p.out"
 cluster_exec 1 "$bin/migrate" "$pid" 2
 ok $? "migrate python3 (pid $pid) to node 2"
+# its supervisor records it just after the commit that ends migrate
+wait_for 5 guest_of 2 "$pid" >/dev/null
 g=$(guest_of 2 "$pid")
 ok $? "node 2 hosts its guest (pid ${g:-none} there)"
 

@@ -119,10 +119,16 @@ int dep_unpark(struct dep *d);
 void dep_home_stops(struct dep *d);
 
 /*
- * Point the home process's arguments and environment at the copy kept in
- * the deputy's area while it is away (dep_settle made it), so that ps at
- * home shows them; again after a failed trip home put the image's back.
+ * What home's /proc shows of the process while it is away (dep_args.c):
+ * dep_args_read copies its arguments and environment into @buf
+ * (DEP_ARGS_LEN bytes) before its memory goes, returning the arguments'
+ * length (0: none kept) and the environment's in *ret_env; dep_args_keep
+ * puts them in the deputy's area at home and points the mm fields there;
+ * dep_args_point does that again, after a failed trip home put the
+ * image's back.
  */
+size_t dep_args_read(struct dep *d, uint8_t *buf, size_t *ret_env);
+void dep_args_keep(struct dep *d, const uint8_t *buf, size_t alen, size_t elen);
 void dep_args_point(struct dep *d);
 
 /*

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sched.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -25,8 +24,7 @@ void dep_prio_moved(struct dep_prio *p)
 
 int dep_prio_read(pid_t pid, struct mig_prio *m)
 {
-	char buf[16];
-	int policy;
+	int policy, oom;
 
 	memset(m, 0, sizeof(*m));
 	errno = 0;
@@ -39,13 +37,8 @@ int dep_prio_read(pid_t pid, struct mig_prio *m)
 	/* SCHED_RESET_ON_FORK is not kept: forks run at home */
 	policy &= ~SCHED_RESET_ON_FORK;
 	m->policy = policy == SCHED_BATCH || policy == SCHED_IDLE ? (uint32_t)policy : SCHED_OTHER;
-	if (mig_proc_read(pid, "oom_score_adj", buf, sizeof(buf)) > 0) {
-		char *end;
-		long v = strtol(buf, &end, 10);
-
-		if (end != buf && v >= -1000 && v <= 1000)
-			m->oom_adj = (int32_t)v;
-	}
+	if (mig_proc_oom_adj(pid, &oom) == 0)
+		m->oom_adj = oom;
 	return 0;
 }
 

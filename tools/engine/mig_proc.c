@@ -43,6 +43,21 @@ int mig_proc_personality(pid_t pid, uint32_t *ret)
 	return 0;
 }
 
+int mig_proc_oom_adj(pid_t pid, int *ret)
+{
+	char buf[16], *end;
+	ssize_t n = mig_proc_read(pid, "oom_score_adj", buf, sizeof(buf));
+	long v;
+
+	if (n < 0)
+		return (int)n;
+	v = strtol(buf, &end, 10);
+	if (end == buf || v < -1000 || v > 1000)
+		return -EIO;
+	*ret = (int)v;
+	return 0;
+}
+
 int mig_proc_start(pid_t pid, uint64_t *ret)
 {
 	char buf[512], *p;

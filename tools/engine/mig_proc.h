@@ -23,6 +23,9 @@ int mig_proc_personality(pid_t pid, uint32_t *ret);
  */
 int mig_proc_stat(pid_t pid, char *ret_state, pid_t *ret_ppid);
 
+/* @pid's oom_score_adj, -1000..1000. 0 or -errno (-EIO: not a number). */
+int mig_proc_oom_adj(pid_t pid, int *ret);
+
 /* When @pid started (field 22 of its stat, ticks after boot): tells a
  * process from a later one with the same pid. 0 or -errno. */
 int mig_proc_start(pid_t pid, uint64_t *ret);

@@ -11,24 +11,12 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "engine/mig_proc.h"
 #include "engine/rem.h"
-
-static int own_oom_adj(void)
-{
-	char buf[16], *end;
-	long v;
-
-	if (mig_proc_read(getpid(), "oom_score_adj", buf, sizeof(buf)) <= 0)
-		return 0;
-	v = strtol(buf, &end, 10);
-	return end != buf && v >= -1000 && v <= 1000 ? (int)v : 0;
-}
 
 /* Of the policies a guest may have, how much CPU each gets: more, higher. */
 static int policy_rank(int policy)
@@ -40,12 +28,13 @@ static int policy_rank(int policy)
 static void apply_prio(struct rem *r, const struct mig_prio *m)
 {
 	struct sched_param sp = { 0 };
-	int base = getpriority(PRIO_PROCESS, 0), oom = own_oom_adj(), own = sched_getscheduler(0);
+	int base = getpriority(PRIO_PROCESS, 0), oom = 0, own = sched_getscheduler(0);
 	char path[64], val[16];
 	int fd, n, policy = (int)m->policy;
 
 	if (r->guest <= 0)
 		return;
+	mig_proc_oom_adj(getpid(), &oom);
 	if (own >= 0 && policy_rank(own) < policy_rank(policy))
 		policy = own & ~SCHED_RESET_ON_FORK;
 	if (policy == SCHED_OTHER || policy == SCHED_BATCH || policy == SCHED_IDLE)
