@@ -1100,8 +1100,7 @@ int dep_serve(struct dep *d)
 				if (!mig_fixed_check(type, len) && !d->stopping) {
 					const struct mig_signal *m = (const void *)d->in;
 
-					d->stop_sig = m->sig == SIGTSTP || m->sig == SIGTTIN ||
-						      m->sig == SIGTTOU ? m->sig : SIGSTOP;
+					d->stop_sig = mig_signal_stops(m->sig) ? m->sig : SIGSTOP;
 					d->stopping = true;
 					kill(d->pid, d->stop_sig);
 				}

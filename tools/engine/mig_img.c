@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 
 #include "engine/mig_img.h"
@@ -210,6 +211,11 @@ int mig_fixed_check(uint32_t type, size_t len)
 		return -EBADMSG;
 	}
 	return len == want ? 0 : -EBADMSG;
+}
+
+bool mig_signal_stops(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
 void mig_signal_make(struct mig_signal *m, int sig, const void *info)

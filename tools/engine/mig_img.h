@@ -262,6 +262,9 @@ struct mig_signal {
 /* A SIGNAL record for @sig, with @info, a siginfo_t, as it arrived. */
 void mig_signal_make(struct mig_signal *m, int sig, const void *info);
 
+/* Whether @sig is a stop signal: SIGSTOP, SIGTSTP, SIGTTIN or SIGTTOU. */
+bool mig_signal_stops(int sig);
+
 /* EXIT R->D: how the guest ended. */
 struct mig_exit {
 	int32_t signaled;	/* 1: killed by signal `code` */

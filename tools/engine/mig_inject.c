@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/mig_img.h"
 #include "engine/mig_inject.h"
 #include "engine/mig_proc.h"
 
@@ -29,11 +30,6 @@ static void note_signal(struct inj *j, int sig)
 	if (ptrace(PTRACE_GETSIGINFO, j->pid, 0, &si))
 		memset(&si, 0, sizeof(si));
 	inj_add_pending(j, sig, &si);
-}
-
-static bool stop_sig(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
 /* Drop the noted signals @drop says to, keeping the order of the rest. */
@@ -59,10 +55,10 @@ void inj_add_pending(struct inj *j, int sig, const void *info)
 {
 	/* as the kernel's prepare_signal: a stop discards a pending SIGCONT,
 	 * and SIGCONT the pending stops */
-	if (stop_sig(sig))
+	if (mig_signal_stops(sig))
 		forget(j, is_cont);
 	else if (sig == SIGCONT)
-		forget(j, stop_sig);
+		forget(j, mig_signal_stops);
 	if (sig < 32)	/* the kernel's first real-time signal, not glibc's */
 		for (int i = 0; i < j->npending; i++)
 			if (j->pending[i] == sig)

@@ -147,7 +147,8 @@ void rem_sig_queue(pid_t guest, int sig, const siginfo_t *si);
  * others; 0 or -errno); rem_trace_events handles what it reported (on
  * r->trace_fd); rem_trace_interrupt asks it to stop and rem_trace_hold
  * waits until it has, for send_home (0, or -ESRCH: it is gone);
- * rem_trace_again seizes it again after a detach.
+ * rem_trace_again seizes it again after a detach (r->traced false if it
+ * could not).
  */
 int rem_trace_start(struct rem *r);
 void rem_trace_events(struct rem *r);

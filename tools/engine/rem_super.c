@@ -166,7 +166,7 @@ static void check_stop(struct rem *r, int sig)
 {
 	struct mig_signal s = { .sig = sig ? sig : SIGSTOP };
 
-	if (sig && sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+	if (sig && !mig_signal_stops(sig))
 		return;
 	r->stop_checked = mig_now_ns();
 	if (sig) {
@@ -684,8 +684,7 @@ static enum outcome send_home(struct rem *r)
 			r->core_failed = true;
 			if (!rem_trace_hold(r)) {
 				ptrace(PTRACE_DETACH, r->guest, 0, 0);
-				if (rem_trace_again(r))
-					r->traced = false;
+				rem_trace_again(r);
 			}
 			deliver_all(r, &q);
 		}
@@ -809,8 +808,8 @@ out_detach:
 			"take it back: it dies here, without a core\n", r->guest,
 			r->hello.home_node, r->hello.home_pid);
 	}
-	if (r->traced && rem_trace_again(r))
-		r->traced = false;
+	if (r->traced)
+		rem_trace_again(r);
 	deliver_all(r, &q);
 out_free:
 	/* before anything was sent: home still waits for an answer */

@@ -45,11 +45,6 @@ static bool dumps_core(int sig)
 	}
 }
 
-static bool stop_signal(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
 /*
  * Whether @sig, at its delivery stop, takes the default action: no
  * handler and not ignored. A traced process gets even the signals it
@@ -104,7 +99,7 @@ static void on_status(struct rem *r, int st)
 		r->held = true;
 		return;
 	}
-	if (stop_signal(WSTOPSIG(st))) {
+	if (mig_signal_stops(WSTOPSIG(st))) {
 		r->group_stopped = true;
 		ptrace(PTRACE_LISTEN, r->guest, 0, 0);
 		return;
