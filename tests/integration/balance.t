@@ -2,8 +2,10 @@
 # Automatic load balancing on a namespace cluster of single-CPU nodes
 # (cpusets), with the real mosix-infod gossiping loads and the real
 # mosix-migd deciding: four CPU-bound perl jobs started on node 1 finish
-# in at most 0.65 of the time they take when node 1 runs them alone (same
-# run, timed before and after, same jobs, same bytes out); an I/O-bound
+# within 1.2 of the time they take placed by hand two per node, and in
+# less than 0.75 of the time node 1 alone takes, which no placement that
+# leaves three on node 1 reaches (same run, each baseline timed before and
+# after, same jobs, same bytes out); an I/O-bound
 # job (dd) and a locked job stay home while CPU-bound ones move; a steady load moves no process
 # more than once in a minute; `migrate PID balance` decides on demand;
 # mosctl lstay keeps a node's processes home, even from migrate.
@@ -24,7 +26,7 @@ bin=$(realpath -m -- "${MOSIX_BIN:-$out/asan/bin}")
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-plan 22
+plan 23
 infod_cluster_up 2 --cpuset || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -73,24 +75,51 @@ run_jobs() {
 	echo $(($(now_ms) - t0))
 }
 
+# hand_jobs TAG: the same four jobs, no mosix, two started on each node;
+# prints the makespan in ms
+hand_jobs() {
+	local tag=$1 t0 i
+	t0=$(now_ms)
+	for i in 1 2 3 4; do
+		run_at $(((i + 1) / 2)) "$tag$i" perl /tmp/job.pl "$iters"
+	done
+	for i in 1 2 3 4; do
+		wait_for 120 test -s "$(cluster_dir $(((i + 1) / 2)))/tmp/$tag$i.out"
+	done
+	echo $(($(now_ms) - t0))
+}
+
 # --- the speedup --------------------------------------------------------------
-# The machine's speed drifts over a minute (a VM shares its host), so the
-# jobs kept at home are timed before and after the balanced run, and the
-# balanced run is held against the mean of the two.
+# The machine's speed drifts over a minute (a VM shares its host), so each
+# baseline is timed before and after the balanced run, and the balanced run
+# is held against the mean of the two.  Two busy vCPUs of a VM do not do
+# twice the work of one (here 1.7-1.8 times), which is why the jobs placed
+# by hand, not half the time at home, are the ideal.
+cp "$d1/tmp/job.pl" "$d2/tmp/job.pl"
+# node 2's load must have decayed before the balanced run and the tests
+# after, so the jobs at home run between it and those placed by hand
+hand0_ms=$(hand_jobs hand)
+diag "four jobs placed by hand, two per node: $hand0_ms ms"
 alone0_ms=$(run_jobs alone -h)
 diag "four jobs kept at home (mosrun -h): $alone0_ms ms"
 nguests0=$(grep -c "runs here as" "$d2/tmp/migd.log")
 bal_ms=$(run_jobs bal)
 diag "four jobs balanced (mosrun): $bal_ms ms"
+nguests=$(($(grep -c "runs here as" "$d2/tmp/migd.log") - nguests0))
+hand1_ms=$(hand_jobs byhand)
+hand_ms=$(((hand0_ms + hand1_ms) / 2))
+diag "four jobs placed by hand again: $hand1_ms ms (mean $hand_ms ms)"
 alone1_ms=$(run_jobs again -h)
 alone_ms=$(((alone0_ms + alone1_ms) / 2))
 diag "four jobs kept at home again: $alone1_ms ms (mean $alone_ms ms)"
-nguests=$(($(grep -c "runs here as" "$d2/tmp/migd.log") - nguests0))
 ((nguests >= 1))
 ok $? "node 2 took $nguests of them as guests"
-((bal_ms * 100 <= alone_ms * 65))
+((bal_ms * 10 <= hand_ms * 12))
 ok $? \
-	"balanced they finish in $bal_ms ms, at most 0.65 of $alone_ms ms ($((bal_ms * 100 / alone_ms))%)"
+	"balanced they finish in $bal_ms ms, within 1.2 of $hand_ms ms placed by hand ($((bal_ms * 100 / hand_ms))%)"
+((bal_ms * 100 < alone_ms * 75))
+ok $? \
+	"and in less than 0.75 of $alone_ms ms at home ($((bal_ms * 100 / alone_ms))%)"
 for i in 1 2 3 4; do
 	same=0
 	cmp -s "$d1/tmp/alone$i.out" "$d1/tmp/bal$i.out" && same=1
