@@ -5,7 +5,8 @@
 # gives guests (a negative nice stays home's alone; so would a negative
 # oom_score_adj, which root here, without CAP_SYS_RESOURCE, cannot set).
 # Home keeps the admin's values, and the guest's own getpriority (run at
-# home) sees them.
+# home) sees them. ionice at home is taken by the process's deputy, which
+# does the process's file I/O while it is away.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/tap.sh"
@@ -18,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 migd_progs
 
-plan 11
+plan 13
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -64,6 +65,15 @@ is "$(guest_oom)" 600 "oom_score_adj 600 at home: the guest's too"
 cluster_exec 1 sh -c "echo 100 > /proc/$pid/oom_score_adj"
 wait_for 5 guest_is guest_oom 100
 is "$(guest_oom)" 100 "then 100: the guest's too"
+# the deputy traces the home process
+deputy=$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pid/status")
+deputy_io() { cluster_exec 1 ionice -p "${deputy:-0}" 2>&1; }
+cluster_exec 1 ionice -c 3 -p "$pid"
+wait_for 5 guest_is deputy_io idle
+is "$(deputy_io)" idle "ionice -c 3 at home: its deputy (pid ${deputy:-none}) does its I/O as idle"
+cluster_exec 1 ionice -c 2 -n 6 -p "$pid"
+wait_for 5 guest_is deputy_io "best-effort: prio 6"
+is "$(deputy_io)" "best-effort: prio 6" "ionice -c 2 -n 6: so does the deputy"
 # lower than the node gives guests: not granted there
 cluster_exec 1 renice -n -4 -p "$pid" >/dev/null
 wait_for 5 guest_is guest_field 0 17

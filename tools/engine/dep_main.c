@@ -972,6 +972,8 @@ int dep_serve(struct dep *d)
 			goto out_lost;
 		if (first && tell_prio(d, &prio))
 			goto out_lost;
+		if (first)
+			dep_prio_follow_io(&prio);
 		/*
 		 * The first time round: what the process did before the
 		 * signalfd existed (a signal sent just after the move, whose
@@ -1125,6 +1127,8 @@ int dep_serve(struct dep *d)
 			watched = now;
 			if (tell_parent(d, &par) || tell_prio(d, &prio))
 				goto out_lost;
+			/* a failure leaves the one it had: nothing to tell */
+			dep_prio_follow_io(&prio);
 		}
 		if (now - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0))
 			goto out_lost;

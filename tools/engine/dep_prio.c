@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <linux/ioprio.h>
 #include <stdint.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "engine/dep_prio.h"
 #include "engine/mig_proc.h"
@@ -14,6 +17,7 @@ void dep_prio_init(struct dep_prio *p, pid_t pid, int32_t nice, uint32_t policy)
 	p->pid = pid;
 	p->told.nice = nice;
 	p->told.policy = policy;
+	p->io = -1;
 }
 
 void dep_prio_moved(struct dep_prio *p)
@@ -51,4 +55,18 @@ bool dep_prio_changed(struct dep_prio *p, struct mig_prio *ret)
 	p->told = now;
 	*ret = now;
 	return true;
+}
+
+int dep_prio_follow_io(struct dep_prio *p)
+{
+	long io = syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, (int)p->pid);
+
+	if (io < 0)
+		return -errno;
+	if (io == p->io)
+		return 0;
+	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, (int)io))
+		return -errno;
+	p->io = (int)io;
+	return 0;
 }

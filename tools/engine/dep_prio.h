@@ -19,6 +19,7 @@
 struct dep_prio {
 	pid_t pid;
 	struct mig_prio told;	/* what the node's guest has, as far as we know */
+	int io;			/* the I/O priority we took from it last */
 };
 
 /*
@@ -39,5 +40,13 @@ void dep_prio_moved(struct dep_prio *p);
 /* Whether home's differ from what the node was told; then *ret is the
  * new set, counted as told. */
 bool dep_prio_changed(struct dep_prio *p, struct mig_prio *ret);
+
+/*
+ * The deputy reads and writes the process's regular files itself
+ * (dep_direct.c) and the files it maps: that I/O is the process's, so
+ * the deputy takes its I/O priority (ionice at home, or the one its nice
+ * value implies) each time it changes. 0 or -errno.
+ */
+int dep_prio_follow_io(struct dep_prio *p);
 
 #endif
