@@ -314,8 +314,7 @@ loop_ms=$(($(now_ms) - t0))
 is "$fails" 0 "$((n - 1)) more round trips, to nodes 2 and 3 in turn, in $loop_ms ms: every migrate succeeded"
 [ -s "$d1/tmp/churn.fails" ] && diag "$(cat "$d1/tmp/churn.fails")"
 is "$hosted" "$went" "each of the $went times it moved, the node hosted the guest"
-# shellcheck disable=SC2016 # awk's own $2
-is "$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pid/status")" 0 \
+is "$(tracer_of 1 "$pid")" 0 \
 	"back home it runs untraced"
 touch "$d1/tmp/churn.stop"
 wait "$shell"
@@ -436,8 +435,7 @@ sleep 0.3
 msg=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
 is "$?" 1 "migrate to the node with another key fails"
 like "$msg" "key" "and says why: $msg"
-# shellcheck disable=SC2016 # awk's own $2
-is "$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pid/status")" 0 \
+is "$(tracer_of 1 "$pid")" 0 \
 	"the process runs on at home, untraced"
 guest_of 3 "$pid" >/dev/null
 ok $((!$?)) "node 3 has no guest of it"

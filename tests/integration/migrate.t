@@ -167,8 +167,7 @@ pid=$(child_of 1 "$(node_pid 1 dep)")
 sleep 0.5
 cluster_exec 1 "$bin/migrate" "$pid" 2
 ok $? "migrate a python3 to node 2"
-# shellcheck disable=SC2016 # awk's own $2
-deputy=$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pid/status")
+deputy=$(tracer_of 1 "$pid")
 cluster_exec 1 kill -KILL "${deputy:-0}"
 wait_for 10 test -s "$d1/tmp/dep.out"
 survived=no
@@ -202,8 +201,7 @@ ok $? "node 2 no longer does"
 sleep 0.5
 cluster_exec 1 "$bin/migrate" "$pid" home
 ok $? "node 3 to home"
-# shellcheck disable=SC2016 # awk's own $2
-is "$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pid/status")" 0 \
+is "$(tracer_of 1 "$pid")" 0 \
 	"at home it runs untraced, natively"
 wait "$shell"
 is "$(grep -c '^line' "$d1/tmp/hop.out")" 30 "30 lines through three nodes"

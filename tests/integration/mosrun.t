@@ -81,8 +81,7 @@ test -z "$(ls "$d2/run/mosix/guests/")"
 ok $? "node 2 hosts no guest any more"
 wait_for 3 grep -qx here "$d1/run/mosix/proc/$pa/where"
 ok $? "the first runs at home again (where says here)"
-# shellcheck disable=SC2016 # awk's own $2
-is "$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pb/status")" 0 \
+is "$(tracer_of 1 "$pb")" 0 \
 	"the second runs natively at home"
 wait_for 3 test "$(cat "$d2/run/mosix/admin/block" 2>/dev/null)" = 1
 ok $? "node 2 is blocked"

@@ -65,8 +65,7 @@ is "$(guest_oom)" 600 "oom_score_adj 600 at home: the guest's too"
 cluster_exec 1 sh -c "echo 100 > /proc/$pid/oom_score_adj"
 wait_for 5 guest_is guest_oom 100
 is "$(guest_oom)" 100 "then 100: the guest's too"
-# the deputy traces the home process
-deputy=$(cluster_exec 1 awk '/TracerPid/ { print $2 }' "/proc/$pid/status")
+deputy=$(tracer_of 1 "$pid")
 deputy_io() { cluster_exec 1 ionice -p "${deputy:-0}" 2>&1; }
 cluster_exec 1 ionice -c 3 -p "$pid"
 wait_for 5 guest_is deputy_io idle

@@ -20,6 +20,8 @@
 #                            from migd's guests/ files; empty if none
 #   child_of K PID           the (first) child of PID in node K, waiting
 #                            for it to appear
+#   tracer_of K PID          PID's tracer in node K (its deputy while it is
+#                            away), 0 if none
 #   wait_for SECS CMD...     poll CMD until it succeeds; false on timeout
 #   cpu_ticks K PID          utime+stime of PID in node K, clock ticks
 #   migd_progs               set $root, $out, $bin and $progs for a test of
@@ -67,11 +69,19 @@ migd_start_conf() {
 	done
 }
 
+# SIGKILL ends node-exec, whose death only then kills mosix-migd
+# (PR_SET_PDEATHSIG): until migd itself is gone, its TCP port is taken
+_migd_gone() {
+	[ ! -e "/proc/$1" ] || [ "$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" = Z ]
+}
+
 migd_kill() {
-	local k=$1 sig=${2:-KILL}
+	local k=$1 sig=${2:-KILL} daemon
 	[ -n "${_migd_pid[k]:-}" ] || return 1
+	daemon=$(pgrep -P "${_migd_pid[k]}" | head -n 1)
 	kill -s "$sig" "${_migd_pid[k]}" 2>/dev/null
 	wait "${_migd_pid[k]}" 2>/dev/null
+	[ -z "$daemon" ] || wait_for 5 _migd_gone "$daemon"
 	_migd_pid[k]=''
 	rm -f "$(cluster_dir "$k")/run/mosix/migd.sock"
 }
@@ -114,6 +124,11 @@ child_of() {
 	local k=$1 p=$2
 	wait_for 5 cluster_exec "$k" pgrep -P "$p" >/dev/null || return 1
 	cluster_exec "$k" pgrep -o -P "$p"
+}
+
+tracer_of() {
+	# shellcheck disable=SC2016 # awk's own $2
+	cluster_exec "$1" awk '/^TracerPid/ { print $2 }' "/proc/$2/status"
 }
 
 wait_for() {
