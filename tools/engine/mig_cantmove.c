@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lib/kmosix.h"
+#include "mig_freezer.h"
 #include "mig_pstate.h"
 
 /* include/linux/sched.h: the task is a kernel thread */
@@ -56,6 +57,7 @@ static const char *const cant_str[MIG_CANT_NR] = {
 	[MIG_CANT_IOPORT] = "I/O port access",
 	[MIG_CANT_FORK_MEMORY] = "wipe-on-fork memory",
 	[MIG_CANT_SEALED] = "sealed memory",
+	[MIG_CANT_FROZEN] = "frozen (cgroup freezer)",
 };
 
 const char *mig_cant_str(enum mig_cant why)
@@ -573,6 +575,9 @@ static int scan_all(struct scan *s, const char *run_dir, enum mig_cant *ret)
 		r = scan_mm(s);
 	if (r == 0 && s->why == MIG_CAN)
 		r = scan_smaps(s);
+	/* last: a move would wait for the thaw, with the admin's command */
+	if (r == 0 && s->why == MIG_CAN && mig_frozen(s->pid) == 1)
+		s->why = MIG_CANT_FROZEN;
 	if (r < 0)
 		return r;
 	if (s->why == MIG_CAN && s->denied)

@@ -51,6 +51,7 @@ enum mig_cant {
 	MIG_CANT_IOPORT,	/* ioperm: seen once stopped (mig_dump_cant) */
 	MIG_CANT_FORK_MEMORY,	/* MADV_WIPEONFORK, MADV_DONTFORK, MAP_DROPPABLE */
 	MIG_CANT_SEALED,	/* mseal */
+	MIG_CANT_FROZEN,	/* a cgroup freezer holds it: nothing can be injected */
 	MIG_CANT_NR
 };
 

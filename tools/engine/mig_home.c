@@ -26,7 +26,12 @@
 #include "engine/dep.h"
 #include "engine/mig_cipher.h"
 #include "engine/mig_dump.h"
+#include "engine/mig_freezer.h"
+#include "engine/mig_proc.h"
 #include "engine/mig_pstate.h"
+
+/* how often a frozen process is looked at, and home's PING sent */
+#define THAW_POLL_US 200000
 
 static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
 {
@@ -286,6 +291,30 @@ static void take_back(struct dep *d, struct mig_chan *from, struct mig_chan *fwd
 		d->pid, d->where);
 }
 
+/*
+ * A cgroup freezer holds the home process (systemctl freeze, a batch
+ * system's suspend): nothing can be injected into it until the thaw. The
+ * node holds the guest until READY, and our PINGs tell it home lives.
+ */
+static int wait_thawed(struct dep *d)
+{
+	bool said = false;
+	char st;
+
+	while (mig_frozen(d->pid) == 1) {
+		if (mig_proc_stat(d->pid, &st, NULL) || st == 'Z')
+			return -ESRCH;
+		if (!said)
+			fprintf(stderr, "mosix-migd: process %d: frozen at home (cgroup freezer): "
+				"it comes home from node %u once thawed\n", d->pid, d->where);
+		said = true;
+		if (mig_chan_send(d->ch, MIG_M_PING, NULL, 0))
+			return -EPIPE;
+		usleep(THAW_POLL_US);
+	}
+	return 0;
+}
+
 int dep_restore_home(struct dep *d, char *why, size_t whylen)
 {
 	struct user_regs_struct parked = d->j.saved;
@@ -298,11 +327,15 @@ int dep_restore_home(struct dep *d, char *why, size_t whylen)
 	uint32_t n = 0;
 	int e;
 
-	e = dep_unpark(d);
+	e = wait_thawed(d);
+	if (!e)
+		e = dep_unpark(d);
 	if (e) {
 		snprintf(why, whylen, "the home process is gone");
 		return e;
 	}
+	/* the node sends the image once asked */
+	mig_chan_send(d->ch, MIG_M_READY, NULL, 0);
 	e = load_image(d, &v, &n, &copy, why, whylen);
 	if (e)
 		goto out_undo;
@@ -405,6 +438,7 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	struct mig_hello h;
 	uint64_t moved = 0, back_ns = 0;
 	uint32_t type = 0;
+	bool asked = false;
 	size_t len;
 	int e;
 
@@ -434,7 +468,13 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 		snprintf(why, whylen, "node %u chose no cipher we offered", node);
 		goto out_stay;
 	}
-	/* TASK, VMAS, PAGES..., END: relayed as they come */
+	/* TASK, VMAS, PAGES..., END: asked for, relayed as they come */
+	e = mig_chan_send(old, MIG_M_READY, NULL, 0);
+	if (e) {
+		snprintf(why, whylen, "node %u does not answer", d->where);
+		goto out_stay;
+	}
+	asked = true;
 	do {
 		e = relay(d, to, &type, &len);
 		if (e) {
@@ -472,8 +512,9 @@ out_stay:
 		close(mig_chan_fd(to));
 		mig_chan_free(to);
 	}
-	/* the old node resumes the frozen guest (draining the image first) */
-	while (type != MIG_M_END && !next_image_rec(d, &type, &len))
+	/* the old node resumes the frozen guest (draining the image first,
+	 * if it was asked for) */
+	while (asked && type != MIG_M_END && !next_image_rec(d, &type, &len))
 		;
 	mig_chan_send(old, MIG_M_GO, NULL, 0);
 	return e;

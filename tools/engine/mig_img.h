@@ -37,7 +37,7 @@
 
 #include "engine/mig_xstate.h"
 
-#define MIG_VERSION 7
+#define MIG_VERSION 8
 #define MIG_MAX_VMAS 4096
 #define MIG_XSTATE_MAX 16384
 #define MIG_VDSO_MAX (4 * 4096)

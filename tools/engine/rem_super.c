@@ -656,6 +656,28 @@ static void send_back(struct rem *r, struct inj *j, const struct rem_sigs *q)
 	send_rec(r, MIG_M_HOMEOK, NULL, 0);
 }
 
+/*
+ * Home's answer to what we sent it, one of @a or @b (or KILL), with what
+ * it sends on its own meanwhile: news applied, signals queued on @q for
+ * the guest if it stays. The answer's type, or 0 if the link broke.
+ */
+static uint32_t home_answer(struct rem *r, struct rem_sigs *q, uint32_t a, uint32_t b)
+{
+	uint32_t type;
+	size_t len;
+
+	for (;;) {
+		if (mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len))
+			return 0;
+		r->last_rx = mig_now_ns();
+		if (type == a || type == b || type == MIG_M_KILL)
+			return type;
+		rem_home_news(r, type, len);
+		if (type == MIG_M_SIGNAL && !mig_fixed_check(type, len) && q->n < REM_MAX_SIGS)
+			memcpy(&q->s[q->n++], r->in, sizeof(q->s[0]));
+	}
+}
+
 static enum outcome send_home(struct rem *r)
 {
 	const char *what = "stopping it";
@@ -668,7 +690,6 @@ static enum outcome send_home(struct rem *r)
 	struct inj j;
 	uint64_t vd[3][2];
 	uint32_t n, type;
-	size_t len;
 	int e, nex = 0;
 	bool core = false;
 
@@ -757,8 +778,19 @@ static enum outcome send_home(struct rem *r)
 	if (e)
 		goto out_teardown;
 	e = send_rec(r, MIG_M_COMEHOME, &ch, sizeof(ch));
-	if (!e)
-		e = send_rec(r, MIG_M_TASK, t, sizeof(*t));
+	if (e)
+		goto out_lost;
+	/*
+	 * Home says when it can take it (READY): its process may be frozen
+	 * there (a cgroup freezer) for as long as the admin likes, and an
+	 * image nobody reads would end the link. GO: it stays here.
+	 */
+	type = home_answer(r, &q, MIG_M_READY, MIG_M_GO);
+	if (type == MIG_M_GO)
+		goto out_teardown;
+	if (type != MIG_M_READY)
+		goto out_lost;
+	e = send_rec(r, MIG_M_TASK, t, sizeof(*t));
 	if (!e && r->maps)
 		e = send_rec(r, MIG_M_MAPS, r->maps, r->maps_len);
 	if (!e)
@@ -767,27 +799,18 @@ static enum outcome send_home(struct rem *r)
 		r->last_tx = mig_now_ns();
 	if (e)
 		goto out_lost;
-	/* home answers HOMEOK or GO; signals may come first */
-	for (;;) {
-		if (mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len))
-			goto out_lost;
-		r->last_rx = mig_now_ns();
-		if (type == MIG_M_HOMEOK) {
-			send_back(r, &j, &q);
-			free(v);
-			munmap(t, sizeof(*t));
-			end_guest(r);
-			return LEFT;
-		}
-		if (type == MIG_M_GO)
-			break;
-		/* it may stay here (GO): what home changed meanwhile holds */
-		rem_home_news(r, type, len);
-		if (type == MIG_M_SIGNAL && !mig_fixed_check(type, len) && q.n < REM_MAX_SIGS)
-			memcpy(&q.s[q.n++], r->in, sizeof(q.s[0]));
-		if (type == MIG_M_KILL)
-			goto out_lost;
+	/* home answers HOMEOK or GO (it stays here: what home changed
+	 * meanwhile holds) */
+	type = home_answer(r, &q, MIG_M_HOMEOK, MIG_M_GO);
+	if (type == MIG_M_HOMEOK) {
+		send_back(r, &j, &q);
+		free(v);
+		munmap(t, sizeof(*t));
+		end_guest(r);
+		return LEFT;
 	}
+	if (type != MIG_M_GO)
+		goto out_lost;
 out_teardown:
 	/*
 	 * It stays: what our injections took from it is its own again, sent
