@@ -45,6 +45,7 @@ struct dep {
 	bool stopping;			/* our stop signal, after the guest stopped */
 	int stop_sig;			/* which: the guest's */
 	uint64_t stop_deadline;		/* a group stop should have followed by then */
+	int stop_waits;			/* deadlines put off: it had not run */
 	uint64_t frozen_ns;		/* the last migration's freeze time */
 	struct mig_vma *moved;		/* what dep_settle frees at home */
 	uint32_t nmoved;

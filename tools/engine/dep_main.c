@@ -35,6 +35,7 @@
 #define CALLS_TELL_NS (HEARTBEAT_NS / 10)
 #define FILE_CHUNK ((4u << 20) - 4096)
 #define STOP_WAIT_NS (200 * 1000000ull)	/* for a group stop to follow ours */
+#define STOP_LATE_MAX 25		/* more waits while it has not run: 5 s */
 
 int dep_init(struct dep *d, pid_t pid, const struct mig_net *net, const char *run_dir)
 {
@@ -836,8 +837,10 @@ static int on_sigchld(struct dep *d)
 			 * group stop follows, and dep_serve() sends SIGSTOP.
 			 */
 			d->stopping = false;
-			if (s.sig != SIGSTOP)
+			if (s.sig != SIGSTOP) {
 				d->stop_deadline = mig_now_ns() + STOP_WAIT_NS;
+				d->stop_waits = 0;
+			}
 			ptrace(PTRACE_CONT, d->pid, 0, s.sig);
 			continue;
 		}
@@ -918,6 +921,23 @@ static int tell_prio(struct dep *d, struct dep_prio *pr)
 	if (!dep_prio_changed(pr, &m))
 		return 0;
 	return send_rec(d, MIG_M_PRIO, &m, sizeof(m));
+}
+
+/*
+ * Whether the home process, let go with a stop signal, has not even run
+ * since: then neither a group stop nor the kernel's drop of the signal
+ * (an orphaned group) can have happened yet. Runnable ('R') means so;
+ * asleep again in the agent's wait means the signal was dropped. Up to
+ * STOP_LATE_MAX waits in all.
+ */
+static bool stop_late(struct dep *d)
+{
+	char st;
+
+	if (d->stop_waits >= STOP_LATE_MAX || mig_proc_stat(d->pid, &st, NULL) || st != 'R')
+		return false;
+	d->stop_waits++;
+	return true;
 }
 
 int dep_serve(struct dep *d)
@@ -1113,7 +1133,11 @@ int dep_serve(struct dep *d)
 		}
 		now = mig_now_ns();
 		tell_calls(d, now);
-		if (d->stop_deadline && now > d->stop_deadline) {
+		if (d->stop_deadline && now > d->stop_deadline && stop_late(d)) {
+			/* not yet run since we let the signal in (a busy
+			 * machine): its group stop may still come */
+			d->stop_deadline = now + STOP_WAIT_NS;
+		} else if (d->stop_deadline && now > d->stop_deadline) {
 			/* our job-control stop was dropped (orphaned group) */
 			d->stop_deadline = 0;
 			d->stop_sig = SIGSTOP;
