@@ -283,6 +283,7 @@ static bool fixed_size(uint32_t type, size_t *ret)
 	case MIG_M_COMEHOME:
 	case MIG_M_PPID:
 	case MIG_M_CPU:
+	case MIG_M_FREEZE:
 		*ret = 8;
 		return true;
 	case MIG_M_END:
@@ -293,6 +294,7 @@ static bool fixed_size(uint32_t type, size_t *ret)
 		*ret = 24;
 		return true;
 	case MIG_M_WELCOME:
+	case MIG_M_TAKE:
 	case MIG_M_GO:
 	case MIG_M_HOMEOK:
 	case MIG_M_PING:

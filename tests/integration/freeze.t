@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # A process whose cgroup is frozen at home (systemctl freeze, a batch
-# system's suspend) while it runs on a node: asked home meanwhile, it stays
-# on the node, alive, for as long as the freeze lasts (home tells the node
-# it lives), then comes home at the thaw and runs on to its end. Before,
-# the deputy waited on the frozen process without a word to the node, which
-# took home for lost after 5 s and killed the guest. Frozen at home, it
-# cannot move, and migrate says so at once.
+# system's suspend) while it runs on a node: its guest is held there too,
+# using no CPU and writing nothing, and runs on at the thaw. Asked home
+# while frozen, it stays on the node, alive, for as long as the freeze
+# lasts (home tells the node it lives), then comes home at the thaw and
+# runs on to its end. Before, the guest ran on through the freeze, and
+# asked home, the deputy waited on the frozen process without a word to
+# the node, which took home for lost after 5 s and killed the guest.
+# Frozen at home, it cannot move, and migrate says so at once.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/tap.sh"
@@ -39,7 +41,7 @@ cleanup_fz() {
 }
 migd_progs
 
-plan 11
+plan 15
 migd_cluster_up 2 || { cleanup_fz; echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -47,7 +49,7 @@ d1=$(cluster_dir 1)
 cat >"$d1/tmp/steps.py" <<'P'
 n = 0
 for i in range(40):
-    for k in range(300000):
+    for k in range(1000000):
         n = (n * 31 + k) % 1000003
     print(i, n, flush=True)
 P
@@ -68,9 +70,30 @@ wait_for 5 guest_of 2 "$pid" >/dev/null
 g=$(guest_of 2 "$pid")
 ok $? "node 2 hosts its guest (pid ${g:-none} there)"
 
+# frozen while away: held on node 2 too, in a trace stop
+guest_state() { cluster_exec 2 sh -c "sed 's/.*) //' /proc/${g:-0}/stat | cut -c1"; }
+guest_is() { [ "$(guest_state)" = "$1" ]; }
+lines() { grep -c . "$d1/tmp/s.out"; }
 freeze 1
-frozen() { [ "$(cat "$fz/cgroup.freeze" 2>/dev/null || cat "$fz/freezer.state")" != 0 ]; }
-ok "$(frozen; echo $?)" "its cgroup at home is frozen ($fz)"
+wait_for 5 guest_is t
+is "$(guest_state)" t "frozen at home: its guest on node 2 is held too (t)"
+c0=$(cpu_ticks 2 "$g")
+l0=$(lines)
+sleep 2
+is "$(cpu_ticks 2 "$g")" "$c0" "it used no CPU there in 2 s"
+is "$(lines)" "$l0" "and wrote nothing"
+freeze 0
+ran_on() { (($(cpu_ticks 2 "$g") > c0)); }
+wait_for 5 ran_on
+ok $? "thawed, it runs on on node 2 ($(guest_state), $(cpu_ticks 2 "$g") ticks)"
+if [ "$(ulimit -c)" = 0 ]; then
+	is "$(tracer_of 2 "$g")" 0 "untraced again"
+else
+	# cores on: traced all along, for a core to be written at home
+	ok "$([ "$(tracer_of 2 "$g")" != 0 ]; echo $?)" "traced still, as any guest that may dump core"
+fi
+
+freeze 1
 t0=$(date +%s)
 cluster_exec 1 "$bin/migrate" "$pid" home >"$d1/tmp/home.msg" 2>&1 &
 asked=$!

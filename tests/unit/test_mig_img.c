@@ -104,6 +104,8 @@ static void test_layout_is_frozen(void **state)
 	assert_int_equal(MIG_M_STOPPED, 23);
 	assert_int_equal(MIG_M_PRIO, 25);
 	assert_int_equal(MIG_M_CPU, 26);
+	assert_int_equal(MIG_M_TAKE, 27);
+	assert_int_equal(MIG_M_FREEZE, 28);
 }
 
 /* ---- HELLO, REFUSE/ABORT, TASK ---- */
@@ -689,7 +691,9 @@ static void test_fixed(void **state)
 		{ MIG_M_STOPPED, sizeof(struct mig_signal) },
 		{ MIG_M_PRIO, sizeof(struct mig_prio) },
 		{ MIG_M_CPU, sizeof(struct mig_cpu) },
+		{ MIG_M_FREEZE, sizeof(struct mig_freeze) },
 		{ MIG_M_WELCOME, 0 },
+		{ MIG_M_TAKE, 0 },
 		{ MIG_M_GO, 0 },
 		{ MIG_M_HOMEOK, 0 },
 		{ MIG_M_PING, 0 },

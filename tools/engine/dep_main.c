@@ -25,6 +25,7 @@
 #include "engine/mig_cantmove.h"
 #include "engine/mig_cipher.h"
 #include "engine/mig_dump.h"
+#include "engine/mig_freezer.h"
 #include "engine/mig_proc.h"
 #include "engine/mig_pstate.h"
 #include "engine/mig_xstate.h"
@@ -940,6 +941,20 @@ static bool stop_late(struct dep *d)
 	return true;
 }
 
+/*
+ * A cgroup freezer at home holds the process (systemctl freeze, a batch
+ * system's suspend) or let it go: the node holds the guest the same.
+ */
+static int tell_frozen(struct dep *d, bool *told)
+{
+	struct mig_freeze m = { .on = mig_frozen(d->pid) == 1 };
+
+	if (m.on == *told)
+		return 0;
+	*told = m.on;
+	return send_rec(d, MIG_M_FREEZE, &m, sizeof(m));
+}
+
 int dep_serve(struct dep *d)
 {
 	struct dep_parent par;
@@ -947,7 +962,7 @@ int dep_serve(struct dep *d)
 	uint64_t watched = 0;
 	uint32_t move_to = 0;
 	sigset_t mask;
-	bool first = true;
+	bool first = true, frozen = false;
 	int sfd, ret = -1;
 
 	sigemptyset(&mask);
@@ -1069,6 +1084,7 @@ int dep_serve(struct dep *d)
 						reply_client(d, "ok");
 						dep_prio_moved(&prio);
 						dep_parent_moved(&par);
+						frozen = false;	/* it runs there */
 						watched = 0;	/* tell it now */
 					}
 					move_to = 0;
@@ -1149,7 +1165,8 @@ int dep_serve(struct dep *d)
 		/* once a second, busy or not: what home changed meanwhile */
 		if (now - watched > HEARTBEAT_NS) {
 			watched = now;
-			if (tell_parent(d, &par) || tell_prio(d, &prio))
+			if (tell_parent(d, &par) || tell_prio(d, &prio) ||
+			    tell_frozen(d, &frozen))
 				goto out_lost;
 			/* a failure leaves the one it had: nothing to tell */
 			dep_prio_follow_io(&prio);

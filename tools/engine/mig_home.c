@@ -294,7 +294,7 @@ static void take_back(struct dep *d, struct mig_chan *from, struct mig_chan *fwd
 /*
  * A cgroup freezer holds the home process (systemctl freeze, a batch
  * system's suspend): nothing can be injected into it until the thaw. The
- * node holds the guest until READY, and our PINGs tell it home lives.
+ * node holds the guest until TAKE, and our PINGs tell it home lives.
  */
 static int wait_thawed(struct dep *d)
 {
@@ -335,7 +335,7 @@ int dep_restore_home(struct dep *d, char *why, size_t whylen)
 		return e;
 	}
 	/* the node sends the image once asked */
-	mig_chan_send(d->ch, MIG_M_READY, NULL, 0);
+	mig_chan_send(d->ch, MIG_M_TAKE, NULL, 0);
 	e = load_image(d, &v, &n, &copy, why, whylen);
 	if (e)
 		goto out_undo;
@@ -469,7 +469,7 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 		goto out_stay;
 	}
 	/* TASK, VMAS, PAGES..., END: asked for, relayed as they come */
-	e = mig_chan_send(old, MIG_M_READY, NULL, 0);
+	e = mig_chan_send(old, MIG_M_TAKE, NULL, 0);
 	if (e) {
 		snprintf(why, whylen, "node %u does not answer", d->where);
 		goto out_stay;

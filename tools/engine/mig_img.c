@@ -17,6 +17,7 @@ static_assert(sizeof(struct mig_vma) == 32, "mig_vma changed");
 static_assert(sizeof(struct mig_rlim) == 16, "mig_rlim changed");
 static_assert(sizeof(struct mig_prio) == 16, "mig_prio changed");
 static_assert(sizeof(struct mig_cpu) == 8, "mig_cpu changed");
+static_assert(sizeof(struct mig_freeze) == 8, "mig_freeze changed");
 static_assert(sizeof(struct mig_pages_hdr) == 16, "mig_pages_hdr changed");
 static_assert(sizeof(struct mig_fwd_call) == 64, "mig_fwd_call changed");
 static_assert(sizeof(struct mig_fwd_buf) == 8, "mig_fwd_buf changed");
@@ -201,7 +202,11 @@ int mig_fixed_check(uint32_t type, size_t len)
 	case MIG_M_CPU:
 		want = sizeof(struct mig_cpu);
 		break;
+	case MIG_M_FREEZE:
+		want = sizeof(struct mig_freeze);
+		break;
 	case MIG_M_WELCOME:
+	case MIG_M_TAKE:
 	case MIG_M_GO:
 	case MIG_M_HOMEOK:
 	case MIG_M_PING:

@@ -90,6 +90,8 @@ enum mig_msg {
 	MIG_M_CIPHER,	/* R->D: after WELCOME, the cipher from here on */
 	MIG_M_PRIO,	/* D->R: home's nice, policy or oom_score_adj changed */
 	MIG_M_CPU,	/* R->D: the CPU time the guest has used (mig_cpu) */
+	MIG_M_TAKE,	/* D->R: after COMEHOME, home can take the image now */
+	MIG_M_FREEZE,	/* D->R: home's cgroup freezer holds the process, or no more */
 	MIG_M_MAX
 };
 
@@ -304,6 +306,15 @@ struct mig_ppid {
  * accounting (mps) and the next move's CPU clock and limit. */
 struct mig_cpu {
 	uint64_t ns;
+};
+
+/*
+ * FREEZE D->R: a cgroup freezer at home holds the process (on 1) or let
+ * it go (on 0): the node holds the guest the same (rem_trace.c).
+ */
+struct mig_freeze {
+	uint32_t on;
+	uint32_t pad;
 };
 
 /*

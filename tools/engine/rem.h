@@ -88,6 +88,10 @@ struct rem {
 	bool core_set;			/* core_info: the signal that goes home */
 	bool core_failed;		/* home could not take it: die here */
 	siginfo_t core_info;
+	/* home's process frozen (FREEZE): the guest held in a ptrace stop */
+	bool want_frozen;		/* what home said last */
+	bool frozen;			/* held (or being held) for it */
+	bool freeze_traced;		/* seized only for that */
 };
 
 /* The ids guests run as: REM_GUEST_USER's, else nobody's. */
@@ -152,15 +156,24 @@ void rem_sig_queue(pid_t guest, int sig, const siginfo_t *si);
  */
 int rem_trace_start(struct rem *r);
 void rem_trace_events(struct rem *r);
+/*
+ * Home's process frozen or thawed (r->want_frozen, from FREEZE): hold the
+ * guest in a ptrace stop nobody sees (seizing it if it was not traced),
+ * or let it run on. From the supervisor's main loop only, where no dump
+ * holds the guest; a step that must wait for a stop is taken at a later
+ * turn.
+ */
+void rem_trace_freeze(struct rem *r);
 int rem_trace_interrupt(struct rem *r);
 int rem_trace_hold(struct rem *r);
 int rem_trace_again(struct rem *r);
 
 /*
  * A record home sends on its own, found in r->in wherever the node reads
- * the channel: a new parent (MIG_M_PPID) or home's nice value, policy and
- * oom_score_adj (MIG_M_PRIO, none beyond what this supervisor has). True
- * when it was one, and is applied (rem_prio.c).
+ * the channel: a new parent (MIG_M_PPID), home's nice value, policy and
+ * oom_score_adj (MIG_M_PRIO, none beyond what this supervisor has), or a
+ * freeze (MIG_M_FREEZE, noted for rem_trace_freeze). True when it was
+ * one, and is applied (rem_prio.c).
  */
 bool rem_home_news(struct rem *r, uint32_t type, size_t len);
 

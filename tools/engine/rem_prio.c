@@ -58,8 +58,14 @@ static void apply_prio(struct rem *r, const struct mig_prio *m)
 
 bool rem_home_news(struct rem *r, uint32_t type, size_t len)
 {
-	if ((type != MIG_M_PPID && type != MIG_M_PRIO) || mig_fixed_check(type, len))
+	if ((type != MIG_M_PPID && type != MIG_M_PRIO && type != MIG_M_FREEZE) ||
+	    mig_fixed_check(type, len))
 		return false;
+	if (type == MIG_M_FREEZE) {
+		/* applied by the main loop (rem_trace_freeze) */
+		r->want_frozen = ((const struct mig_freeze *)r->in)->on != 0;
+		return true;
+	}
 	if (type == MIG_M_PRIO) {
 		apply_prio(r, (const struct mig_prio *)r->in);
 		return true;

@@ -781,14 +781,14 @@ static enum outcome send_home(struct rem *r)
 	if (e)
 		goto out_lost;
 	/*
-	 * Home says when it can take it (READY): its process may be frozen
+	 * Home says when it can take it (TAKE): its process may be frozen
 	 * there (a cgroup freezer) for as long as the admin likes, and an
 	 * image nobody reads would end the link. GO: it stays here.
 	 */
-	type = home_answer(r, &q, MIG_M_READY, MIG_M_GO);
+	type = home_answer(r, &q, MIG_M_TAKE, MIG_M_GO);
 	if (type == MIG_M_GO)
 		goto out_teardown;
-	if (type != MIG_M_READY)
+	if (type != MIG_M_TAKE)
 		goto out_lost;
 	e = send_rec(r, MIG_M_TASK, t, sizeof(*t));
 	if (!e && r->maps)
@@ -866,6 +866,7 @@ static enum outcome on_message(struct rem *r, uint32_t type, size_t len)
 		return GOING_ON;
 	case MIG_M_PPID:
 	case MIG_M_PRIO:
+	case MIG_M_FREEZE:
 		rem_home_news(r, type, len);
 		return GOING_ON;
 	case MIG_M_PING:
@@ -951,6 +952,8 @@ int rem_supervise(struct rem *r)
 				o = on_message(r, type, len);
 			r->last_rx = mig_now_ns();
 		}
+		if (o == GOING_ON)
+			rem_trace_freeze(r);
 		now = mig_now_ns();
 		if (o == GOING_ON && r->guest > 0 &&
 		    (r->stop_told || now < r->stop_watch_until ||

@@ -13,6 +13,10 @@
  * soft limit is 0. Other signals pass at once; a group stop is held with
  * PTRACE_LISTEN, so that the guest stays stopped as it would untraced
  * (/proc shows it 't', not 'T': r->group_stopped says it for check_stop).
+ *
+ * A guest whose home process a cgroup freezer holds (FREEZE) is held here
+ * the same, in an interrupt stop, and seized for it if it was not traced
+ * already (rem_trace_freeze).
  */
 #include <errno.h>
 #include <signal.h>
@@ -64,7 +68,8 @@ static bool takes_default(pid_t pid, int sig)
 /* A signal at its delivery stop: on, or home with it. */
 static void on_signal(struct rem *r, int sig)
 {
-	if (!dumps_core(sig) || r->core_set || r->core_failed || !takes_default(r->guest, sig) ||
+	if (!(r->sh->task.flags & MIG_TASK_CORE) || !dumps_core(sig) || r->core_set ||
+	    r->core_failed || !takes_default(r->guest, sig) ||
 	    ptrace(PTRACE_GETSIGINFO, r->guest, 0, &r->core_info)) {
 		ptrace(PTRACE_CONT, r->guest, 0, sig);
 		return;
@@ -109,12 +114,10 @@ static void on_status(struct rem *r, int st)
 	ptrace(PTRACE_CONT, r->guest, 0, 0);
 }
 
-int rem_trace_start(struct rem *r)
+static int seize(struct rem *r)
 {
 	sigset_t mask;
 
-	if (!(r->sh->task.flags & MIG_TASK_CORE) || r->guest <= 0)
-		return 0;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	if (r->trace_fd < 0) {
@@ -131,6 +134,43 @@ int rem_trace_start(struct rem *r)
 	/* already stopped: the kernel reports that at once; see it now */
 	rem_trace_events(r);
 	return 0;
+}
+
+int rem_trace_start(struct rem *r)
+{
+	if (!(r->sh->task.flags & MIG_TASK_CORE) || r->guest <= 0)
+		return 0;
+	return seize(r);
+}
+
+void rem_trace_freeze(struct rem *r)
+{
+	if (r->want_frozen == r->frozen || r->guest <= 0)
+		return;
+	if (r->want_frozen) {
+		if (!r->traced) {
+			if (seize(r))
+				return;	/* again at the next turn */
+			r->freeze_traced = true;
+		}
+		if (rem_trace_interrupt(r))
+			return;
+		r->frozen = true;
+		return;
+	}
+	/* thawed: once the stop asked for has come, it runs on */
+	if (r->interrupting)
+		return;
+	if (r->held && r->freeze_traced) {
+		/* leaves a group stop as it was */
+		ptrace(PTRACE_DETACH, r->guest, 0, 0);
+		r->traced = r->held = r->group_stopped = false;
+	} else if (r->held) {
+		ptrace(r->group_stopped ? PTRACE_LISTEN : PTRACE_CONT, r->guest, 0, 0);
+		r->held = false;
+	}
+	r->freeze_traced = false;
+	r->frozen = false;
 }
 
 void rem_trace_events(struct rem *r)
@@ -177,5 +217,7 @@ int rem_trace_hold(struct rem *r)
 int rem_trace_again(struct rem *r)
 {
 	r->traced = r->held = r->interrupting = r->group_stopped = false;
+	/* held no more: the main loop holds it again if home is still frozen */
+	r->frozen = r->freeze_traced = false;
 	return rem_trace_start(r);
 }
