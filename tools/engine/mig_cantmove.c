@@ -238,21 +238,6 @@ static bool status_num(const char *line, const char *name, unsigned long *ret)
 	return true;
 }
 
-/* Does @list (words separated by white space) hold @word? */
-static bool has_word(const char *list, const char *word)
-{
-	size_t len = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += len) {
-		bool start = p == list || p[-1] == ' ' || p[-1] == '\t';
-		char end = p[len];
-
-		if (start && (end == '\0' || end == ' ' || end == '\t' || end == '\n'))
-			return true;
-	}
-	return false;
-}
-
 /* threads, tracer, mlock, seccomp, shadow stack: from /proc/PID/status */
 static int scan_status(struct scan *s)
 {
@@ -276,7 +261,7 @@ static int scan_status(struct scan *s)
 		else if (status_num(line, "Seccomp", &v))
 			seccomp = v;
 		else if (strncmp(line, "x86_Thread_features:", 20) == 0)
-			shstk = has_word(line + 20, "shstk");
+			shstk = mig_has_word(line + 20, "shstk", " \t");
 	}
 	if (ferror(f))
 		r = source_error(s, errno);

@@ -7,20 +7,7 @@
 #include <string.h>
 
 #include "engine/mig_freezer.h"
-
-/* Whether the comma-separated @list holds @word. */
-static bool has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; p; p = strchr(p, ',')) {
-		if (*p == ',')
-			p++;
-		if (!strncmp(p, word, n) && (p[n] == ',' || p[n] == 0 || p[n] == '\n'))
-			return true;
-	}
-	return false;
-}
+#include "engine/mig_proc.h"
 
 /*
  * Where the v2 hierarchy and v1's freezer are mounted whole (root "/"),
@@ -45,7 +32,7 @@ static void mounts(char *v2, char *v1, size_t size)
 			continue;
 		if (!*v2 && !strcmp(type, "cgroup2"))
 			snprintf(v2, size, "%s", point);
-		else if (!*v1 && !strcmp(type, "cgroup") && has_word(super, "freezer"))
+		else if (!*v1 && !strcmp(type, "cgroup") && mig_has_word(super, "freezer", ","))
 			snprintf(v1, size, "%s", point);
 	}
 	free(line);
@@ -112,7 +99,7 @@ int mig_frozen(pid_t pid)
 		path[strcspn(path, "\n")] = 0;
 		if (!strcmp(line, "0") && !*ctl && *v2) {
 			frozen = v2_frozen(v2, path);
-		} else if (*v1 && has_word(ctl, "freezer")) {
+		} else if (*v1 && mig_has_word(ctl, "freezer", ",")) {
 			first_line(v1, path, "freezer.state", state, sizeof(state));
 			frozen = !strncmp(state, "FROZEN", 6) || !strncmp(state, "FREEZING", 8);
 		}

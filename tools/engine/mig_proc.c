@@ -32,6 +32,20 @@ ssize_t mig_proc_read(pid_t pid, const char *name, char *buf, size_t size)
 	return n;
 }
 
+bool mig_has_word(const char *list, const char *word, const char *seps)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += len) {
+		bool start = p == list || strchr(seps, p[-1]);
+		char end = p[len];
+
+		if (start && (end == '\0' || end == '\n' || strchr(seps, end)))
+			return true;
+	}
+	return false;
+}
+
 int mig_proc_personality(pid_t pid, uint32_t *ret)
 {
 	char buf[32];

@@ -4,6 +4,7 @@
 
 /* Small facts about another process, from /proc and its CPU clock. */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -13,6 +14,12 @@
  * when empty (a task that ended), or -errno.
  */
 ssize_t mig_proc_read(pid_t pid, const char *name, char *buf, size_t size);
+
+/*
+ * Whether @list, words separated by any of @seps (a line of /proc: it may
+ * end in a newline), holds @word.
+ */
+bool mig_has_word(const char *list, const char *word, const char *seps);
 
 /* Its personality(2) flags, from /proc/PID/personality (its tracer's). */
 int mig_proc_personality(pid_t pid, uint32_t *ret);
