@@ -36,7 +36,7 @@
 #define CALLS_TELL_NS (HEARTBEAT_NS / 10)
 #define FILE_CHUNK ((4u << 20) - 4096)
 #define STOP_WAIT_NS (200 * 1000000ull)	/* for a group stop to follow ours */
-#define STOP_LATE_MAX 25		/* more waits while it has not run: 5 s */
+#define STOP_LATE_MAX 25		/* more waits while it may still stop: 5 s */
 
 int dep_init(struct dep *d, pid_t pid, const struct mig_net *net, const char *run_dir)
 {
@@ -925,17 +925,18 @@ static int tell_prio(struct dep *d, struct dep_prio *pr)
 }
 
 /*
- * Whether the home process, let go with a stop signal, has not even run
- * since: then neither a group stop nor the kernel's drop of the signal
- * (an orphaned group) can have happened yet. Runnable ('R') means so;
- * asleep again in the agent's wait means the signal was dropped. Up to
+ * Whether the home process, let go with a stop signal, may still stop:
+ * only asleep again in the agent's wait ('S') does it show the kernel
+ * dropped the signal (an orphaned group). Runnable ('R'), it has not
+ * run since (a busy machine); stopped ('t'), its group stop came after
+ * this turn's look at SIGCHLD and is collected at the next. Up to
  * STOP_LATE_MAX waits in all.
  */
 static bool stop_late(struct dep *d)
 {
 	char st;
 
-	if (d->stop_waits >= STOP_LATE_MAX || mig_proc_stat(d->pid, &st, NULL) || st != 'R')
+	if (d->stop_waits >= STOP_LATE_MAX || mig_proc_stat(d->pid, &st, NULL) || st == 'S')
 		return false;
 	d->stop_waits++;
 	return true;
@@ -1150,8 +1151,7 @@ int dep_serve(struct dep *d)
 		now = mig_now_ns();
 		tell_calls(d, now);
 		if (d->stop_deadline && now > d->stop_deadline && stop_late(d)) {
-			/* not yet run since we let the signal in (a busy
-			 * machine): its group stop may still come */
+			/* its group stop may still come, or be collected */
 			d->stop_deadline = now + STOP_WAIT_NS;
 		} else if (d->stop_deadline && now > d->stop_deadline) {
 			/* our job-control stop was dropped (orphaned group) */
