@@ -62,7 +62,7 @@ printed() { grep -q "$2" "$d1/tmp/$1.out"; }
 
 # --- the control: CPU-bound, it stays where it was sent ---------------------------
 run_at 1 spin "$bin/mosrun" perl /tmp/spin.pl 4000000000
-spin=$(node_pid 1 spin)
+spin=$(node_pid 1 spin perl)
 msg=$(cluster_exec 1 "$bin/migrate" "$spin" 2 2>&1)
 ok $? "the CPU-bound job (pid $spin) moved to node 2${msg:+: $msg}"
 

@@ -430,7 +430,7 @@ ok $? "(which differs from the cluster's)"
 migd_start 3
 run_at 1 key python3 /tmp/count.py
 shell=$!
-pid=$(node_pid 1 key)
+pid=$(node_pid 1 key python3)
 sleep 0.3
 msg=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
 is "$?" 1 "migrate to the node with another key fails"
@@ -454,7 +454,7 @@ printf '1 10.77.0.1 2\n' >"$d2/etc/mosix/mosix.map"
 migd_start 2
 run_at 3 map python3 /tmp/count.py
 shell=$!
-pid=$(node_pid 3 map)
+pid=$(node_pid 3 map python3)
 sleep 0.3
 msg=$(cluster_exec 3 "$bin/migrate" "$pid" 2 2>&1)
 is "$?" 1 "node 3 cannot send a process to node 2, whose map lacks node 3"

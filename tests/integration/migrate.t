@@ -76,7 +76,7 @@ wait $!
 expect=$(cat "$d1/tmp/burn0.out")
 run_at 1 burn python3 /tmp/burn.py 20000000
 shell=$!
-pid=$(node_pid 1 burn)
+pid=$(node_pid 1 burn python3)
 sleep 0.3
 cluster_exec 1 "$bin/migrate" "$pid" 2
 ok $? "migrate a CPU-bound python3 to node 2"
@@ -103,7 +103,7 @@ run_at 1 sum0 sha256sum /tmp/big
 wait $!
 run_at 1 sum sha256sum /tmp/big
 shell=$!
-pid=$(node_pid 1 sum)
+pid=$(node_pid 1 sum sha256sum)
 cluster_exec 1 "$bin/migrate" "$pid" 2
 ok $? "migrate sha256sum mid-file to node 2"
 wait "$shell"
@@ -113,7 +113,7 @@ rm -f "$d1/tmp/big"
 # --- kill -9 at home ends the guest ----------------------------------------------
 run_at 1 k9 python3 /tmp/counter.py 100
 shell=$!
-pid=$(node_pid 1 k9)
+pid=$(node_pid 1 k9 python3)
 sleep 0.5
 cluster_exec 1 "$bin/migrate" "$pid" 2
 g=$(guest_of 2 "$pid")
@@ -185,7 +185,7 @@ ok $? "and node 2 ends the guest"
 # --- home, and node to node -------------------------------------------------------
 run_at 1 hop python3 /tmp/counter.py 30
 shell=$!
-pid=$(node_pid 1 hop)
+pid=$(node_pid 1 hop python3)
 sleep 0.5
 cluster_exec 1 "$bin/migrate" "$pid" 2
 ok $? "to node 2"
@@ -209,7 +209,7 @@ is "$(grep -c '^line' "$d1/tmp/hop.out")" 30 "30 lines through three nodes"
 # --- refusals leave the process at home -------------------------------------------
 run_at 1 ref python3 /tmp/counter.py 25
 shell=$!
-pid=$(node_pid 1 ref)
+pid=$(node_pid 1 ref python3)
 sleep 0.3
 out=$(cluster_exec 1 "$bin/migrate" "$pid" 9 2>&1)
 is "$?" 1 "a node id not in the map: cannot migrate"
@@ -236,7 +236,7 @@ migd_kill 3
 MIGD_ENV_3=MOSIX_FAULT=scratch-busy migd_start 3
 run_at 1 sb python3 /tmp/counter.py 30
 shell=$!
-pid=$(node_pid 1 sb)
+pid=$(node_pid 1 sb python3)
 sleep 0.3
 out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
 ok $? "a mapping in the way of home's area on node 3: it moves all the same${out:+ ($out)}"

@@ -70,8 +70,8 @@ for k in a b; do
 	run_at 1 "ex$k" python3 /tmp/counter.py 60
 	shells+=($!)
 done
-pa=$(node_pid 1 exa)
-pb=$(node_pid 1 exb)
+pa=$(node_pid 1 exa python3)
+pb=$(node_pid 1 exb python3)
 sleep 0.3
 cluster_exec 1 "$bin/migrate" "$pa" 2 && cluster_exec 1 "$bin/migrate" "$pb" 2
 ok $? "two processes sent to node 2"
@@ -96,8 +96,8 @@ for k in a b; do
 	run_at 1 "br$k" python3 /tmp/counter.py 60
 	shells+=($!)
 done
-pa=$(node_pid 1 bra)
-pb=$(node_pid 1 brb)
+pa=$(node_pid 1 bra python3)
+pb=$(node_pid 1 brb python3)
 sleep 0.3
 cluster_exec 1 "$bin/migrate" "$pa" 2 && cluster_exec 1 "$bin/migrate" "$pb" 2
 ok $? "two processes sent to node 2"

@@ -102,11 +102,21 @@ run_at() {
 		"$f" "$@"
 }
 
+# node_pid K F [COMM]: the pid of what run_at K F started; with COMM, once
+# it runs COMM: run_at writes the pid before its exec (and mosrun's), so a
+# migrate at once may catch the shell or mosrun instead
 node_pid() {
-	local f
+	local f p
 	f="$(cluster_dir "$1")/tmp/$2"
-	wait_for 5 test -s "$f" && cat "$f"
+	wait_for 5 test -s "$f" || return 1
+	p=$(cat "$f")
+	if [ -n "${3:-}" ] && ! wait_for 10 _runs "$1" "$p" "$3"; then
+		diag "node $1: pid $p does not run $3: $(cluster_exec "$1" cat "/proc/$p/comm" 2>&1)"
+	fi
+	echo "$p"
 }
+
+_runs() { [ "$(cluster_exec "$1" cat "/proc/$2/comm" 2>/dev/null)" = "$3" ]; }
 
 guest_of() {
 	local k=$1 home=$2 g

@@ -16,6 +16,8 @@ ok() {
 		echo "ok $_tap_n - $2"
 	else
 		echo "not ok $_tap_n - $2"
+		# on stderr too: prove shows it beside the summary, without -v
+		diag "failed $_tap_n: $2"
 	fi
 }
 
@@ -26,7 +28,7 @@ is() {
 		echo "ok $_tap_n - $3"
 	else
 		echo "not ok $_tap_n - $3"
-		diag "got:" "$1" "expected:" "$2"
+		diag "failed $_tap_n: $3" "got:" "$1" "expected:" "$2"
 	fi
 }
 
@@ -37,6 +39,6 @@ like() {
 		echo "ok $_tap_n - $3"
 	else
 		echo "not ok $_tap_n - $3"
-		diag "got:" "$1" "expected to match:" "$2"
+		diag "failed $_tap_n: $3" "got:" "$1" "expected to match:" "$2"
 	fi
 }
