@@ -25,7 +25,15 @@
 #define ERESTARTNOHAND 514
 #define ERESTART_RESTARTBLOCK 516
 
-#define RUN_MAX ((4u << 20) - MIG_PAGE)	/* bytes of one PAGES record */
+/*
+ * Bytes of one PAGES record: small enough that the two ends overlap (the
+ * node receives and fills one record while this side reads and seals the
+ * next; a 16 MiB process in 4 MiB records left each end waiting for the
+ * other) and that a record stays in a core's L2 through read, seal and
+ * send. 512 KiB moved 16 MiB in about 40 ms against 50, 256 MiB in about
+ * 330 ms against 390 (docs/BENCHMARKS.md); 256 and 128 KiB did no better.
+ */
+#define RUN_MAX ((512u << 10) - MIG_PAGE)
 #define USER_CS_64 0x33			/* __USER_CS: 64-bit code */
 
 uint64_t mig_now_ns(void)
