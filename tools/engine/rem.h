@@ -94,8 +94,10 @@ struct rem {
 	bool freeze_traced;		/* seized only for that */
 };
 
-/* The ids guests run as: REM_GUEST_USER's, else nobody's. */
-void rem_guest_ids(uid_t *ret_uid, gid_t *ret_gid);
+/*
+ * The ids guests run as: REM_GUEST_USER's (0), else nobody's (-ENOENT).
+ */
+int rem_guest_ids(uid_t *ret_uid, gid_t *ret_gid);
 
 /* Both return 0 or -errno; on failure @why says what (for ABORT/logs). */
 int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,

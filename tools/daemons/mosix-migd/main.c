@@ -18,6 +18,7 @@
 
 #include "engine/mig_gcm.h"
 #include "engine/mig_probe.h"
+#include "engine/rem.h"
 #include "lib/conf.h"
 #include "lib/cpufeat.h"
 #include "lib/log.h"
@@ -217,6 +218,20 @@ static int setup(struct migd *m, uint32_t node)
 		return -errno;
 	log_info("node %u of %u in '%s'; TCP port %u", m->id.self, m->id.map.nnodes,
 		 m->id.map_path, m->net.port);
+	/*
+	 * Each guest's supervisor looks its user up again (an admin may add
+	 * it later); done here once first, the name service is set up in
+	 * this process, so that a child does not load it while the home node
+	 * waits for its answer (1 ms per move where the user is missing).
+	 */
+	{
+		uid_t uid;
+		gid_t gid;
+		bool own = rem_guest_ids(&uid, &gid) == 0;
+
+		log_info("guests run as uid %u, gid %u (%s)", (unsigned)uid, (unsigned)gid,
+			 own ? REM_GUEST_USER : "no user " REM_GUEST_USER ": nobody's");
+	}
 	return 0;
 }
 
