@@ -37,6 +37,7 @@ required=(
 optional=(
 	"time namespaces (CLONE_NEWTIME)"
 	"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"
+	"SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP"
 	"userfaultfd, UFFD_USER_MODE_ONLY"
 	"soft-dirty page tracking"
 	"mosix kernel part (/proc/mosix)"

@@ -32,6 +32,7 @@
 #include <linux/seccomp.h>
 #include <linux/userfaultfd.h>
 
+#include "engine/mig_filter.h"
 #include "engine/rem.h"
 
 /* how long a probe waits for its child; it answers in microseconds */
@@ -75,6 +76,9 @@ static const struct mig_feature_info features[MIG_F_NR] = {
 		"node's, which may jump)" },
 	[MIG_F_SECCOMP_KILLABLE] = { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", false,
 		"a harmless signal restarts a forwarded system call from the start" },
+	[MIG_F_SECCOMP_SYNC_WAKE] = { "SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP", false,
+		"a trapped call hands over to its supervisor on its own CPU (without: a "
+		"cross-CPU wake-up each way)" },
 	[MIG_F_UFFD] = { "userfaultfd, UFFD_USER_MODE_ONLY", false,
 		"lazy migration (memory sent after the process runs again)" },
 	[MIG_F_SOFT_DIRTY] = { "soft-dirty page tracking", false,
@@ -510,8 +514,10 @@ static int probe_seccomp(struct mig_features *f)
 		set(f, MIG_F_SECCOMP_ADDFD, err);
 		set(f, MIG_F_SECCOMP_CONTINUE, err);
 		set(f, MIG_F_SECCOMP_KILLABLE, err);
+		set(f, MIG_F_SECCOMP_SYNC_WAKE, err);
 	} else {
 		set(f, MIG_F_SECCOMP_KILLABLE, -h.killable_err);
+		set(f, MIG_F_SECCOMP_SYNC_WAKE, mig_filter_sync_wake(listener));
 		serve_notification(f, listener, sv[0], sv[0]);
 		close(listener);
 	}

@@ -37,6 +37,7 @@ enum mig_feature {
 	MIG_F_TIMENS,		/* CLONE_NEWTIME with a monotonic offset */
 	/* optional */
 	MIG_F_SECCOMP_KILLABLE,	/* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
+	MIG_F_SECCOMP_SYNC_WAKE,	/* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6) */
 	MIG_F_UFFD,		/* userfaultfd with UFFD_USER_MODE_ONLY */
 	MIG_F_SOFT_DIRTY,	/* clear_refs 4, pagemap bit 55 */
 	MIG_F_MOSIX_KERNEL,	/* /proc/mosix */

@@ -469,6 +469,8 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	close(pidfd);
 	if (r->listener < 0)
 		return say(why, e, 0, "cannot take the seccomp listener");
+	/* older kernels: the scheduler's wake-ups, as before */
+	mig_filter_sync_wake(r->listener);
 	/* its filter lets getpid through: the kernel must know the answers
 	 * before the guest runs (GO), or it would see this node's pids */
 	if (r->kernel_ids) {
