@@ -463,6 +463,19 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 
 	mig_pstate_read(d->run_dir, d->pid, &ps);
 	d->nmigs = ps.nmigs;
+	/*
+	 * Connect and authenticate before the stop: the process runs on
+	 * meanwhile, the node's migd forks its side, and a node that cannot
+	 * be reached or refuses the key never stops it.
+	 */
+	e = mig_net_connect(d->net, node, &d->ch);
+	if (e) {
+		snprintf(why, whylen, "cannot reach node %u: %s", node,
+			 e == -EKEYREJECTED ? "the cluster keys differ" :
+			 e == -EPERM ? "it does not take this node (not in its map, or another "
+				       "address)" : strerror(-e));
+		return e;
+	}
 	/* tests: time to change the process between migd's check and the stop */
 	if (fault(d, "late-stop"))
 		sleep(2);
@@ -470,7 +483,7 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	e = inj_seize(d->pid);
 	if (e) {
 		snprintf(why, whylen, "cannot stop it: %s", strerror(-e));
-		return e;
+		goto out_close;
 	}
 	/* migd's check ran before the stop: a thread started since would be
 	 * left running on memory that goes */
@@ -538,14 +551,6 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 			 "cannot read its memory map");
 		goto out_teardown;
 	}
-	e = mig_net_connect(d->net, node, &d->ch);
-	if (e) {
-		snprintf(why, whylen, "cannot reach node %u: %s", node,
-			 e == -EKEYREJECTED ? "the cluster keys differ" :
-			 e == -EPERM ? "it does not take this node (not in its map, or another "
-				       "address)" : strerror(-e));
-		goto out_teardown;
-	}
 	mem = 0;
 	for (uint32_t i = 0; i < n; i++)
 		mem += v[i].pages * MIG_PAGE;
@@ -595,7 +600,6 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	return 0;
 
 out_teardown:
-	close_chan(d);
 	free(v);
 	/* signals that came while we held it are its own again */
 	inj_requeue(&d->j);
@@ -603,6 +607,8 @@ out_teardown:
 out_detach:
 	ptrace(PTRACE_DETACH, d->pid, 0, 0);
 	inj_send_after(&d->j);
+out_close:
+	close_chan(d);
 	return e;
 }
 

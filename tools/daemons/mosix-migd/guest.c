@@ -141,6 +141,11 @@ void guest_main(struct migd *m, int fd, int ctl)
 		_exit(1);
 	}
 	e = mig_chan_recv(ch, &type, &h, sizeof(h), &len);
+	/* home connects before it stops the process, which may end first */
+	if (e == -ECONNRESET) {
+		log_info("node %u closed the connection before sending a process", from);
+		_exit(0);
+	}
 	if (e || type != MIG_M_HELLO || mig_hello_check(&h, len) || h.home_node != from) {
 		log_warn("node %u: malformed introduction", from);
 		_exit(1);
