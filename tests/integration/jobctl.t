@@ -7,7 +7,9 @@
 # is orphaned at home, where the kernel drops SIGTSTP, with SIGSTOP. With
 # core dumps on (ulimit -c), the node traces its guest (for a core to be
 # written at home) and holds its stop itself: the same, with the guest in
-# a trace stop ('t') instead.
+# a trace stop ('t') instead. Stopped while its forwarded call blocks at
+# home (the open of a FIFO nobody writes yet), the stop signal comes to
+# the node during the call, and home must still stop with SIGTSTP.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/tap.sh"
@@ -19,7 +21,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 27
+plan 36
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -29,6 +31,19 @@ for i in range(40):
     time.sleep(0.1)
 sys.exit(7)
 ' >"$d1/tmp/counter.py"
+# the same lines, but blocked in between in a forwarded call: the open of
+# a FIFO at home that nobody writes to until the test does (after SIGCONT)
+printf '%s' 'import sys, time
+for i in range(4):
+    print("line", i, flush=True)
+    time.sleep(0.1)
+with open("/tmp/fifo") as f:
+    f.read()
+for i in range(4, 40):
+    print("line", i, flush=True)
+sys.exit(7)
+' >"$d1/tmp/reader.py"
+mkfifo "$d1/tmp/fifo"
 # the parent: a session of its own (so that the test does not depend on
 # the session it runs in); starts the counter in a group of its own ("own":
 # the parent, in another group of the session, holds it) or in its own
@@ -40,7 +55,7 @@ printf '%s' 'import os, signal, subprocess, sys, time
 os.setsid()
 out = open("/tmp/lines", "w")
 own = sys.argv[1] == "own"
-p = subprocess.Popen(["python3", "/tmp/counter.py"], stdout=out,
+p = subprocess.Popen(["python3", sys.argv[2]], stdout=out,
                      preexec_fn=os.setpgrp if own else None)
 print("child", p.pid, flush=True)
 while not os.path.exists("/tmp/go"):
@@ -62,20 +77,23 @@ pid, st = os.waitpid(p.pid, 0)
 print("status", os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st), flush=True)
 ' >"$d1/tmp/parent.py"
 
-# scenario GROUP STOPSIG WHY [core]: the counter migrated, stopped,
-# resumed (9 tests); with "core", under ulimit -c unlimited
+# scenario GROUP STOPSIG WHY [core]: the counter ($prog, counter.py or
+# reader.py) migrated, stopped, resumed (9 tests); with "core", under
+# ulimit -c unlimited
+prog=/tmp/counter.py
 scenario() {
 	local group=$1 stopsig=$2 why=$3 core=${4:-} shell child g out state=T
 	rm -f "$d1"/tmp/{go,stopped,cont,lines,par.out}
 	if [ -n "$core" ]; then
-		# shellcheck disable=SC2016 # the inner shell's $1
-		run_at 1 par sh -c 'ulimit -c unlimited && exec python3 /tmp/parent.py "$1"' sh \
-			"$group"
+		# shellcheck disable=SC2016 # the inner shell's $1 and $2
+		run_at 1 par sh -c 'ulimit -c unlimited && exec python3 /tmp/parent.py "$1" "$2"' sh \
+			"$group" "$prog"
 		group="$group, cores on"
 		state=t
 	else
-		run_at 1 par python3 /tmp/parent.py "$group"
+		run_at 1 par python3 /tmp/parent.py "$group" "$prog"
 	fi
+	[ "$prog" = /tmp/reader.py ] && group="$group, stopped in a call"
 	shell=$!
 	wait_for 5 grep -q '^child' "$d1/tmp/par.out"
 	child=$(sed -n 's/^child //p' "$d1/tmp/par.out")
@@ -94,6 +112,8 @@ scenario() {
 	is "$(cluster_exec 2 sh -c "sed 's/.*) //' /proc/$g/stat | cut -c1")" "$state" \
 		"$group: the guest on node 2 is stopped too ($state)"
 	touch "$d1/tmp/cont"
+	# the reader's call at home returns once there is a writer
+	[ "$prog" = /tmp/reader.py ] && cluster_exec 1 sh -c 'echo x >/tmp/fifo'
 	wait "$shell"
 	like "$(cat "$d1/tmp/par.out")" "status 7" \
 		"$group: after SIGCONT it runs on and exits 7, as its parent sees"
@@ -107,3 +127,5 @@ scenario own 20 "SIGTSTP, as the guest stopped (its shell says Stopped, not Stop
 # on its node, did: home follows it with the stop that always works)
 scenario orphan 19 "SIGSTOP: home's kernel drops SIGTSTP in an orphaned group"
 scenario own 20 "SIGTSTP, as the guest stopped" core
+prog=/tmp/reader.py
+scenario own 20 "SIGTSTP, though the signal came to the node during the call"

@@ -154,6 +154,19 @@ static bool stopped(struct rem *r)
 }
 
 /*
+ * A stop signal went to the guest: the stop it may cause is home's to
+ * repeat with this signal, and the loop watches for it at every turn
+ * for a while.
+ */
+static void note_stop(struct rem *r, int sig)
+{
+	if (!mig_signal_stops(sig))
+		return;
+	r->stop_sig = sig;
+	r->stop_watch_until = mig_now_ns() + STOP_WATCH_NS;
+}
+
+/*
  * Job control: after a stop signal the guest may enter group stop (its
  * default action); home is told, so that the home process stops too and
  * the shell at home sees it stopped. Checked at once after the signal,
@@ -169,10 +182,8 @@ static void check_stop(struct rem *r, int sig)
 	if (sig && !mig_signal_stops(sig))
 		return;
 	r->stop_checked = mig_now_ns();
-	if (sig) {
-		r->stop_sig = sig;
-		r->stop_watch_until = r->stop_checked + STOP_WATCH_NS;
-	}
+	if (sig)
+		note_stop(r, sig);
 	for (int i = 0; i < (sig ? 4 : 1); i++) {
 		struct timespec ts = { 0, 5 * 1000000 };
 
@@ -192,10 +203,17 @@ static void check_stop(struct rem *r, int sig)
 	}
 }
 
+/*
+ * The signals that came during a forwarded call. A stop among them is
+ * noted, not checked: the guest stops only once its call is answered,
+ * and the loop's watch then reports it with its signal (not SIGSTOP).
+ */
 static void deliver_all(struct rem *r, struct rem_sigs *q)
 {
-	for (int i = 0; i < q->n; i++)
+	for (int i = 0; i < q->n; i++) {
 		deliver(r, &q->s[i]);
+		note_stop(r, q->s[i].sig);
+	}
 	q->n = 0;
 }
 
