@@ -57,6 +57,7 @@ struct dep {
 	 */
 	uint64_t away_ns;
 	uint64_t guest_ns;
+	uint64_t cpu_written;	/* when guest_ns last went to the state file */
 	uint64_t home_ns;
 	/* its arguments and environment kept at home (dep_args_point) */
 	uint32_t args_len, env_len;

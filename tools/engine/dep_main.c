@@ -21,6 +21,7 @@
 #include "engine/dep.h"
 #include "engine/dep_parent.h"
 #include "engine/dep_prio.h"
+#include "engine/dep_rusage.h"
 #include "engine/dep_serve.h"
 #include "engine/mig_cantmove.h"
 #include "engine/mig_cipher.h"
@@ -693,6 +694,8 @@ static int serve_call(struct dep *d, size_t len)
 		out_len = sizeof(*rr) + c->nbuf * sizeof(uint32_t);
 		goto out_answer;
 	}
+	/* its CPU time on nodes too, as the node's CPU clocks count it */
+	dep_rusage_add(d->in, d->out, out_len, d->away_ns + d->guest_ns, sysconf(_SC_CLK_TCK));
 	/*
 	 * Signals that came during the call go first: the node delivers them
 	 * as the call returns (raise() runs its handler before it returns),
@@ -1133,7 +1136,13 @@ int dep_serve(struct dep *d)
 				if (mig_fixed_check(type, len))
 					goto out_lost;
 				d->guest_ns = ((const struct mig_cpu *)d->in)->ns;
-				mig_pstate_write_cpu(d->run_dir, d->pid, d->away_ns + d->guest_ns);
+				/* also before each getrusage and times: the file
+				 * (mps) keeps the heartbeat's pace */
+				if (mig_now_ns() - d->cpu_written >= HEARTBEAT_NS) {
+					d->cpu_written = mig_now_ns();
+					mig_pstate_write_cpu(d->run_dir, d->pid,
+							     d->away_ns + d->guest_ns);
+				}
 				break;
 			case MIG_M_STOPPED:
 				/*

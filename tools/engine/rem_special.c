@@ -378,7 +378,8 @@ int rem_special(struct rem *r, const struct seccomp_notif *n, const struct sc_de
 	case SCS_PRIORITY:
 		return priority_desc(r, n, tmp);
 	case SCS_RUSAGE:
-		/* getrusage(who, ru) / times(buf): home's accounting (v1) */
+		/* getrusage(who, ru) / times(buf): at home, where the deputy adds
+		 * the time on nodes (dep_rusage.c; tell_cpu made it current) */
 		fwd_desc(tmp, d->name, n->data.nr == SYS_times ? 1 : 2);
 		buf_arg(tmp, n->data.nr == SYS_times ? 0 : 1, SCK_OUT,
 			n->data.nr == SYS_times ? 32 : 144);

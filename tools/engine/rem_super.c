@@ -58,6 +58,15 @@ static int send_rec(struct rem *r, uint32_t type, const void *p, size_t len)
 	return e;
 }
 
+/* The guest's CPU time here so far, to home: 0 or -errno. */
+static int tell_cpu(struct rem *r)
+{
+	struct mig_cpu c = { mig_proc_cpu_ns(r->guest) };
+
+	r->cpu_told = mig_now_ns();
+	return send_rec(r, MIG_M_CPU, &c, sizeof(c));
+}
+
 static void end_guest(struct rem *r)
 {
 	int st;
@@ -261,6 +270,9 @@ static long forward(struct rem *r, const struct seccomp_notif *n, const struct s
 		*ret_answer = false;
 		return 0;
 	}
+	/* home adds the CPU time used away to these: it must be current */
+	if ((n->data.nr == SYS_getrusage || n->data.nr == SYS_times) && tell_cpu(r))
+		goto out_lost;
 	if (send_rec(r, MIG_M_SYSCALL, r->out, len))
 		goto out_lost;
 	r->nfwd++;
@@ -980,13 +992,9 @@ int rem_supervise(struct rem *r)
 		if (o == GOING_ON && now - r->last_rx > LOST_NS)
 			o = LOST;
 		/* busy or not: home counts the CPU time its process uses here */
-		if (o == GOING_ON && r->guest > 0 && now - r->cpu_told > HEARTBEAT_NS) {
-			struct mig_cpu c = { mig_proc_cpu_ns(r->guest) };
-
-			r->cpu_told = now;
-			if (send_rec(r, MIG_M_CPU, &c, sizeof(c)))
-				o = LOST;
-		}
+		if (o == GOING_ON && r->guest > 0 && now - r->cpu_told > HEARTBEAT_NS &&
+		    tell_cpu(r))
+			o = LOST;
 		if (o == GOING_ON && now - r->last_tx > HEARTBEAT_NS && send_rec(r, MIG_M_PING,
 									       NULL, 0))
 			o = LOST;
