@@ -287,6 +287,107 @@ static void test_reasons(void **state)
 	expect(sealed, MIG_CANT_SEALED, "mseal");
 }
 
+/*
+ * A child with one private page of its own at a fixed address (no
+ * neighbour to merge with) that, told over @cmd, marks it wipe-on-fork
+ * ('w': only smaps shows that) or maps a shared writable page ('s': maps
+ * shows that), and answers on @done.
+ */
+#define MEMO_PAGE ((void *)0x7e0000000000ull)
+
+static pid_t memo_child(int *ret_cmd, int *ret_done)
+{
+	int cmd[2], done[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(cmd), 0);
+	assert_int_equal(pipe(done), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		void *p = mmap(MEMO_PAGE, 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		c = p == MEMO_PAGE ? 'r' : 'x';
+		if (write(done[1], &c, 1) != 1)
+			_exit(1);
+		while (read(cmd[0], &c, 1) == 1) {
+			if (c == 'w')
+				c = madvise(p, 4096, MADV_WIPEONFORK) ? 'x' : 'k';
+			else
+				c = map(PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1) ?
+					    'k' : 'x';
+			if (write(done[1], &c, 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(cmd[0]);
+	close(done[1]);
+	assert_int_equal(read(done[0], &c, 1), 1);
+	assert_int_equal(c, 'r');
+	*ret_cmd = cmd[1];
+	*ret_done = done[0];
+	return pid;
+}
+
+static void memo_tell(int cmd, int done, char what)
+{
+	char c = what;
+
+	assert_int_equal(write(cmd, &c, 1), 1);
+	assert_int_equal(read(done, &c, 1), 1);
+	assert_int_equal(c, 'k');
+}
+
+/*
+ * mig_cantmove_memo reads smaps again only when maps changed: a change
+ * only smaps shows goes unseen until the memo is cleared (what the
+ * balancer does when a move it asked for is refused), one maps shows is
+ * seen at once.
+ */
+static void test_memo(void **state)
+{
+	struct mig_cant_memo memo = { 0 };
+	enum mig_cant why = MIG_CANT_NR;
+	int cmd, done;
+	pid_t pid;
+
+	(void)state;
+	pid = memo_child(&cmd, &done);
+	assert_int_equal(mig_cantmove_memo(pid, NULL, &memo, &why), 0);
+	assert_int_equal(why, MIG_CAN);
+	assert_true(memo.valid);
+	memo_tell(cmd, done, 'w');
+	/* maps as it was: smaps not read again, its answer kept */
+	assert_int_equal(mig_cantmove_memo(pid, NULL, &memo, &why), 0);
+	assert_int_equal(why, MIG_CAN);
+	assert_int_equal(mig_cantmove(pid, NULL, &why), 0);
+	assert_int_equal(why, MIG_CANT_FORK_MEMORY);
+	memo.valid = false;
+	assert_int_equal(mig_cantmove_memo(pid, NULL, &memo, &why), 0);
+	assert_int_equal(why, MIG_CANT_FORK_MEMORY);
+	/* and kept: a reason found in smaps is remembered too */
+	assert_int_equal(mig_cantmove_memo(pid, NULL, &memo, &why), 0);
+	assert_int_equal(why, MIG_CANT_FORK_MEMORY);
+	close(cmd);
+	close(done);
+	finish(pid);
+
+	memo = (struct mig_cant_memo){ 0 };
+	pid = memo_child(&cmd, &done);
+	assert_int_equal(mig_cantmove_memo(pid, NULL, &memo, &why), 0);
+	assert_int_equal(why, MIG_CAN);
+	memo_tell(cmd, done, 's');
+	/* a new mapping changes maps: smaps is read again */
+	assert_int_equal(mig_cantmove_memo(pid, NULL, &memo, &why), 0);
+	assert_int_equal(why, MIG_CANT_SHARED_WRITE);
+	close(cmd);
+	close(done);
+	finish(pid);
+}
+
 /* A vfork child before its exec runs on its parent's memory: both stay. */
 static void test_vfork(void **state)
 {
@@ -435,6 +536,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_memo),
 		cmocka_unit_test(test_special),
 		cmocka_unit_test(test_zombie_and_gone),
 		cmocka_unit_test(test_user_lock),

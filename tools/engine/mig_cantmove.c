@@ -73,6 +73,7 @@ struct scan {
 	pid_t tracer_ok;	/* a TracerPid that does not count (the deputy's) */
 	enum mig_cant why;
 	bool denied;
+	struct mig_cant_memo *memo;	/* smaps' last answer, or NULL */
 };
 
 static int proc_file(char *buf, size_t size, pid_t pid, const char *name)
@@ -541,6 +542,52 @@ static int scan_smaps(struct scan *s)
 	return r;
 }
 
+/* FNV-1a over /proc/PID/maps: which mappings, where, with what rights */
+static int maps_digest(struct scan *s, uint64_t *ret)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	char buf[4096];
+	size_t n;
+	FILE *f;
+	int r;
+
+	f = open_source(s, "maps", &r);
+	if (!f)
+		return r ? r : -EACCES;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ (uint8_t)buf[i]) * 0x100000001b3ull;
+	r = ferror(f) ? source_error(s, errno) : 0;
+	fclose(f);
+	if (r == 0 && s->denied)
+		r = -EACCES;
+	*ret = h;
+	return r;
+}
+
+/* scan_smaps, or what it said last time if maps is as it was then */
+static int scan_smaps_memo(struct scan *s)
+{
+	struct mig_cant_memo *m = s->memo;
+	uint64_t digest;
+	int r;
+
+	if (!m || maps_digest(s, &digest))
+		return scan_smaps(s);
+	if (m->valid && m->maps_digest == digest) {
+		s->why = m->smaps_why;
+		return 0;
+	}
+	m->valid = false;
+	r = scan_smaps(s);
+	if (r == 0 && !s->denied) {
+		m->maps_digest = digest;
+		m->smaps_why = s->why;
+		m->valid = true;
+	}
+	return r;
+}
+
 static int scan_all(struct scan *s, const char *run_dir, enum mig_cant *ret)
 {
 	int r;
@@ -559,7 +606,7 @@ static int scan_all(struct scan *s, const char *run_dir, enum mig_cant *ret)
 	if (r == 0 && s->why == MIG_CAN)
 		r = scan_mm(s);
 	if (r == 0 && s->why == MIG_CAN)
-		r = scan_smaps(s);
+		r = scan_smaps_memo(s);
 	/* last: a move would wait for the thaw, with the admin's command */
 	if (r == 0 && s->why == MIG_CAN && mig_frozen(s->pid) == 1)
 		s->why = MIG_CANT_FROZEN;
@@ -574,6 +621,14 @@ static int scan_all(struct scan *s, const char *run_dir, enum mig_cant *ret)
 int mig_cantmove(pid_t pid, const char *run_dir, enum mig_cant *ret)
 {
 	struct scan s = { .pid = pid, .why = MIG_CAN };
+
+	return scan_all(&s, run_dir, ret);
+}
+
+int mig_cantmove_memo(pid_t pid, const char *run_dir, struct mig_cant_memo *memo,
+		      enum mig_cant *ret)
+{
+	struct scan s = { .pid = pid, .why = MIG_CAN, .memo = memo };
 
 	return scan_all(&s, run_dir, ret);
 }

@@ -436,7 +436,9 @@ static void describe(struct migd *m, struct scan *s, struct pinfo *p, const stru
 	/* away, its CPU time is the other node's: its age stands in */
 	if (p->ps.where)
 		ret->cpu_ms = age_ms;
-	if (!p->ps.where && (mig_cantmove(p->pid, m->run_dir, &why) || why != MIG_CAN))
+	/* every candidate, every turn: smaps only when its maps changed */
+	if (!p->ps.where && ((t ? mig_cantmove_memo(p->pid, m->run_dir, &t->memo, &why) :
+			      mig_cantmove(p->pid, m->run_dir, &why)) || why != MIG_CAN))
 		ret->flags |= BAL_CANTMOVE;
 	if (why == MIG_CANT_USER_LOCK)
 		ret->flags |= BAL_LOCKED;
@@ -551,6 +553,8 @@ static void collect_answers(struct balancer *b, uint64_t now)
 			if (wait > REFUSED_WAIT_MAX_MS)
 				wait = REFUSED_WAIT_MAX_MS;
 			t->refusals++;
+			/* its own reason, maybe, that smaps shows and maps hid */
+			t->memo.valid = false;
 			t->avoid = t->asked;
 			t->avoid_until_ms = now + wait;
 			log_info("balance: process %d stays off node %u for %llu s: %s", (int)t->pid,

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "engine/mig_cantmove.h"
 #include "engine/mig_net.h"
 #include "lib/bal.h"
 #include "lib/key.h"
@@ -70,6 +71,7 @@ struct track {
 	uint32_t avoid;		/* the node that last refused it */
 	uint64_t avoid_until_ms;
 	uint32_t refusals;	/* in a row, by any node: the wait doubles */
+	struct mig_cant_memo memo;	/* smaps' answer while its maps stay */
 };
 
 enum bal_scope {
