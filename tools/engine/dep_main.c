@@ -1138,8 +1138,9 @@ int dep_serve(struct dep *d)
 				d->guest_ns = ((const struct mig_cpu *)d->in)->ns;
 				/* also before each getrusage and times: the file
 				 * (mps) keeps the heartbeat's pace */
-				if (mig_now_ns() - d->cpu_written >= HEARTBEAT_NS) {
-					d->cpu_written = mig_now_ns();
+				now = mig_now_ns();
+				if (now - d->cpu_written >= HEARTBEAT_NS) {
+					d->cpu_written = now;
 					mig_pstate_write_cpu(d->run_dir, d->pid,
 							     d->away_ns + d->guest_ns);
 				}
