@@ -3,13 +3,13 @@
  * libFuzzer target for the decoders of the migration stream and of the
  * forwarding protocol (engine/mig_img.h). A node gone bad (it has the key)
  * reaches each of them with payloads of its choosing. The first input byte
- * picks the record type, modulo 10; the rest is the payload:
+ * picks the record type, modulo 11; the rest is the payload:
  *   0 HELLO   1 REFUSE/ABORT   2 TASK, as is (almost always the wrong length)
  *   3 TASK, its scalar fields only: the bytes fill the struct but for the
  *     registers, signal actions, auxv and the vDSO and xstate blobs, which
  *     the decoder does not look at, so that short inputs reach every check
  *   4 VMAS
- *   5 PAGES: a VMA (32 bytes, kept only when mig_vmas_check takes it, as a
+ *   5 PAGES: a VMA (48 bytes, kept only when mig_vmas_check takes it, as a
  *     receiver only ever checks a run against a checked VMA), a header
  *     (16 bytes), then a signed byte: the (zero) bytes after the header
  *     are the header's len modulo 64 KiB plus that byte, so that most
@@ -18,6 +18,7 @@
  *   7 SYSRET: a u16, the buffer count the caller expects, then the record
  *   8 a fixed-size record: one byte of type, the rest its payload
  *   9 CIPHER: a u32, the ciphers the HELLO offered, then the record
+ *  10 FILES
  * Each payload is copied to a buffer of exactly its length (ASan catches a
  * read past it), aligned as a receive buffer is. What a decoder accepts
  * must keep the promises of mig_img.h; any broken promise aborts.
@@ -42,6 +43,7 @@ enum mode {
 	M_RET,
 	M_FIXED,
 	M_CIPHER,
+	M_FILES,
 	M_NMODES
 };
 
@@ -169,7 +171,25 @@ static void fuzz_vmas(const uint8_t *p, size_t len)
 			must(v[i].pages <= (v[i].end - v[i].start) / MIG_PAGE);
 			must(v[i].prot <= 7);
 			must(v[i].kind >= MIG_VK_ANON && v[i].kind <= MIG_VK_HEAP);
+			must(v[i].off % MIG_PAGE == 0 && v[i].file <= MIG_MAX_FILES && !v[i].pad);
+			must(!v[i].file || v[i].kind == MIG_VK_FILE);
 		}
+	}
+	free(b);
+}
+
+static void fuzz_files(const uint8_t *p, size_t len)
+{
+	uint8_t *b = copy(p, len);
+	const struct mig_file *f = NULL;
+	uint32_t n = 0;
+
+	if (mig_files_check(b, len, &f, &n) == 0) {
+		must(n <= MIG_MAX_FILES && len == sizeof(struct mig_files_hdr) + n * sizeof(*f));
+		must((const uint8_t *)f == b + sizeof(struct mig_files_hdr));
+		for (uint32_t i = 0; i < n; i++)
+			must(f[i].path[0] == '/' && strnlen(f[i].path, sizeof(f[i].path)) <
+			     sizeof(f[i].path) && f[i].size);
 	}
 	free(b);
 }
@@ -293,6 +313,9 @@ static bool fixed_size(uint32_t type, size_t *ret)
 	case MIG_M_FILEREQ:
 		*ret = 24;
 		return true;
+	case MIG_M_HAVE:
+		*ret = MIG_MAX_FILES / 8;	/* a bit a file */
+		return true;
 	case MIG_M_WELCOME:
 	case MIG_M_TAKE:
 	case MIG_M_GO:
@@ -357,6 +380,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case M_VMAS:
 		fuzz_vmas(p, len);
+		break;
+	case M_FILES:
+		fuzz_files(p, len);
 		break;
 	case M_PAGES:
 		fuzz_pages(p, len);

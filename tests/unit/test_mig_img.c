@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +107,10 @@ static void test_layout_is_frozen(void **state)
 	assert_int_equal(MIG_M_CPU, 26);
 	assert_int_equal(MIG_M_TAKE, 27);
 	assert_int_equal(MIG_M_FREEZE, 28);
+	assert_int_equal(MIG_M_FILES, 29);
+	assert_int_equal(MIG_M_HAVE, 30);
+	assert_int_equal(offsetof(struct mig_vma, off), 32);
+	assert_int_equal(offsetof(struct mig_file, path), 40);
 }
 
 /* ---- HELLO, REFUSE/ABORT, TASK ---- */
@@ -271,7 +276,7 @@ static void test_task(void **state)
 static struct mig_vma V(uint64_t start, uint64_t end, uint32_t prot, uint32_t kind,
 			uint64_t pages)
 {
-	return (struct mig_vma){ start, end, prot, kind, pages };
+	return (struct mig_vma){ start, end, prot, kind, pages, 0, 0, 0 };
 }
 
 /*
@@ -352,28 +357,38 @@ static void test_vmas_malformed(void **state)
 		struct mig_vma v;	/* the middle one of three */
 		int want;
 	} cases[] = {
-		{ "the good one", { 0x500000, 0x510000, 3, MIG_VK_ANON, 0x10 }, 0 },
-		{ "prot rwx", { 0x500000, 0x510000, 7, MIG_VK_ANON, 0 }, 0 },
-		{ "prot none", { 0x500000, 0x510000, 0, MIG_VK_ANON, 0 }, 0 },
-		{ "a start unaligned", { 0x500800, 0x510000, 3, MIG_VK_ANON, 0 }, -EBADMSG },
-		{ "an end unaligned", { 0x500000, 0x510001, 3, MIG_VK_ANON, 0 }, -EBADMSG },
-		{ "empty", { 0x500000, 0x500000, 3, MIG_VK_ANON, 0 }, -EBADMSG },
-		{ "reversed", { 0x510000, 0x500000, 3, MIG_VK_ANON, 0 }, -EBADMSG },
-		{ "overlapping the one before", { 0x401000, 0x510000, 3, MIG_VK_ANON, 0 },
+		{ "the good one", { 0x500000, 0x510000, 3, MIG_VK_ANON, 0x10, 0, 0, 0 }, 0 },
+		{ "prot rwx", { 0x500000, 0x510000, 7, MIG_VK_ANON, 0, 0, 0, 0 }, 0 },
+		{ "prot none", { 0x500000, 0x510000, 0, MIG_VK_ANON, 0, 0, 0, 0 }, 0 },
+		{ "a start unaligned", { 0x500800, 0x510000, 3, MIG_VK_ANON, 0, 0, 0, 0 }, -EBADMSG },
+		{ "an end unaligned", { 0x500000, 0x510001, 3, MIG_VK_ANON, 0, 0, 0, 0 }, -EBADMSG },
+		{ "empty", { 0x500000, 0x500000, 3, MIG_VK_ANON, 0, 0, 0, 0 }, -EBADMSG },
+		{ "reversed", { 0x510000, 0x500000, 3, MIG_VK_ANON, 0, 0, 0, 0 }, -EBADMSG },
+		{ "overlapping the one before", { 0x401000, 0x510000, 3, MIG_VK_ANON, 0, 0, 0, 0 },
 		  -EBADMSG },
-		{ "before the one before (unsorted)", { 0x100000, 0x200000, 3, MIG_VK_ANON, 0 },
+		{ "before the one before (unsorted)", { 0x100000, 0x200000, 3, MIG_VK_ANON, 0, 0, 0, 0 },
 		  -EBADMSG },
-		{ "overlapping the one after", { 0x500000, 0x7ffffffdf000, 3, MIG_VK_ANON, 0 },
+		{ "overlapping the one after", { 0x500000, 0x7ffffffdf000, 3, MIG_VK_ANON, 0, 0, 0, 0 },
 		  -EBADMSG },
 		{ "after the one after (unsorted)",
-		  { 0x7ffffffff000, 0x800000000000, 3, MIG_VK_ANON, 0 }, -EBADMSG },
-		{ "more pages than it holds", { 0x500000, 0x510000, 3, MIG_VK_ANON, 0x11 },
+		  { 0x7ffffffff000, 0x800000000000, 3, MIG_VK_ANON, 0, 0, 0, 0 }, -EBADMSG },
+		{ "more pages than it holds", { 0x500000, 0x510000, 3, MIG_VK_ANON, 0x11, 0, 0, 0 },
 		  -EBADMSG },
-		{ "a wild page count", { 0x500000, 0x510000, 3, MIG_VK_ANON, UINT64_MAX },
+		{ "a wild page count", { 0x500000, 0x510000, 3, MIG_VK_ANON, UINT64_MAX, 0, 0, 0 },
 		  -EBADMSG },
-		{ "an unknown prot bit", { 0x500000, 0x510000, 8, MIG_VK_ANON, 0 }, -EBADMSG },
-		{ "kind 0", { 0x500000, 0x510000, 3, 0, 0 }, -EBADMSG },
-		{ "an unknown kind", { 0x500000, 0x510000, 3, MIG_VK_HEAP + 1, 0 }, -EBADMSG },
+		{ "an unknown prot bit", { 0x500000, 0x510000, 8, MIG_VK_ANON, 0, 0, 0, 0 }, -EBADMSG },
+		{ "kind 0", { 0x500000, 0x510000, 3, 0, 0, 0, 0, 0 }, -EBADMSG },
+		{ "an unknown kind", { 0x500000, 0x510000, 3, MIG_VK_HEAP + 1, 0, 0, 0, 0 }, -EBADMSG },
+		{ "a file's, at an offset", { 0x500000, 0x510000, 5, MIG_VK_FILE, 1, 0x3000, 1, 0 },
+		  0 },
+		{ "the last file", { 0x500000, 0x510000, 5, MIG_VK_FILE, 0, 0, MIG_MAX_FILES, 0 }, 0 },
+		{ "a file past the table's limit",
+		  { 0x500000, 0x510000, 5, MIG_VK_FILE, 0, 0, MIG_MAX_FILES + 1, 0 }, -EBADMSG },
+		{ "a file for anonymous memory", { 0x500000, 0x510000, 3, MIG_VK_ANON, 0, 0, 1, 0 },
+		  -EBADMSG },
+		{ "an offset unaligned", { 0x500000, 0x510000, 5, MIG_VK_FILE, 0, 0x800, 1, 0 },
+		  -EBADMSG },
+		{ "padding set", { 0x500000, 0x510000, 5, MIG_VK_FILE, 0, 0, 1, 1 }, -EBADMSG },
 	};
 	struct mig_vma v[3] = {
 		V(0x400000, 0x402000, 5, MIG_VK_FILE, 2),
@@ -405,6 +420,87 @@ static void test_vmas_top(void **state)
 	assert_int_equal(vmas(2, v, 2, HDR + 2 * VSZ), -EBADMSG);
 	v[1] = V(0xfffffffffffff000, 0x1000, 3, MIG_VK_ANON, 0);
 	assert_int_equal(vmas(2, v, 2, HDR + 2 * VSZ), -EBADMSG);
+}
+
+/* ---- FILES, HAVE ---- */
+
+static struct mig_file F(const char *path, uint64_t size)
+{
+	struct mig_file f = { .size = size };
+
+	memset(f.hash, 0xab, sizeof(f.hash));
+	snprintf(f.path, sizeof(f.path), "%s", path);
+	return f;
+}
+
+/* A FILES payload of @len bytes saying @count, then the @n of @f. */
+static int files(uint32_t count, const struct mig_file *f, uint32_t n, size_t len)
+{
+	size_t full = sizeof(struct mig_files_hdr) + (size_t)n * sizeof(*f);
+	struct mig_files_hdr *h = calloc(1, full);
+	const struct mig_file *got = NULL;
+	uint32_t got_n = 0;
+	uint8_t *b;
+	int r;
+
+	assert_non_null(h);
+	h->count = count;
+	if (n)
+		memcpy(h + 1, f, (size_t)n * sizeof(*f));
+	b = exact(h, full, len);
+	free(h);
+	r = mig_files_check(b, len, &got, &got_n);
+	if (r == 0) {
+		assert_ptr_equal(got, b + sizeof(struct mig_files_hdr));
+		assert_int_equal(got_n, count);
+	}
+	free(b);
+	return r;
+}
+
+#define FHDR sizeof(struct mig_files_hdr)
+#define FSZ sizeof(struct mig_file)
+
+static void test_files(void **state)
+{
+	struct mig_file f[2] = { F("/usr/lib/x86_64-linux-gnu/libc.so.6", 1922136),
+				 F("/usr/bin/python3.11", 6831736) };
+	struct mig_file *many = calloc(MIG_MAX_FILES + 1, FSZ);
+
+	(void)state;
+	assert_non_null(many);
+	assert_int_equal(files(2, f, 2, FHDR + 2 * FSZ), 0);
+	assert_int_equal(files(0, NULL, 0, FHDR), 0);
+	/* lengths: short of the header, cut, one over, the count disagrees */
+	assert_int_equal(files(0, NULL, 0, FHDR - 1), -EBADMSG);
+	assert_int_equal(files(2, f, 2, FHDR + 2 * FSZ - 1), -EBADMSG);
+	assert_int_equal(files(2, f, 2, FHDR + 2 * FSZ + 1), -EBADMSG);
+	assert_int_equal(files(1, f, 2, FHDR + 2 * FSZ), -EBADMSG);
+	assert_int_equal(files(UINT32_MAX, f, 2, FHDR + 2 * FSZ), -EBADMSG);
+	/* at most MIG_MAX_FILES */
+	for (int i = 0; i <= MIG_MAX_FILES; i++)
+		many[i] = f[0];
+	assert_int_equal(files(MIG_MAX_FILES, many, MIG_MAX_FILES, FHDR + MIG_MAX_FILES * FSZ),
+			 0);
+	assert_int_equal(files(MIG_MAX_FILES + 1, many, MIG_MAX_FILES + 1,
+			       FHDR + (MIG_MAX_FILES + 1) * FSZ), -EBADMSG);
+	free(many);
+	/* a relative path, an empty one, one not terminated, an empty file */
+	f[1] = F("lib/libc.so.6", 10);
+	assert_int_equal(files(2, f, 2, FHDR + 2 * FSZ), -EBADMSG);
+	f[1] = F("", 10);
+	assert_int_equal(files(2, f, 2, FHDR + 2 * FSZ), -EBADMSG);
+	f[1] = F("/lib", 10);
+	memset(f[1].path, 'x', sizeof(f[1].path));
+	f[1].path[0] = '/';
+	assert_int_equal(files(2, f, 2, FHDR + 2 * FSZ), -EBADMSG);
+	f[1] = F("/lib/empty", 0);
+	assert_int_equal(files(2, f, 2, FHDR + 2 * FSZ), -EBADMSG);
+	/* HAVE: a bit a file, nothing more, nothing less */
+	assert_int_equal(mig_fixed_check(MIG_M_HAVE, MIG_MAX_FILES / 8), 0);
+	assert_int_equal(mig_fixed_check(MIG_M_HAVE, MIG_MAX_FILES / 8 - 1), -EBADMSG);
+	assert_int_equal(mig_fixed_check(MIG_M_HAVE, MIG_MAX_FILES / 8 + 1), -EBADMSG);
+	assert_int_equal(mig_fixed_check(MIG_M_FILES, 8), -EBADMSG);
 }
 
 /* A PAGES payload: a header (@addr, @hdr_len) then @bytes (zero) bytes. */
@@ -734,6 +830,7 @@ int main(void)
 		cmocka_unit_test(test_vmas_count_limit),
 		cmocka_unit_test(test_vmas_malformed),
 		cmocka_unit_test(test_vmas_top),
+		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_call),
 		cmocka_unit_test(test_call_malformed),

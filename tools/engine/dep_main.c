@@ -26,6 +26,7 @@
 #include "engine/mig_cantmove.h"
 #include "engine/mig_cipher.h"
 #include "engine/mig_dump.h"
+#include "engine/mig_files.h"
 #include "engine/mig_freezer.h"
 #include "engine/mig_proc.h"
 #include "engine/mig_pstate.h"
@@ -281,6 +282,38 @@ static int send_maps(struct dep *d)
 		len += n;
 	close(fd);
 	return send_rec(d, MIG_M_MAPS, d->out, (size_t)len);
+}
+
+/*
+ * FILES -> HAVE: the system files the process maps that the node has too
+ * need not travel (mig_files.h). Nothing to offer, no records: the node
+ * goes on to VMAS. A file that cannot be hashed here is simply sent.
+ */
+static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n, char *why, size_t whylen)
+{
+	struct mig_files_hdr *h = (struct mig_files_hdr *)d->out;
+	struct mig_file *f = (struct mig_file *)(h + 1);
+	char cache[4096];
+	uint32_t type;
+	size_t len;
+	int e;
+
+	_Static_assert(sizeof(*h) + MIG_MAX_FILES * sizeof(*f) <= MIG_CHAN_MAX, "FILES fits");
+	snprintf(cache, sizeof(cache), "%s/files", d->run_dir);
+	memset(h, 0, sizeof(*h));
+	if (mig_files_collect(d->pid, cache, v, n, f, &h->count) || !h->count)
+		return 0;
+	e = send_rec(d, MIG_M_FILES, h, sizeof(*h) + h->count * sizeof(*f));
+	if (!e)
+		e = recv_rec(d, &type, &len);
+	if (!e && (type != MIG_M_HAVE || mig_fixed_check(type, len)))
+		e = -EPROTO;
+	if (!e)
+		e = mig_files_settle(d->pid, v, n, (const struct mig_have *)d->in);
+	if (e)
+		snprintf(why, whylen, "the node did not say which files it has: %s",
+			 strerror(-e));
+	return e;
 }
 
 /* HELLO -> WELCOME or REFUSE with its reason. */
@@ -563,6 +596,11 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	e = send_rec(d, MIG_M_TASK, d->task, sizeof(*d->task));
 	if (!e)
 		e = send_maps(d);
+	if (!e) {
+		e = offer_files(d, v, n, why, whylen);
+		if (e)
+			goto out_teardown;
+	}
 	if (!e)
 		e = mig_dump_pages(d->pid, v, n, d->ch, &st);
 	if (!e)

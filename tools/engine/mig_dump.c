@@ -370,20 +370,36 @@ out_close:
 	return r;
 }
 
-/* Whether page @e of VMA @v goes: present or swapped, or file-backed. */
+/*
+ * Whether a VMA sends every page without looking: one of a file the node
+ * cannot map itself (nothing of it may be missing there).
+ */
+static bool all_pages(const struct mig_vma *v)
+{
+	return v->kind == MIG_VK_FILE && !v->file;
+}
+
+/*
+ * Whether the page with pagemap entry @e goes: present or swapped; in a
+ * file the node maps itself, only the process's own copies (present and
+ * not a page of the file, or swapped: copy-on-write pages are anonymous).
+ */
 static bool wanted(const struct mig_vma *v, uint64_t e)
 {
-	return v->kind == MIG_VK_FILE || (e >> 62);
+	if (v->file)
+		return ((e >> 62) & 1) || ((e >> 63) && !((e >> 61) & 1));
+	return e >> 62;
 }
 
 static int count_pages(int pm, struct mig_vma *v, uint64_t *ent, size_t ent_max)
 {
+	v->pages = 0;
 	for (uint64_t a = v->start; a < v->end;) {
 		size_t np = (v->end - a) / MIG_PAGE;
 
 		if (np > ent_max)
 			np = ent_max;
-		if (v->kind == MIG_VK_FILE) {
+		if (all_pages(v)) {
 			v->pages += np;
 		} else {
 			if (pread(pm, ent, np * 8, (off_t)(a / MIG_PAGE * 8)) != (ssize_t)(np * 8))
@@ -394,6 +410,26 @@ static int count_pages(int pm, struct mig_vma *v, uint64_t *ent, size_t ent_max)
 		a += np * MIG_PAGE;
 	}
 	return 0;
+}
+
+int mig_dump_count(pid_t pid, struct mig_vma *v, uint32_t n)
+{
+	uint64_t *ent = malloc(8u << 15);
+	char path[64];
+	int r = 0, pm;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	pm = open(path, O_RDONLY | O_CLOEXEC);
+	if (pm < 0 || !ent) {
+		r = pm < 0 ? -errno : -ENOMEM;
+		goto out_free;
+	}
+	for (uint32_t i = 0; i < n && !r; i++)
+		r = count_pages(pm, &v[i], ent, 1u << 15);
+	close(pm);
+out_free:
+	free(ent);
+	return r;
 }
 
 /* Read a run from the process: process_vm_readv, else /proc/PID/mem for
@@ -438,18 +474,18 @@ int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, struct mig_ch
 
 			if (np > RUN_MAX / MIG_PAGE)
 				np = RUN_MAX / MIG_PAGE;
-			if (x->kind != MIG_VK_FILE &&
+			if (!all_pages(x) &&
 			    pread(pm, ent, np * 8, (off_t)(a / MIG_PAGE * 8)) != (ssize_t)(np * 8)) {
 				r = -EIO;
 				break;
 			}
 			while (!r && k < np) {
-				bool want = x->kind == MIG_VK_FILE || wanted(x, ent[k]);
+				bool want = all_pages(x) || wanted(x, ent[k]);
 				size_t e = k;
 				struct mig_pages_hdr ph;
 				uint8_t *room;
 
-				while (e < np && (x->kind == MIG_VK_FILE || wanted(x, ent[e])) == want)
+				while (e < np && (all_pages(x) || wanted(x, ent[e])) == want)
 					e++;
 				if (!want) {
 					st->pages_skipped += e - k;

@@ -7,8 +7,9 @@
  * per-task kernel state (mig_dump_state, which injects a few calls to
  * read what ptrace does not give), its VMAs (mig_dump_vmas) and the pages
  * worth sending (mig_dump_pages: anonymous pages never touched are zero
- * on the target too and are skipped; file-backed private pages always go,
- * since the node must not read home's files). Used at home to send a
+ * on the target too and are skipped; file-backed private pages all go,
+ * since the node must not read home's files, unless the node maps its own
+ * identical copy of the file: mig_files.h). Used at home to send a
  * process away and on a node to send a guest home or on.
  */
 
@@ -66,6 +67,10 @@ int mig_dump_cant(struct inj *j, enum mig_cant *ret);
  */
 int mig_dump_vmas(pid_t pid, const struct mig_excl *excl, int nexcl, struct mig_task *t,
 		  struct mig_vma **ret, uint32_t *ret_count);
+
+/* Counts again the pages each VMA of @v will send (after their files were
+ * settled, mig_files_settle). 0 or -errno. */
+int mig_dump_count(pid_t pid, struct mig_vma *v, uint32_t n);
 
 /* Send the VMAS record, then PAGES runs, then END, on @c; each run is read
  * from the process straight into the buffer the channel encrypts it in. */

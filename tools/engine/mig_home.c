@@ -88,6 +88,13 @@ static int load_image(struct dep *d, const struct mig_vma **ret_v, uint32_t *ret
 		return -ENOMEM;
 	memcpy(copy, v, n * sizeof(*v));
 	for (uint32_t k = 0; k < n; k++)
+		if (copy[k].file) {
+			/* no FILES come home: every page of the image does */
+			snprintf(why, whylen, "bad VMA table: a file to map at home");
+			free(copy);
+			return -EBADMSG;
+		}
+	for (uint32_t k = 0; k < n; k++)
 		if (overlaps(copy[k].start, copy[k].end, d->j.scratch,
 			     d->j.scratch + d->j.scratch_len)) {
 			snprintf(why, whylen, "its memory overlaps the deputy's area");

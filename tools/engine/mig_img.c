@@ -13,7 +13,9 @@ static_assert(sizeof(struct mig_xlayout) == 144, "mig_xlayout changed");
 static_assert(sizeof(struct mig_reason) == 136, "mig_reason changed");
 static_assert(sizeof(struct user_regs_struct) == 216, "user_regs_struct changed");
 static_assert(offsetof(struct mig_task, xstate) % 64 == 0, "xstate alignment");
-static_assert(sizeof(struct mig_vma) == 32, "mig_vma changed");
+static_assert(sizeof(struct mig_vma) == 48, "mig_vma changed");
+static_assert(sizeof(struct mig_file) == 256, "mig_file changed");
+static_assert(sizeof(struct mig_have) == MIG_MAX_FILES / 8, "mig_have changed");
 static_assert(sizeof(struct mig_rlim) == 16, "mig_rlim changed");
 static_assert(sizeof(struct mig_prio) == 16, "mig_prio changed");
 static_assert(sizeof(struct mig_cpu) == 8, "mig_cpu changed");
@@ -97,11 +99,31 @@ int mig_vmas_check(const void *buf, size_t len, const struct mig_vma **ret_vmas,
 		if (v[i].start % MIG_PAGE || v[i].end % MIG_PAGE || v[i].start >= v[i].end ||
 		    v[i].end > MIG_USER_TOP || v[i].start < prev_end ||
 		    v[i].pages > (v[i].end - v[i].start) / MIG_PAGE ||
-		    v[i].prot & ~7u || v[i].kind < MIG_VK_ANON || v[i].kind > MIG_VK_HEAP)
+		    v[i].prot & ~7u || v[i].kind < MIG_VK_ANON || v[i].kind > MIG_VK_HEAP ||
+		    v[i].off % MIG_PAGE || v[i].pad || v[i].file > MIG_MAX_FILES ||
+		    (v[i].file && v[i].kind != MIG_VK_FILE))
 			return -EBADMSG;
 		prev_end = v[i].end;
 	}
 	*ret_vmas = v;
+	*ret_count = h->count;
+	return 0;
+}
+
+int mig_files_check(const void *buf, size_t len, const struct mig_file **ret_files,
+		    uint32_t *ret_count)
+{
+	const struct mig_files_hdr *h = buf;
+	const struct mig_file *f;
+
+	if (len < sizeof(*h) || h->count > MIG_MAX_FILES || h->pad ||
+	    len != sizeof(*h) + (size_t)h->count * sizeof(*f))
+		return -EBADMSG;
+	f = (const struct mig_file *)(h + 1);
+	for (uint32_t i = 0; i < h->count; i++)
+		if (f[i].path[0] != '/' || !memchr(f[i].path, 0, sizeof(f[i].path)) || !f[i].size)
+			return -EBADMSG;
+	*ret_files = f;
 	*ret_count = h->count;
 	return 0;
 }
@@ -204,6 +226,9 @@ int mig_fixed_check(uint32_t type, size_t len)
 		break;
 	case MIG_M_FREEZE:
 		want = sizeof(struct mig_freeze);
+		break;
+	case MIG_M_HAVE:
+		want = sizeof(struct mig_have);
 		break;
 	case MIG_M_WELCOME:
 	case MIG_M_TAKE:

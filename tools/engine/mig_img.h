@@ -18,7 +18,9 @@
  *   R: WELCOME|REFUSE   REFUSE carries a reason (blocked, no memory...)
  *   R: CIPHER           after WELCOME: the cipher of every later record
  *                       (both directions switch here; mig_chan.h)
- *   D: TASK [MAPS] VMAS PAGES... END
+ *   D: TASK [MAPS] [FILES] VMAS PAGES... END
+ *   R: HAVE             right after FILES: which of those files the node
+ *                       has too, byte for byte (mig_files.h)
  *   R: READY|ABORT      READY is the commit point
  *   D: GO               the guest runs; then, in both directions:
  *   SYSCALL/SYSRET, SIGNAL, KILL, EXIT, COMEHOME, IMAGE..., HOMEOK, PING
@@ -37,8 +39,10 @@
 
 #include "engine/mig_xstate.h"
 
-#define MIG_VERSION 8
+#define MIG_VERSION 9
 #define MIG_MAX_VMAS 4096
+#define MIG_MAX_FILES 128
+#define MIG_FILE_PATH 216
 #define MIG_XSTATE_MAX 16384
 #define MIG_VDSO_MAX (4 * 4096)
 #define MIG_AUXV_MAX 64		/* 64-bit words */
@@ -92,6 +96,8 @@ enum mig_msg {
 	MIG_M_CPU,	/* R->D: the CPU time the guest has used (mig_cpu) */
 	MIG_M_TAKE,	/* D->R: after COMEHOME, home can take the image now */
 	MIG_M_FREEZE,	/* D->R: home's cgroup freezer holds the process, or no more */
+	MIG_M_FILES,	/* D->R: after MAPS, the system files its VMAs map */
+	MIG_M_HAVE,	/* R->D: which of FILES this node has, identical */
 	MIG_M_MAX
 };
 
@@ -185,6 +191,32 @@ struct mig_vma {
 	uint64_t start, end;
 	uint32_t prot, kind;
 	uint64_t pages;		/* pages of it that PAGES records carry */
+	uint64_t off;		/* MIG_VK_FILE with a file: offset in it */
+	uint32_t file;		/* 0, or 1 + index in FILES of a file the node
+				 * maps itself: PAGES carry only the pages the
+				 * process changed (copy-on-write) */
+	uint32_t pad;
+};
+
+/*
+ * FILES: a count, then that many struct mig_file: files home and node may
+ * both have (root's, not writable by others), named by path, told by
+ * length and BLAKE2b-256 of their bytes.
+ */
+struct mig_files_hdr {
+	uint32_t count;
+	uint32_t pad;
+};
+
+struct mig_file {
+	uint64_t size;
+	uint8_t hash[32];
+	char path[MIG_FILE_PATH];	/* absolute, NUL-terminated */
+};
+
+/* HAVE: bit i set, the node has file i of FILES, identical. */
+struct mig_have {
+	uint64_t bits[MIG_MAX_FILES / 64];
 };
 
 /* VMAS: a count, then that many struct mig_vma, in address order. */
@@ -340,6 +372,9 @@ int mig_task_check(const void *buf, size_t len);
  * below the user address limit, and their pages fit inside them. */
 int mig_vmas_check(const void *buf, size_t len, const struct mig_vma **ret_vmas,
 		   uint32_t *ret_count);
+/* FILES: @ret_files points into @buf; each path absolute, NUL-terminated. */
+int mig_files_check(const void *buf, size_t len, const struct mig_file **ret_files,
+		    uint32_t *ret_count);
 /* A PAGES header inside @vma, page-aligned, with @len - header bytes. */
 int mig_pages_check(const void *buf, size_t len, const struct mig_vma *vma);
 /* A SYSCALL: @ret_bufs and @ret_data point into @buf; data lengths add up. */
@@ -348,7 +383,7 @@ int mig_fwd_call_check(const void *buf, size_t len, const struct mig_fwd_buf **r
 /* A SYSRET answering a call with @nbuf buffers: @ret_lens, @ret_data. */
 int mig_fwd_ret_check(const void *buf, size_t len, uint32_t nbuf, const uint32_t **ret_lens,
 		      const uint8_t **ret_data, size_t *ret_data_len);
-/* Fixed-size payloads: SIGNAL, EXIT, END, READY, COMEHOME, FILEREQ, PPID. */
+/* Fixed-size payloads: SIGNAL, EXIT, END, READY, COMEHOME, FILEREQ, PPID, HAVE... */
 /* CIPHER: one known cipher, the secretstream or one @offered (a HELLO's). */
 int mig_cipher_check(const void *buf, size_t len, uint32_t offered);
 int mig_fixed_check(uint32_t type, size_t len);

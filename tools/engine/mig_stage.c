@@ -292,6 +292,10 @@ static int stage_uffd(const struct mig_stage_shared *sh)
 			.mode = UFFDIO_REGISTER_MODE_MISSING,
 		};
 
+		/* a file's pages are there already (the kernel takes no
+		 * userfaultfd on them): the changed ones are written over */
+		if (sh->vmas[i].file)
+			continue;
 		if (ioctl(fd, UFFDIO_REGISTER, &reg))
 			goto out_close;
 	}
@@ -422,9 +426,16 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 		int fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
 			 (x->kind == MIG_VK_STACK ? MAP_GROWSDOWN : 0);
 
-		if (mmap((void *)(uintptr_t)cur, len, PROT_READ | PROT_WRITE, fl, -1, 0) ==
-		    MAP_FAILED)
+		if (x->file) {
+			/* private: the process's own copies go over it, not into it */
+			if (mmap((void *)(uintptr_t)cur, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_FIXED, sh->file_fd[x->file - 1],
+				 (off_t)x->off) == MAP_FAILED)
+				return fail(sh, MIG_STAGE_MAP, -errno);
+		} else if (mmap((void *)(uintptr_t)cur, len, PROT_READ | PROT_WRITE, fl, -1, 0) ==
+			   MAP_FAILED) {
 			return fail(sh, MIG_STAGE_MAP, -errno);
+		}
 		sh->stage[i] = cur;
 		a->move[a->nmove++] = (struct blob_range){ cur, x->start, len, x->prot, 0 };
 		cur += len;

@@ -6,7 +6,8 @@
  * The first half of a restore, in the guest process itself (with libc,
  * already unprivileged and in its own namespaces): reserve address space
  * that overlaps nothing of the image, map every VMA read-write inside it
- * for the supervisor to fill (process_vm_writev), decide how to place the
+ * for the supervisor to fill (UFFDIO_COPY or process_vm_writev; a VMA of
+ * a file this node has maps that file: mig_files.h), decide how to place the
  * vDSO, build the rt_sigframe and the filter, and jump to the restorer
  * blob (blob/restore.c). The supervisor and the guest talk through a
  * shared mapping made before the guest was forked.
@@ -33,6 +34,9 @@ struct mig_stage_shared {
 	int32_t uffd;			/* out: the guest's userfaultfd over the
 					 * staged VMAs, -1 none; closed once filled */
 	uint64_t keep_start, keep_end;	/* out: the blob's area in the guest */
+	uint32_t nfiles;		/* in: files of this node the image maps */
+	int32_t file_fd[MIG_MAX_FILES];	/* in: open in the guest too (inherited),
+					 * -1 where the node lacks the file */
 	struct mig_vma vmas[MIG_MAX_VMAS];	/* in */
 	uint64_t stage[MIG_MAX_VMAS];	/* out: where each VMA is staged */
 };

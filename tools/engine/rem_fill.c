@@ -51,7 +51,7 @@ struct filler {
  * @len bytes at @src into the guest's staged memory at @dst: by
  * UFFDIO_COPY where the guest's userfaultfd covers it (the kernel puts a
  * new page in place with our bytes: no fault, no zeroing first), else, or
- * for pages already there, by process_vm_writev. 0 or -errno.
+ * for pages already there (a file's), by process_vm_writev. 0 or -errno.
  */
 static int write_mem(const struct rem *r, uint64_t dst, const uint8_t *src, uint64_t len)
 {
@@ -77,6 +77,9 @@ static int fill(const struct rem *r, uint64_t dst, const uint8_t *src, uint64_t 
 		}
 		if (errno == EAGAIN)
 			continue;
+		/* a VMA of a file the guest maps (mig_files.h): not registered */
+		if (errno == ENOENT)
+			break;
 		if (errno != EEXIST)
 			return -errno;
 		/*

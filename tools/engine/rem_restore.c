@@ -25,6 +25,7 @@
 
 #include "engine/mig_cipher.h"
 #include "engine/mig_dump.h"
+#include "engine/mig_files.h"
 #include "engine/mig_filter.h"
 #include "engine/rem.h"
 #include "lib/kmosix.h"
@@ -86,8 +87,10 @@ void rem_release(struct rem *r)
 		munmap(r->in, MIG_CHAN_MAX);
 	if (r->out && r->out != MAP_FAILED)
 		munmap(r->out, MIG_CHAN_MAX);
-	if (r->sh && r->sh != MAP_FAILED)
+	if (r->sh && r->sh != MAP_FAILED) {
+		mig_files_close(r->sh->file_fd, r->sh->nfiles);
 		munmap(r->sh, sizeof(*r->sh));
+	}
 	if (r->sync && r->sync != MAP_FAILED)
 		munmap(r->sync, MIG_PAGE);
 	free(r->maps);
@@ -226,6 +229,11 @@ static void __attribute__((noreturn)) init_main(struct rem *r, int status_w, int
 		setpgid(0, 0);
 		guest_main(r);
 	}
+	/* the guest's copies of this node's files are its own (the shared
+	 * table stays as it is: the guest reads it) */
+	for (uint32_t i = 0; i < r->sh->nfiles; i++)
+		if (r->sh->file_fd[i] >= 0)
+			close(r->sh->file_fd[i]);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	for (;;) {
 		struct pollfd pf[2] = { { sfd, POLLIN, 0 }, { sig_r, POLLIN, 0 } };
@@ -323,6 +331,23 @@ static bool pid_fits(int32_t pid)
 	return pid >= 0 && pid <= strtol(text, NULL, 10);
 }
 
+/* FILES -> HAVE: the node's own copies of them, open for the guest. */
+static int match_files(struct rem *r, size_t len)
+{
+	const struct mig_file *f;
+	struct mig_have have;
+	char cache[4096];
+	uint32_t n;
+
+	if (mig_files_check(r->in, len, &f, &n))
+		return -EBADMSG;
+	mig_files_close(r->sh->file_fd, r->sh->nfiles);
+	snprintf(cache, sizeof(cache), "%s/files", r->run_dir);
+	mig_files_match(cache, f, n, r->sh->file_fd, &have);
+	r->sh->nfiles = n;
+	return mig_chan_send(r->ch, MIG_M_HAVE, &have, sizeof(have));
+}
+
 int rem_restore(struct rem *r, struct mig_reason *why)
 {
 	const struct mig_vma *v;
@@ -346,8 +371,17 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 		}
 		e = recv_type(r, MIG_M_VMAS, &len);
 	}
+	if (e == -EPROTO && r->in_type == MIG_M_FILES) {
+		e = match_files(r, len);
+		if (e)
+			return say(why, e, 0, "bad file table");
+		e = recv_type(r, MIG_M_VMAS, &len);
+	}
 	if (e || mig_vmas_check(r->in, len, &v, &n))
 		return say(why, e ? e : -EBADMSG, 0, "bad VMA table");
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i].file && (v[i].file > r->sh->nfiles || r->sh->file_fd[v[i].file - 1] < 0))
+			return say(why, -EBADMSG, 0, "bad VMA table: a file this node lacks");
 	memcpy(r->sh->vmas, v, n * sizeof(*v));
 	r->sh->nvma = n;
 	r->sh->force_proxy = r->force_proxy;
@@ -409,6 +443,8 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 		close(nsfd);
 	}
 	e = wait_word(r, &r->sh->staged);
+	/* staged or not, the guest has mapped the files it needed */
+	mig_files_close(r->sh->file_fd, r->sh->nfiles);
 	if (e || r->sh->staged != 1) {
 		char t[96];
 

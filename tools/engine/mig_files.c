@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "engine/mig_dump.h"
+#include "engine/mig_files.h"
+
+#define HASH_CHUNK (256u << 10)
+#define CACHE_MAGIC 0x31687366736f6d00ull	/* "\0mosfsh1" */
+
+/* A cache entry, named after the inode: what it was hashed as. */
+struct cache_ent {
+	uint64_t magic;
+	uint64_t dev, ino, size;
+	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+	uint8_t hash[32];
+};
+
+bool mig_files_shareable(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH)) &&
+	       st->st_size > 0;
+}
+
+bool mig_files_has(const struct mig_have *have, uint32_t i)
+{
+	return i < MIG_MAX_FILES && (have->bits[i / 64] >> (i % 64)) & 1;
+}
+
+static void cache_key(const struct stat *st, struct cache_ent *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->magic = CACHE_MAGIC;
+	c->dev = st->st_dev;
+	c->ino = st->st_ino;
+	c->size = (uint64_t)st->st_size;
+	c->mtime_s = st->st_mtim.tv_sec;
+	c->mtime_ns = st->st_mtim.tv_nsec;
+	c->ctime_s = st->st_ctim.tv_sec;
+	c->ctime_ns = st->st_ctim.tv_nsec;
+}
+
+static int hash_fd(int fd, uint64_t size, uint8_t *ret_hash)
+{
+	crypto_generichash_state s;
+	uint8_t *buf = malloc(HASH_CHUNK);
+	uint64_t off = 0;
+	int r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	crypto_generichash_init(&s, NULL, 0, 32);
+	while (off < size) {
+		size_t want = size - off < HASH_CHUNK ? (size_t)(size - off) : HASH_CHUNK;
+		ssize_t got = pread(fd, buf, want, (off_t)off);
+
+		if (got <= 0) {
+			/* shorter than it said: changed while we read */
+			r = got < 0 ? -errno : -ESTALE;
+			goto out_free;
+		}
+		crypto_generichash_update(&s, buf, (size_t)got);
+		off += (uint64_t)got;
+	}
+	crypto_generichash_final(&s, ret_hash, 32);
+out_free:
+	free(buf);
+	return r;
+}
+
+int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t ret_hash[32])
+{
+	char path[4096], tmp[4200];
+	struct cache_ent want, got;
+	struct stat after;
+	int cfd, r;
+
+	cache_key(st, &want);
+	if (snprintf(path, sizeof(path), "%s/%llx-%llu", cache_dir, (unsigned long long)want.dev,
+		     (unsigned long long)want.ino) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	cfd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (cfd >= 0) {
+		ssize_t n = read(cfd, &got, sizeof(got));
+
+		close(cfd);
+		if (n == (ssize_t)sizeof(got) &&
+		    !memcmp(&got, &want, offsetof(struct cache_ent, hash))) {
+			memcpy(ret_hash, got.hash, 32);
+			return 0;
+		}
+	}
+	r = hash_fd(fd, want.size, want.hash);
+	if (r)
+		return r;
+	/* changed while it was read: the bytes hashed may be neither */
+	if (fstat(fd, &after) || after.st_size != st->st_size ||
+	    after.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+	    after.st_mtim.tv_nsec != st->st_mtim.tv_nsec ||
+	    after.st_ctim.tv_sec != st->st_ctim.tv_sec ||
+	    after.st_ctim.tv_nsec != st->st_ctim.tv_nsec)
+		return -ESTALE;
+	memcpy(ret_hash, want.hash, 32);
+	/* the cache only saves time: a failure to keep the entry is no error */
+	if (mkdir(cache_dir, 0700) && errno != EEXIST)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	cfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (cfd < 0)
+		return 0;
+	if (write(cfd, &want, sizeof(want)) != (ssize_t)sizeof(want) || close(cfd) ||
+	    rename(tmp, path))
+		unlink(tmp);
+	return 0;
+}
+
+/* Where a maps line's file lives: its device (major:minor, hex) and inode. */
+struct seen {
+	dev_t dev;
+	ino_t ino;
+	int32_t idx;		/* index in files, or -1: not shareable */
+};
+
+/*
+ * The file of one VMA, opened by /proc/PID/map_files (the very inode it
+ * maps, whatever its path says now), else by its path, checked against
+ * the inode maps names. Its entry added; -1 when it cannot be.
+ */
+static int32_t add_file(pid_t pid, const char *cache_dir, unsigned long long s,
+			unsigned long long e, dev_t dev, ino_t ino, const char *name,
+			struct mig_file *files, uint32_t *count)
+{
+	struct mig_file *f = &files[*count];
+	char mf[96];
+	struct stat st;
+	int fd;
+
+	if (*count == MIG_MAX_FILES || strlen(name) >= sizeof(f->path))
+		return -1;
+	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)pid, s, e);
+	fd = open(mf, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || st.st_dev != dev || st.st_ino != ino || !mig_files_shareable(&st) ||
+	    mig_files_hash(cache_dir, fd, &st, f->hash)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	f->size = (uint64_t)st.st_size;
+	memset(f->path, 0, sizeof(f->path));
+	memcpy(f->path, name, strlen(name));
+	return (int32_t)(*count)++;
+}
+
+int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint32_t n,
+		      struct mig_file *files, uint32_t *ret_count)
+{
+	struct seen seen[MIG_MAX_FILES * 2];
+	uint32_t nseen = 0, count = 0, i = 0;
+	char path[64], line[4352];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e, off, ino;
+		unsigned int maj, min;
+		char name[4096] = "", *nm = name;
+		int32_t idx = -1;
+		size_t len;
+		uint32_t k;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu %4095[^\n]", &s, &e, &off, &maj,
+			   &min, &ino, name) < 7 || !ino)
+			continue;
+		while (i < n && v[i].start < s)
+			i++;
+		if (i == n)
+			break;
+		if (v[i].start != s || v[i].end != e || v[i].kind != MIG_VK_FILE)
+			continue;
+		while (*nm == ' ')
+			nm++;
+		len = strlen(nm);
+		if (*nm != '/' || (len > 10 && !strcmp(nm + len - 10, " (deleted)")))
+			continue;
+		for (k = 0; k < nseen; k++)
+			if (seen[k].dev == makedev(maj, min) && seen[k].ino == (ino_t)ino)
+				break;
+		if (k < nseen) {
+			idx = seen[k].idx;
+		} else {
+			idx = add_file(pid, cache_dir, s, e, makedev(maj, min), (ino_t)ino, nm, files,
+				       &count);
+			if (nseen < sizeof(seen) / sizeof(seen[0]))
+				seen[nseen++] = (struct seen){ makedev(maj, min), (ino_t)ino, idx };
+		}
+		if (idx < 0)
+			continue;
+		v[i].file = (uint32_t)idx + 1;
+		v[i].off = off;
+	}
+	fclose(f);
+	*ret_count = count;
+	return 0;
+}
+
+void mig_files_match(const char *cache_dir, const struct mig_file *files, uint32_t n,
+		     int *ret_fds, struct mig_have *ret_have)
+{
+	memset(ret_have, 0, sizeof(*ret_have));
+	for (uint32_t i = 0; i < n && i < MIG_MAX_FILES; i++) {
+		uint8_t hash[32];
+		struct stat st;
+		int fd;
+
+		ret_fds[i] = -1;
+		fd = open(files[i].path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) || !mig_files_shareable(&st) ||
+		    (uint64_t)st.st_size != files[i].size ||
+		    mig_files_hash(cache_dir, fd, &st, hash) ||
+		    sodium_memcmp(hash, files[i].hash, sizeof(hash))) {
+			close(fd);
+			continue;
+		}
+		ret_fds[i] = fd;
+		ret_have->bits[i / 64] |= 1ull << (i % 64);
+	}
+}
+
+void mig_files_close(int *fds, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+int mig_files_settle(pid_t pid, struct mig_vma *v, uint32_t n, const struct mig_have *have)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i].file && !mig_files_has(have, v[i].file - 1))
+			v[i].file = 0;
+	return mig_dump_count(pid, v, n);
+}

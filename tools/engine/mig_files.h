@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MOSIX_MIG_FILES_H
+#define MOSIX_MIG_FILES_H
+
+/*
+ * The files a process maps that the node has too. Most of a small
+ * process's image is its libraries and its program, mapped privately from
+ * files every node of a Debian cluster holds byte for byte. The node
+ * cannot read home's files, but where its own copy of one is identical
+ * the guest can map that copy: then only the pages the process changed
+ * (copy-on-write: relocations, a debugger's breakpoints) travel, and the
+ * rest is read from the node's disk or page cache when the guest touches
+ * it, as on home.
+ *
+ * Identical means the same length and BLAKE2b-256 of the bytes. Only files
+ * of root's that no one else may write take part (the libraries, the
+ * programs in /usr): no user can change one behind a hash, and a package
+ * upgrade replaces a file (a new inode), it does not rewrite it. A file's
+ * hash is kept in @cache_dir under its device and inode, valid while its
+ * length, mtime and ctime stay; each side computes only its own.
+ *
+ * Home (the deputy): mig_files_collect, send FILES, read HAVE, then
+ * mig_files_settle before the pages. Node: mig_files_match answers HAVE
+ * and opens the copies the guest maps (mig_stage.c).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "engine/mig_img.h"
+
+/* A regular file of root's, not empty, that group and others cannot write. */
+bool mig_files_shareable(const struct stat *st);
+
+/*
+ * BLAKE2b-256 of the file open at @fd (@st: its fstat) into @ret_hash:
+ * from @cache_dir (made if missing) when it holds this inode with the same
+ * length, mtime and ctime; else read whole and kept there. 0 or -errno.
+ */
+int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t ret_hash[32]);
+
+/*
+ * Home: for every file VMA of @pid in @v that maps a shareable file, an
+ * entry in @files (up to MIG_MAX_FILES, one per file) and the VMA's file
+ * and off set; *@ret_count the entries. A file that cannot be read or
+ * hashed is left out: its VMAs send every page, as without this. 0 or
+ * -errno (-ENOENT: @pid is gone), when no VMA has a file.
+ */
+int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint32_t n,
+		      struct mig_file *files, uint32_t *ret_count);
+
+/*
+ * Node: opens each of @files that this node has, identical, read-only
+ * (@ret_fds[i], -1 where not) and sets its bit in @ret_have. The caller
+ * closes the fds (mig_files_close).
+ */
+void mig_files_match(const char *cache_dir, const struct mig_file *files, uint32_t n,
+		     int *ret_fds, struct mig_have *ret_have);
+
+/* Closes the @n fds of @fds that are open and marks them -1. */
+void mig_files_close(int *fds, uint32_t n);
+
+/*
+ * Home, after HAVE: a VMA whose file the node lacks sends every page
+ * again (file 0); the others only the pages the process changed. Counts
+ * the pages of each VMA again from /proc/@pid/pagemap. 0 or -errno.
+ */
+int mig_files_settle(pid_t pid, struct mig_vma *v, uint32_t n, const struct mig_have *have);
+
+/* Whether bit @i of @have is set. */
+bool mig_files_has(const struct mig_have *have, uint32_t i);
+
+#endif
