@@ -41,6 +41,7 @@ struct rem {
 	const char *run_dir;
 	uint32_t self_node;
 	struct mig_hello hello;
+	int64_t hello_mono_ns, hello_boot_ns;	/* this node's clocks as HELLO came */
 	uint8_t *in, *out;		/* one record each, MIG_CHAN_MAX */
 	struct mig_stage_shared *sh;	/* shared with the guest */
 	struct blob_sync *sync;		/* shared with the restorer blob */

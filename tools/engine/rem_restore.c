@@ -37,6 +37,14 @@ bool rem_fault(const struct rem *r, const char *step)
 	return r->fault && !strcmp(r->fault, step);
 }
 
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
 	     const char *run_dir, uint32_t self_node)
 {
@@ -45,6 +53,8 @@ int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
 	memset(r, 0, sizeof(*r));
 	r->ch = ch;
 	r->hello = *h;
+	r->hello_mono_ns = clock_ns(CLOCK_MONOTONIC);
+	r->hello_boot_ns = clock_ns(CLOCK_BOOTTIME);
 	r->run_dir = run_dir;
 	r->self_node = self_node;
 	r->listener = -1;
@@ -138,22 +148,25 @@ static int recv_type(struct rem *r, uint32_t want, size_t *ret_len)
 
 /*
  * The guest's clocks read as home's: CLOCK_MONOTONIC and BOOTTIME differ
- * between machines, and the process holds values of home's. Only children
- * of the caller enter the new namespace.
+ * between machines, and the process holds values of home's. Each reads
+ * what home's read as it sent HELLO, after the stop, plus what this
+ * node's has run since HELLO came: never less than the process read at
+ * home, and in step with the wall clock however long the restore takes
+ * (hashing a large program the first time takes tens of ms: reading the
+ * clock here instead let the guest's fall behind by all of that). Only
+ * children of the caller enter the new namespace.
  */
-static int time_namespace(const struct mig_hello *h)
+static int time_namespace(const struct rem *r)
 {
-	struct timespec m, b;
+	const struct mig_hello *h = &r->hello;
 	int64_t dm, db;
 	char text[128];
 	int fd, n;
 
 	if (unshare(CLONE_NEWTIME))
 		return -errno;
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_BOOTTIME, &b);
-	dm = h->mono_ns - ((int64_t)m.tv_sec * 1000000000 + m.tv_nsec);
-	db = h->boot_ns - ((int64_t)b.tv_sec * 1000000000 + b.tv_nsec);
+	dm = h->mono_ns - r->hello_mono_ns;
+	db = h->boot_ns - r->hello_boot_ns;
 	/* a negative offset is written as seconds rounded down, ns positive */
 	n = snprintf(text, sizeof(text), "monotonic %lld %lld\nboottime %lld %lld\n",
 		     (long long)(dm >= 0 ? dm / 1000000000 : -((-dm + 999999999) / 1000000000)),
@@ -404,7 +417,7 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	/* time and pid namespaces apply to children: made before init */
 	/* without time namespaces (a container may refuse them) the guest
 	 * reads this node's monotonic clock: a jump, not a failure */
-	e = time_namespace(&r->hello);
+	e = time_namespace(r);
 	if (e && e != -EINVAL && e != -EPERM && e != -ENOSYS && e != -ENOENT && e != -EACCES)
 		goto out_close;
 	if (unshare(CLONE_NEWPID)) {
