@@ -183,6 +183,12 @@ static void test_match(void **state)
 	}
 	mig_files_close(fds, 4);
 	assert_int_equal(fds[0], -1);
+	/* a FIFO of root's: never opened for real (it would wait for a writer) */
+	snprintf(files[0].path, sizeof(files[0].path), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(files[0].path, 0644), 0);
+	mig_files_match(f->cache, files, 1, fds, &have);
+	assert_int_equal(fds[0], -1);
+	assert_false(mig_files_has(&have, 0));
 	/* a missing file, and one bit past the table */
 	snprintf(files[0].path, sizeof(files[0].path), "%s/gone.so", f->dir);
 	mig_files_match(f->cache, files, 1, fds, &have);

@@ -120,6 +120,26 @@ int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t
 	return 0;
 }
 
+/*
+ * @path opened read-only only if it is a shareable file (*@ret_st its
+ * fstat): looked at through O_PATH first, so that no device or FIFO a
+ * path may name is ever opened for real. -1 otherwise.
+ */
+static int open_shareable(const char *path, int nofollow, struct stat *ret_st)
+{
+	char self[64];
+	int pfd = open(path, O_PATH | O_CLOEXEC | nofollow), fd = -1;
+
+	if (pfd < 0)
+		return -1;
+	if (!fstat(pfd, ret_st) && mig_files_shareable(ret_st)) {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+		fd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	}
+	close(pfd);
+	return fd;
+}
+
 /* Where a maps line's file lives: its device (major:minor, hex) and inode. */
 struct seen {
 	dev_t dev;
@@ -144,13 +164,13 @@ static int32_t add_file(pid_t pid, const char *cache_dir, unsigned long long s,
 	if (*count == MIG_MAX_FILES || strlen(name) >= sizeof(f->path))
 		return -1;
 	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)pid, s, e);
-	fd = open(mf, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = open_shareable(mf, 0, &st);
 	if (fd < 0)
-		fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+		fd = open_shareable(name, O_NOFOLLOW, &st);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) || st.st_dev != dev || st.st_ino != ino || !mig_files_shareable(&st) ||
-	    mig_files_hash(cache_dir, fd, &st, f->hash)) {
+	/* the inode maps names, so also the bytes the process sees */
+	if (st.st_dev != dev || st.st_ino != ino || mig_files_hash(cache_dir, fd, &st, f->hash)) {
 		close(fd);
 		return -1;
 	}
@@ -226,11 +246,10 @@ void mig_files_match(const char *cache_dir, const struct mig_file *files, uint32
 		int fd;
 
 		ret_fds[i] = -1;
-		fd = open(files[i].path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+		fd = open_shareable(files[i].path, O_NOFOLLOW, &st);
 		if (fd < 0)
 			continue;
-		if (fstat(fd, &st) || !mig_files_shareable(&st) ||
-		    (uint64_t)st.st_size != files[i].size ||
+		if ((uint64_t)st.st_size != files[i].size ||
 		    mig_files_hash(cache_dir, fd, &st, hash) ||
 		    sodium_memcmp(hash, files[i].hash, sizeof(hash))) {
 			close(fd);
