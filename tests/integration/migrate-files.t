@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# The files a process maps that the node has too, byte for byte, do not
-# travel: the guest maps the node's copy, and only the pages the process
-# changed go (engine/mig_files.h). python3 maps three files of 3 pages
-# privately, changes a byte of one, and prints a digest of each mapping
-# at home, on node 2 and home again. Each node has its own /tmp:
-#   same.bin  identical on node 2: the guest maps node 2's copy, and the
-#             changed page (copy-on-write) comes with the process
-#   diff.bin  node 2's has other bytes of the same length: not used
-#   open.bin  identical, but anyone may write it: not used either
+# The files a process maps that the other side has too, byte for byte, do
+# not travel: the guest maps the node's copy, and only the pages the
+# process changed go (engine/mig_files.h); so on the way on (node to node,
+# through home) and home. python3 maps three files of 3 pages privately,
+# changes a byte of one, and prints a digest of each mapping at home, on
+# node 2, on node 3 and home again. Each node has its own /tmp:
+#   same.bin  identical on every node: each guest maps its node's copy,
+#             home maps its own again, and the changed page (copy-on-write)
+#             goes with the process
+#   diff.bin  node 2's has other bytes of the same length: not used there,
+#             nor further on (node 2 holds it as bytes, not as a file)
+#   open.bin  identical, but anyone may write it: never used
 # The digests must not change on the way; python3's own program and libc
-# are mapped from node 2's files too, so the move sends less than the
-# process's file mappings weigh (before, every page of them went).
+# are mapped from the nodes' files too, so the first move sends less than
+# the process's file mappings weigh (before, every page of them went), and
+# back home they are file mappings again, not anonymous memory.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/tap.sh"
@@ -23,10 +27,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 migd_progs
 
-plan 13
-migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
+plan 19
+migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
+d3=$(cluster_dir 3)
 
 # 3 pages; node 2's diff.bin has the bytes reversed
 mkfile() { python3 -c 'import sys; b = bytes(range(256)) * 48
@@ -37,6 +42,9 @@ mkfile fwd "$d1/tmp/diff.bin" 0644
 mkfile rev "$d2/tmp/diff.bin" 0644
 mkfile fwd "$d1/tmp/open.bin" 0666
 mkfile fwd "$d2/tmp/open.bin" 0666
+mkfile fwd "$d3/tmp/same.bin" 0644
+mkfile fwd "$d3/tmp/diff.bin" 0644
+mkfile fwd "$d3/tmp/open.bin" 0666
 
 cat >"$d1/tmp/files.py" <<'PY'
 import hashlib, mmap, os, time
@@ -53,7 +61,7 @@ def say(where):
                           for n in sorted(maps)), flush=True)
 
 say("home")
-for step in ("away", "back"):
+for step in ("away", "on", "back"):
     while not os.path.exists("/tmp/go-" + step):
         time.sleep(0.05)
     say(step)
@@ -103,8 +111,28 @@ print(hashlib.sha256(b).hexdigest()[:16])')
 echo "$home" | grep -q "same=$want_same"
 ok $? "same.bin read as home's bytes with the process's change"
 
+# on to node 3, the image relayed through home: node 3 has all three
+cluster_exec 1 "$bin/migrate" "$pid" 3
+ok $? "on to node 3"
+g3=$(guest_of 3 "$pid")
+gmaps=$(cluster_exec 3 cat "/proc/${g3:-0}/maps")
+echo "$gmaps" | grep -q ' /tmp/same\.bin$'
+ok $? "the guest on node 3 maps node 3's same.bin"
+! echo "$gmaps" | grep -q -e ' /tmp/open\.bin$' -e ' /tmp/diff\.bin$'
+ok $? "not open.bin, nor diff.bin, which node 2 held as bytes (its own differs)"
+touch "$d1/tmp/go-on"
+wait_for 15 grep -q '^on ' "$d1/tmp/files.out"
+on=$(sed -n 's/^on //p' "$d1/tmp/files.out")
+[ -n "$on" ] && [ "$on" = "$home" ]
+ok $? "on node 3 every mapping reads as at home"
+
 cluster_exec 1 "$bin/migrate" "$pid" home
 ok $? "back home"
+hmaps=$(cluster_exec 1 cat "/proc/$pid/maps")
+echo "$hmaps" | grep -q ' /tmp/same\.bin$' && echo "$hmaps" | grep -q '/libc\.so\.6$'
+ok $? "at home same.bin and libc are mappings of home's files again"
+! echo "$hmaps" | grep -q -e ' /tmp/open\.bin$' -e ' /tmp/diff\.bin$'
+ok $? "open.bin and diff.bin, which came as bytes, are anonymous memory now"
 touch "$d1/tmp/go-back"
 wait_for 15 grep -q '^back ' "$d1/tmp/files.out"
 back=$(sed -n 's/^back //p' "$d1/tmp/files.out")

@@ -120,19 +120,15 @@ int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t
 	return 0;
 }
 
-/*
- * @path opened read-only only if it is a shareable file (*@ret_st its
- * fstat): looked at through O_PATH first, so that no device or FIFO a
- * path may name is ever opened for real. -1 otherwise.
- */
-static int open_shareable(const char *path, int nofollow, struct stat *ret_st)
+int mig_files_open(const char *path, int nofollow, struct stat *ret_st)
 {
-	char self[64];
 	int pfd = open(path, O_PATH | O_CLOEXEC | nofollow), fd = -1;
 
 	if (pfd < 0)
 		return -1;
 	if (!fstat(pfd, ret_st) && mig_files_shareable(ret_st)) {
+		char self[64];
+
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
 		fd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	}
@@ -164,9 +160,9 @@ static int32_t add_file(pid_t pid, const char *cache_dir, unsigned long long s,
 	if (*count == MIG_MAX_FILES || strlen(name) >= sizeof(f->path))
 		return -1;
 	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)pid, s, e);
-	fd = open_shareable(mf, 0, &st);
+	fd = mig_files_open(mf, 0, &st);
 	if (fd < 0)
-		fd = open_shareable(name, O_NOFOLLOW, &st);
+		fd = mig_files_open(name, O_NOFOLLOW, &st);
 	if (fd < 0)
 		return -1;
 	/* the inode maps names, so also the bytes the process sees */
@@ -246,7 +242,7 @@ void mig_files_match(const char *cache_dir, const struct mig_file *files, uint32
 		int fd;
 
 		ret_fds[i] = -1;
-		fd = open_shareable(files[i].path, O_NOFOLLOW, &st);
+		fd = mig_files_open(files[i].path, O_NOFOLLOW, &st);
 		if (fd < 0)
 			continue;
 		if ((uint64_t)st.st_size != files[i].size ||

@@ -19,9 +19,11 @@
  * hash is kept in @cache_dir under its device and inode, valid while its
  * length, mtime and ctime stay; each side computes only its own.
  *
- * Home (the deputy): mig_files_collect, send FILES, read HAVE, then
- * mig_files_settle before the pages. Node: mig_files_match answers HAVE
- * and opens the copies the guest maps (mig_stage.c).
+ * The side that sends the image (home's deputy, or the node sending a
+ * guest home or on): mig_files_collect, send FILES, read HAVE, then
+ * mig_files_settle before the pages. A node that receives one:
+ * mig_files_match answers HAVE and opens the copies the guest maps
+ * (mig_stage.c); home opens its own in the home process (mig_home.c).
  */
 
 #include <stdbool.h>
@@ -33,6 +35,14 @@
 
 /* A regular file of root's, not empty, that group and others cannot write. */
 bool mig_files_shareable(const struct stat *st);
+
+/*
+ * @path opened read-only only if it is a shareable file (*@ret_st: its
+ * fstat). It is looked at through O_PATH first, so that no device or FIFO
+ * a path may name is ever opened for real. @nofollow: 0 or O_NOFOLLOW.
+ * The fd, or -1.
+ */
+int mig_files_open(const char *path, int nofollow, struct stat *ret_st);
 
 /*
  * BLAKE2b-256 of the file open at @fd (@st: its fstat) into @ret_hash:

@@ -10,6 +10,8 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
 #include <poll.h>
 #include <linux/prctl.h>
 #include <signal.h>
@@ -26,6 +28,7 @@
 #include "engine/dep.h"
 #include "engine/mig_cipher.h"
 #include "engine/mig_dump.h"
+#include "engine/mig_files.h"
 #include "engine/mig_freezer.h"
 #include "engine/mig_proc.h"
 #include "engine/mig_pstate.h"
@@ -61,14 +64,93 @@ static bool overlaps(uint64_t s, uint64_t e, uint64_t s2, uint64_t e2)
 	return s < e2 && s2 < e;
 }
 
+static void unmap_all(struct dep *d, const struct mig_vma *v, uint32_t n);
+
+/*
+ * One file a node offers, opened in the home process if it has it
+ * identical: looked at first through /proc/PID/root (the process's own
+ * root and mounts; O_PATH, so nothing but a shareable regular file is
+ * opened), hashed, then opened by the process itself and checked to be
+ * the same inode. Its fd there, or -1.
+ */
+static long home_open(struct dep *d, const char *cache, const struct mig_file *f)
+{
+	char path[96 + MIG_FILE_PATH];
+	uint64_t at = d->j.scratch + 64;
+	struct stat st, st2;
+	uint8_t hash[32];
+	int fd, mine;
+	bool same;
+	long hfd;
+
+	snprintf(path, sizeof(path), "/proc/%d/root%s", d->pid, f->path);
+	fd = mig_files_open(path, O_NOFOLLOW, &st);
+	if (fd < 0)
+		return -1;
+	same = (uint64_t)st.st_size == f->size && !mig_files_hash(cache, fd, &st, hash) &&
+	       !sodium_memcmp(hash, f->hash, sizeof(hash));
+	close(fd);
+	if (!same || inj_put(&d->j, at, f->path, strlen(f->path) + 1))
+		return -1;
+	hfd = inj_call(&d->j, SYS_openat, AT_FDCWD, (long)at,
+		       O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0, 0, 0);
+	if (hfd < 0)
+		return -1;
+	mine = (int)syscall(SYS_pidfd_getfd, d->pidfd, (int)hfd, 0);
+	same = mine >= 0 && !fstat(mine, &st2) && st2.st_dev == st.st_dev &&
+	       st2.st_ino == st.st_ino;
+	if (mine >= 0)
+		close(mine);
+	if (!same) {
+		inj_call(&d->j, SYS_close, hfd, 0, 0, 0, 0, 0);
+		return -1;
+	}
+	return hfd;
+}
+
+/* The fds home_files opened in the home process, closed there. */
+static void home_files_close(struct dep *d, long *hfd, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (hfd[i] >= 0)
+			inj_call(&d->j, SYS_close, hfd[i], 0, 0, 0, 0, 0);
+		hfd[i] = -1;
+	}
+}
+
+/*
+ * FILES -> HAVE, coming home: the node's VMAs of files home has too map
+ * home's, and only the pages the process changed come (mig_files.h).
+ * @ret_hfd[i]: file i's fd in the home process, or -1.
+ */
+static int home_files(struct dep *d, size_t len, long *ret_hfd, uint32_t *ret_n)
+{
+	struct mig_have have = { 0 };
+	const struct mig_file *f;
+	char cache[4096];
+	uint32_t n;
+
+	if (mig_files_check(d->in, len, &f, &n))
+		return -EBADMSG;
+	snprintf(cache, sizeof(cache), "%s/files", d->run_dir);
+	for (uint32_t i = 0; i < n; i++) {
+		ret_hfd[i] = home_open(d, cache, &f[i]);
+		if (ret_hfd[i] >= 0)
+			have.bits[i / 64] |= 1ull << (i % 64);
+	}
+	*ret_n = n;
+	return mig_chan_send(d->ch, MIG_M_HAVE, &have, sizeof(have));
+}
+
 /* Ends with the VMAs mapped and filled; prot still read-write. */
 static int load_image(struct dep *d, const struct mig_vma **ret_v, uint32_t *ret_n,
 		      struct mig_vma **ret_copy, char *why, size_t whylen)
 {
 	const struct mig_vma *v;
-	struct mig_vma *copy;
+	struct mig_vma *copy = NULL;
+	long hfd[MIG_MAX_FILES];
 	uint64_t pages = 0;
-	uint32_t n, type, i = 0;
+	uint32_t n, type, i = 0, nfiles = 0;
 	size_t len;
 	int e;
 
@@ -79,42 +161,58 @@ static int load_image(struct dep *d, const struct mig_vma **ret_v, uint32_t *ret
 	}
 	memcpy(d->task, d->in, sizeof(*d->task));
 	e = next_image_rec(d, &type, &len);
+	if (!e && type == MIG_M_FILES) {
+		e = home_files(d, len, hfd, &nfiles);
+		if (e) {
+			snprintf(why, whylen, "bad file table");
+			goto out_close;
+		}
+		e = next_image_rec(d, &type, &len);
+	}
 	if (e || type != MIG_M_VMAS || mig_vmas_check(d->in, len, &v, &n)) {
 		snprintf(why, whylen, "bad VMA table");
-		return e ? e : -EBADMSG;
+		e = e ? e : -EBADMSG;
+		goto out_close;
 	}
 	copy = malloc(n * sizeof(*v) + 1);
-	if (!copy)
-		return -ENOMEM;
+	if (!copy) {
+		e = -ENOMEM;
+		goto out_close;
+	}
 	memcpy(copy, v, n * sizeof(*v));
 	for (uint32_t k = 0; k < n; k++)
-		if (copy[k].file) {
-			/* no FILES come home: every page of the image does */
-			snprintf(why, whylen, "bad VMA table: a file to map at home");
-			free(copy);
-			return -EBADMSG;
+		if (copy[k].file && (copy[k].file > nfiles || hfd[copy[k].file - 1] < 0)) {
+			snprintf(why, whylen, "bad VMA table: a file home lacks");
+			e = -EBADMSG;
+			goto out_free;
 		}
 	for (uint32_t k = 0; k < n; k++)
 		if (overlaps(copy[k].start, copy[k].end, d->j.scratch,
 			     d->j.scratch + d->j.scratch_len)) {
 			snprintf(why, whylen, "its memory overlaps the deputy's area");
-			free(copy);
-			return -EEXIST;
+			e = -EEXIST;
+			goto out_free;
 		}
 	for (uint32_t k = 0; k < n; k++) {
-		long r = inj_call(&d->j, SYS_mmap, (long)copy[k].start,
-				  (long)(copy[k].end - copy[k].start), PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
-				  (copy[k].kind == MIG_VK_STACK ? MAP_GROWSDOWN : 0), -1, 0);
+		const struct mig_vma *x = &copy[k];
+		long r = inj_call(&d->j, SYS_mmap, (long)x->start, (long)(x->end - x->start),
+				  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED_NOREPLACE |
+				  (x->file ? 0 : MAP_ANONYMOUS) |
+				  (x->kind == MIG_VK_STACK ? MAP_GROWSDOWN : 0),
+				  x->file ? hfd[x->file - 1] : -1, x->file ? (long)x->off : 0);
 
-		if (r != (long)copy[k].start) {
+		if (r != (long)x->start) {
 			snprintf(why, whylen, "cannot map %#llx-%#llx at home: %s",
-				 (unsigned long long)copy[k].start,
-				 (unsigned long long)copy[k].end, strerror(r < 0 ? (int)-r : EEXIST));
-			free(copy);
-			return r < 0 ? (int)r : -EEXIST;
+				 (unsigned long long)x->start, (unsigned long long)x->end,
+				 strerror(r < 0 ? (int)-r : EEXIST));
+			/* those mapped already go with the caller's undo */
+			unmap_all(d, copy, k);
+			e = r < 0 ? (int)r : -EEXIST;
+			goto out_free;
 		}
 	}
+	/* mapped: the files need no fd of the process's any more */
+	home_files_close(d, hfd, nfiles);
 	*ret_copy = copy;
 	*ret_v = copy;
 	*ret_n = n;
@@ -146,6 +244,12 @@ static int load_image(struct dep *d, const struct mig_vma **ret_v, uint32_t *ret
 		return -EBADMSG;
 	}
 	return 0;
+
+out_free:
+	free(copy);
+out_close:
+	home_files_close(d, hfd, nfiles);
+	return e;
 }
 
 static void unmap_all(struct dep *d, const struct mig_vma *v, uint32_t n)
@@ -487,6 +591,23 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 		if (e) {
 			snprintf(why, whylen, "the transfer broke");
 			goto out_stay;
+		}
+		/* the new node's HAVE goes back to the old one, which waits */
+		if (type == MIG_M_FILES) {
+			uint32_t t2;
+			size_t l2;
+
+			e = mig_chan_recv(to, &t2, d->out, MIG_CHAN_MAX, &l2);
+			if (!e && (t2 != MIG_M_HAVE || mig_fixed_check(t2, l2)))
+				e = -EPROTO;
+			if (!e)
+				e = mig_chan_send(old, t2, d->out, l2);
+			if (e) {
+				snprintf(why, whylen, "node %u could not take its files", node);
+				/* the old node waits for HAVE or GO, not to be read */
+				asked = false;
+				goto out_stay;
+			}
 		}
 		if (type == MIG_M_PAGES && len > sizeof(struct mig_pages_hdr))
 			moved += len - sizeof(struct mig_pages_hdr);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "engine/mig_dump.h"
+#include "engine/mig_files.h"
 #include "engine/mig_proc.h"
 #include "engine/mig_pstate.h"
 #include "engine/rem.h"
@@ -691,7 +692,8 @@ static void send_back(struct rem *r, struct inj *j, const struct rem_sigs *q)
  * it sends on its own meanwhile: news applied, signals queued on @q for
  * the guest if it stays. The answer's type, or 0 if the link broke.
  */
-static uint32_t home_answer(struct rem *r, struct rem_sigs *q, uint32_t a, uint32_t b)
+static uint32_t home_answer(struct rem *r, struct rem_sigs *q, uint32_t a, uint32_t b,
+			    size_t *ret_len)
 {
 	uint32_t type;
 	size_t len;
@@ -700,12 +702,50 @@ static uint32_t home_answer(struct rem *r, struct rem_sigs *q, uint32_t a, uint3
 		if (mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len))
 			return 0;
 		r->last_rx = mig_now_ns();
-		if (type == a || type == b || type == MIG_M_KILL)
+		if (type == a || type == b || type == MIG_M_KILL) {
+			if (ret_len)
+				*ret_len = len;
 			return type;
+		}
 		rem_home_news(r, type, len);
 		if (type == MIG_M_SIGNAL && !mig_fixed_check(type, len) && q->n < REM_MAX_SIGS)
 			memcpy(&q->s[q->n++], r->in, sizeof(q->s[0]));
 	}
+}
+
+/*
+ * FILES -> HAVE on the way home or on (mig_files.h): the files of this
+ * node the guest maps that home has too (or, through home, the next
+ * node) need not travel. Nothing to offer, no records. 0; 1 when home
+ * answered GO instead (it could not take the process: it stays here);
+ * -errno when the link broke or home sent KILL.
+ */
+static int offer_files(struct rem *r, struct mig_vma *v, uint32_t n, struct rem_sigs *q)
+{
+	struct mig_files_hdr *h = (struct mig_files_hdr *)r->out;
+	struct mig_file *f = (struct mig_file *)(h + 1);
+	char cache[4096];
+	size_t len = 0;
+	int e;
+
+	snprintf(cache, sizeof(cache), "%s/files", r->run_dir);
+	memset(h, 0, sizeof(*h));
+	if (mig_files_collect(r->guest, cache, v, n, f, &h->count) || !h->count)
+		return 0;
+	e = send_rec(r, MIG_M_FILES, h, sizeof(*h) + h->count * sizeof(*f));
+	if (e)
+		return e;
+	switch (home_answer(r, q, MIG_M_HAVE, MIG_M_GO, &len)) {
+	case MIG_M_GO:
+		return 1;
+	case MIG_M_HAVE:
+		if (!mig_fixed_check(MIG_M_HAVE, len))
+			break;
+		/* fall through */
+	default:
+		return -EPROTO;
+	}
+	return mig_files_settle(r->guest, v, n, (const struct mig_have *)r->in);
 }
 
 static enum outcome send_home(struct rem *r)
@@ -815,7 +855,7 @@ static enum outcome send_home(struct rem *r)
 	 * there (a cgroup freezer) for as long as the admin likes, and an
 	 * image nobody reads would end the link. GO: it stays here.
 	 */
-	type = home_answer(r, &q, MIG_M_TAKE, MIG_M_GO);
+	type = home_answer(r, &q, MIG_M_TAKE, MIG_M_GO, NULL);
 	if (type == MIG_M_GO)
 		goto out_teardown;
 	if (type != MIG_M_TAKE)
@@ -824,6 +864,12 @@ static enum outcome send_home(struct rem *r)
 	if (!e && r->maps)
 		e = send_rec(r, MIG_M_MAPS, r->maps, r->maps_len);
 	if (!e)
+		e = offer_files(r, v, n, &q);
+	if (e == 1) {
+		e = 0;	/* home has its answer: nothing to refuse */
+		goto out_teardown;
+	}
+	if (!e)
 		e = mig_dump_pages(r->guest, v, n, r->ch, &st);
 	if (!e)
 		r->last_tx = mig_now_ns();
@@ -831,7 +877,7 @@ static enum outcome send_home(struct rem *r)
 		goto out_lost;
 	/* home answers HOMEOK or GO (it stays here: what home changed
 	 * meanwhile holds) */
-	type = home_answer(r, &q, MIG_M_HOMEOK, MIG_M_GO);
+	type = home_answer(r, &q, MIG_M_HOMEOK, MIG_M_GO, NULL);
 	if (type == MIG_M_HOMEOK) {
 		send_back(r, &j, &q);
 		free(v);
