@@ -18,7 +18,7 @@ if ! command -v setpriv >/dev/null; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 12
+plan 14
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 printf '%s' 'import sys, time
@@ -79,3 +79,24 @@ as_nobody sh -c "mkdir /run/mosix/proc/$fpid && mkfifo /run/mosix/proc/$fpid/loc
 out=$(cluster_exec 1 timeout 10 "$bin/mps" 2>&1)
 like "$out" "sleep 30" "mps lists the processes all the same (it read past the FIFO)"
 cluster_exec 1 kill "$fpid" 2>/dev/null
+
+# --- a request that reaches a deputy as it ends -------------------------------
+# It brought its process home and is about to end when migd hands it the
+# next request: it must not take the asker's socket with it (the asker
+# saw "Connection reset by peer"), but send it back to migd, which then
+# answers itself. MOSIX_FAULT=home-linger holds the ending deputy 0.5 s.
+migd_kill 1
+MIGD_ENV_1=MOSIX_FAULT=home-linger migd_start 1 || { echo "Bail out! no migd"; exit 1; }
+run_at 1 e setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 /tmp/counter.py 30
+shell=$!
+pid=$(node_pid 1 e python3)
+as_nobody sh -c "mkdir -p /run/mosix/proc/$pid && echo 2 > /run/mosix/proc/$pid/where"
+wait_for 10 guest_of 2 "$pid" >/dev/null
+as_nobody sh -c "echo home > /run/mosix/proc/$pid/where"
+wait_for 10 not_guest
+# within the 0.5 s: locked, and asked to move again
+as_nobody sh -c "echo 1 > /run/mosix/proc/$pid/lock"
+out=$(cluster_exec 1 "$bin/migrate" "$pid" 2 2>&1)
+like "$out" "locked by user" "asked while its deputy ends, migd answers: it is locked"
+wait "$shell"
+is "$(grep -c '^line' "$d1/tmp/e.out")" 30 "it ran to its end, all its lines at home"

@@ -938,6 +938,39 @@ static int read_ctl(struct dep *d, char *buf, size_t cap)
 }
 
 /*
+ * The process is home and this deputy ends: requests migd sends from now
+ * on fail at its end (EPIPE), so it serves them itself; those already
+ * queued here, each with its asker's socket, are answered "again", and
+ * the asker asks once more (mig_client.h). Closed without that, a queued
+ * socket went unanswered and its asker saw the connection reset.
+ */
+static void ctl_hand_back(struct dep *d)
+{
+	if (d->ctl_fd < 0)
+		return;
+	shutdown(d->ctl_fd, SHUT_RD);
+	for (;;) {
+		char buf[64], cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c;
+		int fd;
+
+		if (recvmsg(d->ctl_fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+			break;
+		c = CMSG_FIRSTHDR(&m);
+		if (!c || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+		send(fd, "again", 5, MSG_NOSIGNAL);	/* gone already: nobody to tell */
+		close(fd);
+	}
+	close(d->ctl_fd);
+	d->ctl_fd = -1;
+}
+
+/*
  * The calls served, for the balancer (an I/O-bound process comes home):
  * at most every CALLS_TELL_NS while they come, so that a busy process
  * costs a small file a tenth of a second, not one per call.
@@ -1142,10 +1175,11 @@ int dep_serve(struct dep *d)
 				if (dep_restore_home(d, why, sizeof(why)) == 0) {
 					d->where = 0;
 					write_state(d);
+					/* tests: a request reaches a deputy that ends */
+					if (fault(d, "home-linger"))
+						usleep(500000);
 					/* no more requests: the next goes to a new deputy */
-					if (d->ctl_fd >= 0)
-						close(d->ctl_fd);
-					d->ctl_fd = -1;
+					ctl_hand_back(d);
 					reply_client(d, "ok");
 					ret = 0;
 					goto out;

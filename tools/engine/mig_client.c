@@ -9,8 +9,10 @@
 
 #include "engine/mig_client.h"
 
-int mig_client_request(const char *run_dir, const char *req, char *reply, size_t cap,
-		       unsigned timeout_ms)
+#define CLIENT_AGAIN_MAX 20
+
+static int request_once(const char *run_dir, const char *req, char *reply, size_t cap,
+			unsigned timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000 };
@@ -41,6 +43,23 @@ int mig_client_request(const char *run_dir, const char *req, char *reply, size_t
 	r = 0;
 out_close:
 	close(fd);
+	return r;
+}
+
+int mig_client_request(const char *run_dir, const char *req, char *reply, size_t cap,
+		       unsigned timeout_ms)
+{
+	int r;
+
+	/* "again": the deputy migd handed it to was ending, asked anew */
+	for (int tries = 0;; tries++) {
+		r = request_once(run_dir, req, reply, cap, timeout_ms);
+		if (r || strcmp(reply, "again") || tries == CLIENT_AGAIN_MAX)
+			break;
+		usleep(10000);
+	}
+	if (!r && !strcmp(reply, "again"))
+		snprintf(reply, cap, "err the process's deputy kept ending; try again");
 	return r;
 }
 

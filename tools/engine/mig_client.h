@@ -13,7 +13,9 @@
 /*
  * Send @req and read the answer into @reply (NUL-terminated). @timeout_ms
  * bounds the wait for the answer (0: no bound; a migration of a large
- * process takes a while). -ENOENT/-ECONNREFUSED when no migd runs.
+ * process takes a while). -ENOENT/-ECONNREFUSED when no migd runs. An
+ * answer "again" (the deputy migd handed the request to was ending, its
+ * process just home) sends the request anew, up to 20 times.
  */
 int mig_client_request(const char *run_dir, const char *req, char *reply, size_t cap,
 		       unsigned timeout_ms);
