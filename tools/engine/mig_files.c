@@ -232,27 +232,32 @@ int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint3
 	return 0;
 }
 
+int mig_files_open_same(const char *cache_dir, const char *path, const struct mig_file *f,
+			struct stat *ret_st)
+{
+	uint8_t hash[32];
+	int fd = mig_files_open(path, O_NOFOLLOW, ret_st);
+
+	if (fd < 0)
+		return -1;
+	if ((uint64_t)ret_st->st_size != f->size || mig_files_hash(cache_dir, fd, ret_st, hash) ||
+	    sodium_memcmp(hash, f->hash, sizeof(hash))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 void mig_files_match(const char *cache_dir, const struct mig_file *files, uint32_t n,
 		     int *ret_fds, struct mig_have *ret_have)
 {
 	memset(ret_have, 0, sizeof(*ret_have));
 	for (uint32_t i = 0; i < n && i < MIG_MAX_FILES; i++) {
-		uint8_t hash[32];
 		struct stat st;
-		int fd;
 
-		ret_fds[i] = -1;
-		fd = mig_files_open(files[i].path, O_NOFOLLOW, &st);
-		if (fd < 0)
-			continue;
-		if ((uint64_t)st.st_size != files[i].size ||
-		    mig_files_hash(cache_dir, fd, &st, hash) ||
-		    sodium_memcmp(hash, files[i].hash, sizeof(hash))) {
-			close(fd);
-			continue;
-		}
-		ret_fds[i] = fd;
-		ret_have->bits[i / 64] |= 1ull << (i % 64);
+		ret_fds[i] = mig_files_open_same(cache_dir, files[i].path, &files[i], &st);
+		if (ret_fds[i] >= 0)
+			ret_have->bits[i / 64] |= 1ull << (i % 64);
 	}
 }
 

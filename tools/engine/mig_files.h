@@ -62,6 +62,13 @@ int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint3
 		      struct mig_file *files, uint32_t *ret_count);
 
 /*
+ * @path (where this side finds @f) opened read-only if it is shareable,
+ * of @f's length and hash; *@ret_st its fstat. The fd, or -1.
+ */
+int mig_files_open_same(const char *cache_dir, const char *path, const struct mig_file *f,
+			struct stat *ret_st);
+
+/*
  * Node: opens each of @files that this node has, identical, read-only
  * (@ret_fds[i], -1 where not) and sets its bit in @ret_have. The caller
  * closes the fds (mig_files_close).
