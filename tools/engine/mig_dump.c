@@ -425,7 +425,8 @@ int mig_dump_count(pid_t pid, struct mig_vma *v, uint32_t n)
 		goto out_free;
 	}
 	for (uint32_t i = 0; i < n && !r; i++)
-		r = count_pages(pm, &v[i], ent, 1u << 15);
+		if (v[i].kind == MIG_VK_FILE)
+			r = count_pages(pm, &v[i], ent, 1u << 15);
 	close(pm);
 out_free:
 	free(ent);

@@ -68,8 +68,9 @@ int mig_dump_cant(struct inj *j, enum mig_cant *ret);
 int mig_dump_vmas(pid_t pid, const struct mig_excl *excl, int nexcl, struct mig_task *t,
 		  struct mig_vma **ret, uint32_t *ret_count);
 
-/* Counts again the pages each VMA of @v will send (after their files were
- * settled, mig_files_settle). 0 or -errno. */
+/* Counts again the pages each file VMA of @v will send, once their files
+ * are settled (mig_files_settle); the others' counts do not depend on
+ * files and stay. 0 or -errno. */
 int mig_dump_count(pid_t pid, struct mig_vma *v, uint32_t n);
 
 /* Send the VMAS record, then PAGES runs, then END, on @c; each run is read

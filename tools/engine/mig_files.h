@@ -82,7 +82,8 @@ void mig_files_close(int *fds, uint32_t n);
 /*
  * Home, after HAVE: a VMA whose file the node lacks sends every page
  * again (file 0); the others only the pages the process changed. Counts
- * the pages of each VMA again from /proc/@pid/pagemap. 0 or -errno.
+ * the pages of each file VMA again from /proc/@pid/pagemap (the others'
+ * counts stand). 0 or -errno.
  */
 int mig_files_settle(pid_t pid, struct mig_vma *v, uint32_t n, const struct mig_have *have);
 
