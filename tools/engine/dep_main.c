@@ -299,7 +299,7 @@ static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n, char *why, 
 	int e;
 
 	_Static_assert(sizeof(*h) + MIG_MAX_FILES * sizeof(*f) <= MIG_CHAN_MAX, "FILES fits");
-	snprintf(cache, sizeof(cache), "%s/files", d->run_dir);
+	mig_files_cache_dir(d->run_dir, cache, sizeof(cache));
 	memset(h, 0, sizeof(*h));
 	if (mig_files_collect(d->pid, cache, v, n, f, &h->count) || !h->count)
 		return 0;

@@ -22,6 +22,11 @@ struct cache_ent {
 	uint8_t hash[32];
 };
 
+void mig_files_cache_dir(const char *run_dir, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/files", run_dir);
+}
+
 bool mig_files_shareable(const struct stat *st)
 {
 	return S_ISREG(st->st_mode) && st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH)) &&

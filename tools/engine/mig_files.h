@@ -27,11 +27,15 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include "engine/mig_img.h"
+
+/* Where the hashes of @run_dir's node are kept: @run_dir/files. */
+void mig_files_cache_dir(const char *run_dir, char *buf, size_t cap);
 
 /* A regular file of root's, not empty, that group and others cannot write. */
 bool mig_files_shareable(const struct stat *st);

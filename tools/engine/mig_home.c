@@ -128,7 +128,7 @@ static int home_files(struct dep *d, size_t len, long *ret_hfd, uint32_t *ret_n)
 
 	if (mig_files_check(d->in, len, &f, &n))
 		return -EBADMSG;
-	snprintf(cache, sizeof(cache), "%s/files", d->run_dir);
+	mig_files_cache_dir(d->run_dir, cache, sizeof(cache));
 	for (uint32_t i = 0; i < n; i++) {
 		ret_hfd[i] = home_open(d, cache, &f[i]);
 		if (ret_hfd[i] >= 0)

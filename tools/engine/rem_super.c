@@ -728,7 +728,7 @@ static int offer_files(struct rem *r, struct mig_vma *v, uint32_t n, struct rem_
 	size_t len = 0;
 	int e;
 
-	snprintf(cache, sizeof(cache), "%s/files", r->run_dir);
+	mig_files_cache_dir(r->run_dir, cache, sizeof(cache));
 	memset(h, 0, sizeof(*h));
 	if (mig_files_collect(r->guest, cache, v, n, f, &h->count) || !h->count)
 		return 0;
