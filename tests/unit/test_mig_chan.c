@@ -174,6 +174,16 @@ static uint8_t *filled(uint32_t type, size_t len)
 	return p;
 }
 
+/* how many records send_all() sends */
+static uint64_t n_recs(void)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		n += recs[i].times;
+	return n;
+}
+
 static int send_all(struct mig_chan *c)
 {
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
@@ -194,7 +204,8 @@ static int send_all(struct mig_chan *c)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	/* each record counts once, however it was sent */
+	return mig_chan_sent(c) == n_recs() ? 0 : CHILD_BAD;
 }
 
 /* 0, a negative errno, or CHILD_BAD when what came is not what was sent */
@@ -234,6 +245,8 @@ static int recv_all(struct mig_chan *c)
 				r = CHILD_BAD;
 	}
 	free(buf);
+	if (r == 0 && mig_chan_received(c) != n_recs())
+		r = CHILD_BAD;
 	return r;
 }
 
@@ -602,9 +615,11 @@ static void test_flipped_bit(void **state)
 	assert_int_equal(mig_chan_recv(c, &type, buf, sizeof(buf), &len), 0);
 	assert_int_equal(type, 42);
 	assert_int_equal(len, 100);
+	assert_int_equal(mig_chan_received(c), 1);
 	assert_int_equal(mig_chan_recv(c, &type, buf, sizeof(buf), &len), -EBADMSG);
-	/* the receiving side stays broken */
+	/* the receiving side stays broken; only whole records count */
 	assert_int_equal(mig_chan_recv(c, &type, buf, sizeof(buf), &len), -EBADMSG);
+	assert_int_equal(mig_chan_received(c), 1);
 	assert_int_equal(reap(pid), 0);
 	mig_chan_free(c);
 	close(fd);
@@ -729,8 +744,11 @@ static void test_timeout_between_records(void **state)
 	assert_int_equal(mig_chan_accept(sv[0], &key, 1, &map, &a, &peer, &c), 0);
 	set_timeout(sv[0], 50);
 	assert_int_equal(mig_chan_recv(c, &type, buf, sizeof(buf), &len), -EAGAIN);
+	/* the handshake's messages are no records */
+	assert_int_equal(mig_chan_received(c), 0);
 	set_timeout(sv[0], 5000);
 	assert_int_equal(mig_chan_recv(c, &type, buf, sizeof(buf), &len), 0);
+	assert_int_equal(mig_chan_received(c), 1);
 	assert_int_equal(type, 5);
 	assert_int_equal(len, 4);
 	assert_memory_equal(buf, "late", 4);
@@ -740,6 +758,8 @@ static void test_timeout_between_records(void **state)
 	/* the peer is gone: sending fails, without SIGPIPE */
 	assert_int_equal(mig_chan_send(c, 1, NULL, 0), -EPIPE);
 	assert_int_equal(mig_chan_send(c, 1, NULL, 0), -EPIPE);
+	assert_int_equal(mig_chan_sent(c), 0);
+	assert_int_equal(mig_chan_received(c), 1);
 	assert_int_equal(mig_chan_fd(c), sv[0]);
 	mig_chan_free(c);
 	close(sv[0]);

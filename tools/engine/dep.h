@@ -35,6 +35,11 @@ struct dep {
 	uint64_t cpu_need;		/* dep_cpu_need() when it left home */
 	uint64_t home_sigmask;		/* the mask the process had at home */
 	uint64_t last_rx, last_tx;
+	/*
+	 * The number, on ch, of the last SIGNAL record sent (0: none): a
+	 * SYSCALL that had not seen it met it on the way (mig_fwd_call.seen)
+	 */
+	uint32_t sig_mark;
 	int ctl_fd;			/* requests from migd (-1: none) */
 	int client_fd;			/* a migrate command waiting for an answer */
 	bool parked;			/* waiting for calls: the agent, or pause() */
@@ -64,7 +69,8 @@ struct dep {
 	uint64_t ncalls;		/* calls served since it left home */
 	uint64_t calls_told;		/* ... as RUN/proc/PID/calls says */
 	uint64_t calls_told_ns;		/* when that was written */
-	const char *fault;		/* MOSIX_FAULT (tests): commit, no-agent, late-stop */
+	/* MOSIX_FAULT (tests): commit, no-agent, late-stop, slow-call... */
+	const char *fault;
 	int kernel_err;			/* the first failed write of /proc/PID/mosix */
 };
 

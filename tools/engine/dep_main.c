@@ -39,6 +39,7 @@
 #define FILE_CHUNK ((4u << 20) - 4096)
 #define STOP_WAIT_NS (200 * 1000000ull)	/* for a group stop to follow ours */
 #define STOP_LATE_MAX 25		/* more waits while it may still stop: 5 s */
+#define SLOW_CALL_US 1000000	/* tests: MOSIX_FAULT=slow-call, slow-call-told */
 
 int dep_init(struct dep *d, pid_t pid, const struct mig_net *net, const char *run_dir)
 {
@@ -73,6 +74,7 @@ static void close_chan(struct dep *d)
 	close(mig_chan_fd(d->ch));
 	mig_chan_free(d->ch);
 	d->ch = NULL;
+	d->sig_mark = 0;
 }
 
 void dep_release(struct dep *d)
@@ -106,6 +108,8 @@ static int send_rec(struct dep *d, uint32_t type, const void *p, size_t len)
 
 	if (!e)
 		d->last_tx = mig_now_ns();
+	if (!e && type == MIG_M_SIGNAL)
+		d->sig_mark = (uint32_t)mig_chan_sent(d->ch);
 	return e;
 }
 
@@ -696,6 +700,8 @@ static void forward_pending(struct dep *d)
 	d->j.npending = 0;
 }
 
+static int on_sigchld(struct dep *d);
+
 static int serve_call(struct dep *d, size_t len)
 {
 	size_t out_len;
@@ -709,6 +715,23 @@ static int serve_call(struct dep *d, size_t len)
 		/* anything else may change the descriptors or the limits */
 		dep_direct_forget(&d->direct);
 	}
+	/*
+	 * tests: a signal at home meets a call on its way here, noted as
+	 * the call starts ("slow-call"), or sent to the node first, where
+	 * it waits for the call's answer ("slow-call-told")
+	 */
+	if (fault(d, "slow-call") || fault(d, "slow-call-told")) {
+		usleep(SLOW_CALL_US);
+		if (fault(d, "slow-call-told") && on_sigchld(d))
+			return -ESRCH;
+	}
+	/*
+	 * A signal the node had not seen when it sent the call waits there
+	 * for its answer: as pending during the call, it ends the call's
+	 * first interruptible wait (natively it would not begin one).
+	 */
+	if (d->agent && len >= sizeof(struct mig_fwd_call))
+		d->ag.interrupt = (int32_t)(d->sig_mark - ((const struct mig_fwd_call *)d->in)->seen) > 0;
 	/* with the agent, the process stays in its loop */
 	e = d->agent ? 0 : dep_unpark(d);
 	if (!e)

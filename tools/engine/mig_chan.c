@@ -69,6 +69,7 @@ struct mig_chan {
 	uint8_t gcm_tx_key[MIG_GCM_KEY], gcm_rx_key[MIG_GCM_KEY];
 	struct mig_gcm *gtx, *grx;
 	struct mig_buf sbuf, rbuf;
+	uint64_t nsent, nrecv;	/* records, each way */
 };
 
 static void put32(uint8_t *p, uint32_t v)
@@ -656,6 +657,8 @@ int mig_chan_send_room(struct mig_chan *c, uint32_t type, size_t len)
 	r = write_full(c->fd, rec, total, 0);
 	if (r < 0)
 		c->tx_err = r;
+	else
+		c->nsent++;
 	return r;
 }
 
@@ -732,6 +735,7 @@ int mig_chan_recv_at(struct mig_chan *c, uint32_t *ret_type, uint8_t *buf, size_
 	}
 	*ret_type = type;
 	*ret_len = len;
+	c->nrecv++;
 	return 0;
 
 out_broken:
@@ -756,6 +760,16 @@ int mig_chan_recv(struct mig_chan *c, uint32_t *ret_type, void *buf,
 int mig_chan_fd(const struct mig_chan *c)
 {
 	return c->fd;
+}
+
+uint64_t mig_chan_sent(const struct mig_chan *c)
+{
+	return c->nsent;
+}
+
+uint64_t mig_chan_received(const struct mig_chan *c)
+{
+	return c->nrecv;
 }
 
 int mig_chan_use_gcm(struct mig_chan *c)

@@ -187,8 +187,15 @@ int mig_chan_recv(struct mig_chan *c, uint32_t *ret_type, void *buf,
 int mig_chan_recv_at(struct mig_chan *c, uint32_t *ret_type, uint8_t *buf, size_t cap,
 		     const uint8_t **ret_payload, size_t *ret_len);
 
-
 int mig_chan_fd(const struct mig_chan *c);
+
+/*
+ * Records sent and received whole since the handshake: the same record
+ * is number N at both ends, so a side can tell whether one it sent had
+ * arrived when the peer wrote something (mig_img.h's SYSCALL `seen`).
+ */
+uint64_t mig_chan_sent(const struct mig_chan *c);
+uint64_t mig_chan_received(const struct mig_chan *c);
 
 /*
  * From now on, seal and open records in both directions with AES-256-GCM

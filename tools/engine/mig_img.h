@@ -39,7 +39,7 @@
 
 #include "engine/mig_xstate.h"
 
-#define MIG_VERSION 9
+#define MIG_VERSION 10
 #define MIG_MAX_VMAS 4096
 #define MIG_MAX_FILES 128
 #define MIG_FILE_PATH 216
@@ -254,7 +254,13 @@ struct mig_fwd_call {
 	int64_t nr;
 	uint64_t args[6];
 	uint32_t nbuf;
-	uint32_t flags;
+	/*
+	 * The records the node had from home when it sent this one (low 32
+	 * bits of mig_chan_received(), version 10). A SIGNAL sent later
+	 * waits at the node for this call's answer, as a signal pending
+	 * during the call: home makes the call end at its first wait.
+	 */
+	uint32_t seen;
 };
 
 enum mig_fwd_dir {

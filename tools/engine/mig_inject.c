@@ -175,6 +175,11 @@ static void abort_call(struct inj *j)
 		j->aborted = 1;
 }
 
+void inj_abort_stop(struct inj *j)
+{
+	abort_call(j);
+}
+
 void inj_note_stop(struct inj *j, int sig)
 {
 	note_signal(j, sig);

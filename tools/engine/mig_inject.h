@@ -126,6 +126,10 @@ int inj_restore(struct inj *j);
  * abort_on_signal, abort an interrupted call) as inj_wait_trap does. */
 void inj_note_stop(struct inj *j, int sig);
 
+/* At a stop of ours (PTRACE_INTERRUPT) inside the call: abort it as a
+ * signal would have, if it was stopped before it did anything. */
+void inj_abort_stop(struct inj *j);
+
 /* Note @sig with @info (a siginfo_t) as if it had arrived during a call:
  * a signal the process had elsewhere, for inj_requeue(). */
 void inj_add_pending(struct inj *j, int sig, const void *info);

@@ -274,6 +274,8 @@ static long forward(struct rem *r, const struct seccomp_notif *n, const struct s
 	/* home adds the CPU time used away to these: it must be current */
 	if ((n->data.nr == SYS_getrusage || n->data.nr == SYS_times) && tell_cpu(r))
 		goto out_lost;
+	/* home's signals sent after this count as pending during the call */
+	((struct mig_fwd_call *)r->out)->seen = (uint32_t)mig_chan_received(r->ch);
 	if (send_rec(r, MIG_M_SYSCALL, r->out, len))
 		goto out_lost;
 	r->nfwd++;
