@@ -11,7 +11,7 @@
 # home (the open of a FIFO nobody writes yet), the stop signal comes to
 # the node during the call, and home must still stop with SIGTSTP; so
 # must a signal that meets the call on its way home (it came before the
-# call began there: MOSIX_FAULT=slow-call holds the call 1 s at home).
+# call began there: MOSIX_FAULT=slow-call holds an openat 1 s at home).
 set -u
 here=$(dirname "$0")
 . "$here/../lib/tap.sh"
@@ -23,7 +23,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 54
+plan 72
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -134,12 +134,15 @@ scenario own 20 "SIGTSTP, though the signal came to the node during the call"
 
 # The stop comes while the call is on its way: at home before the call
 # begins there, it is pending all the same and must end the wait.
-for f in slow-call slow-call-told; do
+# Without the home agent (no-agent: its planting failed), the call is
+# injected, and the signal must end its wait all the same.
+for f in slow-call slow-call-told no-agent,slow-call no-agent,slow-call-told; do
 	migd_kill 1
 	MIGD_ENV_1=MOSIX_FAULT=$f migd_start 1 || { echo "Bail out! no migd"; exit 1; }
 	case $f in
-	slow-call) why="SIGTSTP, though it came at home as the call began" ;;
+	*slow-call) why="SIGTSTP, though it came at home as the call began" ;;
 	*) why="SIGTSTP, though it reached the node before the call began at home" ;;
 	esac
+	case $f in no-agent*) why="$why (no agent)" ;; esac
 	scenario own 20 "$why"
 done

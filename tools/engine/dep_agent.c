@@ -84,24 +84,18 @@ int dep_agent_stop(struct dep_agent *a, struct inj *j)
 }
 
 /* A stop of the home process while the agent runs a call. */
-static int on_stop(struct dep_agent *a, struct inj *j, int st)
+static int on_stop(struct inj *j, int st)
 {
 	if (!WIFSTOPPED(st)) {
 		j->dead = 1;
 		j->status = st;
 		return -ESRCH;
 	}
-	if ((st >> 16) == 0) {
-		/* a signal for the process (the agent sets no trap: a SIGTRAP
-		 * is a user's): noted, and maybe the call aborted */
-		j->abort_on_signal = 1;
-		inj_note_stop(j, WSTOPSIG(st));
-		j->abort_on_signal = 0;
-		/* before the call began (the agent still waited for it) */
-		a->interrupt |= !j->aborted;
-	} else if ((st >> 16) == PTRACE_EVENT_STOP && a->interrupt && !j->aborted) {
-		inj_abort_stop(j);	/* our PTRACE_INTERRUPT */
-	}
+	/* a signal for the process (the agent sets no trap: a SIGTRAP is a
+	 * user's): noted, and maybe the call aborted; or our interrupt */
+	j->abort_on_signal = 1;
+	inj_call_stop(j, st);
+	j->abort_on_signal = 0;
 	return ptrace(PTRACE_CONT, j->pid, 0, 0) ? -ESRCH : 0;
 }
 
@@ -137,11 +131,11 @@ long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t 
 		if (wait_ns < MAX_WAIT_NS)
 			wait_ns *= 2;
 		while ((w = waitpid(j->pid, &st, __WALL | WNOHANG)) == j->pid)
-			if (on_stop(a, j, st))
-				goto out_dead;
+			if (on_stop(j, st))
+				return -ESRCH;
 		if (w < 0 && errno != EINTR) {
 			j->dead = 1;	/* reaped by someone else's wait: gone */
-			goto out_dead;
+			return -ESRCH;
 		}
 		/*
 		 * A signal is pending: end the call's wait, if it is in one
@@ -149,9 +143,8 @@ long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t 
 		 * find it there); a stop left over once the call is done is
 		 * the main loop's, which resumes it.
 		 */
-		if (a->interrupt && !j->aborted &&
-		    __atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != seq)
-			ptrace(PTRACE_INTERRUPT, j->pid, 0, 0);
+		if (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != seq)
+			inj_interrupt_call(j);
 		if (a->tick && wait_ns >= MAX_WAIT_NS) {
 			struct timespec t;
 			uint64_t now;
@@ -164,13 +157,8 @@ long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t 
 			}
 		}
 	}
-	a->interrupt = false;
 	*ret_aborted = j->aborted;
 	return s->ret;
-
-out_dead:
-	a->interrupt = false;
-	return -ESRCH;
 }
 
 void dep_agent_release(struct dep_agent *a)

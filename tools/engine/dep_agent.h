@@ -33,13 +33,6 @@ struct dep_agent {
 	uint32_t seq;
 	bool running;
 	/*
-	 * For the next call: a signal is pending for the process (it came
-	 * before the call began at home, or met the call on its way), so the
-	 * call's first interruptible wait ends as a signal would end it.
-	 * dep_agent_call() sets it too, and clears it.
-	 */
-	bool interrupt;
-	/*
 	 * Called about every TICK_NS while a call blocks at home (a read
 	 * from a terminal): the heartbeat with the node. Nonzero: the node
 	 * is lost, and it has killed the home process.
@@ -61,10 +54,8 @@ int dep_agent_stop(struct dep_agent *a, struct inj *j);
  * One call through the loop. Signals that stop the process meanwhile are
  * noted in @j (pending) and suppressed; one that interrupts the call
  * before it did anything makes it return -EINTR and sets *@ret_aborted.
- * One noted before the call began, or a->interrupt, has the same effect
- * at the call's first interruptible wait (PTRACE_INTERRUPT, repeated
- * until the call ends): the kernel ends such a wait for a pending
- * signal, and the suppressed one is not pending at home.
+ * One noted before the call began, or j->interrupt, has the same effect
+ * at the call's first interruptible wait (mig_inject.h).
  * -ESRCH (as the result) when the process died.
  */
 long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t args[6],

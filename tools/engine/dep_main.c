@@ -39,7 +39,7 @@
 #define FILE_CHUNK ((4u << 20) - 4096)
 #define STOP_WAIT_NS (200 * 1000000ull)	/* for a group stop to follow ours */
 #define STOP_LATE_MAX 25		/* more waits while it may still stop: 5 s */
-#define SLOW_CALL_US 1000000	/* tests: MOSIX_FAULT=slow-call, slow-call-told */
+#define SLOW_CALL_US 1000000	/* tests: MOSIX_FAULT=slow-call, slow-call-told (openat) */
 
 int dep_init(struct dep *d, pid_t pid, const struct mig_net *net, const char *run_dir)
 {
@@ -97,9 +97,20 @@ void dep_release(struct dep *d)
 	d->pidfd = -1;
 }
 
+/* MOSIX_FAULT: one step, or several separated by commas */
 static bool fault(const struct dep *d, const char *step)
 {
-	return d->fault && !strcmp(d->fault, step);
+	size_t n = strlen(step);
+	const char *p = d->fault;
+
+	while (p) {
+		if (!strncmp(p, step, n) && (p[n] == ',' || !p[n]))
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
 }
 
 static int send_rec(struct dep *d, uint32_t type, const void *p, size_t len)
@@ -716,11 +727,13 @@ static int serve_call(struct dep *d, size_t len)
 		dep_direct_forget(&d->direct);
 	}
 	/*
-	 * tests: a signal at home meets a call on its way here, noted as
+	 * tests: a signal at home meets an open on its way here, noted as
 	 * the call starts ("slow-call"), or sent to the node first, where
 	 * it waits for the call's answer ("slow-call-told")
 	 */
-	if (fault(d, "slow-call") || fault(d, "slow-call-told")) {
+	if ((fault(d, "slow-call") || fault(d, "slow-call-told")) &&
+	    len >= sizeof(struct mig_fwd_call) &&
+	    ((const struct mig_fwd_call *)d->in)->nr == SYS_openat) {
 		usleep(SLOW_CALL_US);
 		if (fault(d, "slow-call-told") && on_sigchld(d))
 			return -ESRCH;
@@ -730,10 +743,13 @@ static int serve_call(struct dep *d, size_t len)
 	 * for its answer: as pending during the call, it ends the call's
 	 * first interruptible wait (natively it would not begin one).
 	 */
-	if (d->agent && len >= sizeof(struct mig_fwd_call))
-		d->ag.interrupt = (int32_t)(d->sig_mark - ((const struct mig_fwd_call *)d->in)->seen) > 0;
+	if (len >= sizeof(struct mig_fwd_call))
+		d->j.interrupt = (int32_t)(d->sig_mark - ((const struct mig_fwd_call *)d->in)->seen) > 0;
 	/* with the agent, the process stays in its loop */
 	e = d->agent ? 0 : dep_unpark(d);
+	/* noted as it was woken for the call (no agent): pending as well */
+	if (d->j.npending)
+		d->j.interrupt = 1;
 	if (!e)
 		e = dep_serve_call(&d->j, d->agent ? &d->ag : NULL, d->in, len, d->out,
 				   MIG_CHAN_MAX, &out_len, &aborted);

@@ -126,6 +126,7 @@ int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t 
 		j->abort_on_signal = 0;
 		*ret_aborted = j->aborted;
 	}
+	j->interrupt = 0;	/* this call's */
 	if (j->dead)
 		return -ESRCH;
 

@@ -32,8 +32,9 @@
  * @rec/@len: a SYSCALL payload (checked here). Fills @reply (@cap bytes)
  * with the SYSRET payload. *@ret_aborted: a signal interrupted the call at
  * home before it did anything (it returned -EINTR there; the remote
- * decides whether to make it again). -EBADMSG for a malformed record,
- * -ESRCH when the home process died.
+ * decides whether to make it again). With j->interrupt set, a signal is
+ * pending for the call (mig_inject.h); cleared once the call is made.
+ * -EBADMSG for a malformed record, -ESRCH when the home process died.
  */
 int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t len,
 		   uint8_t *reply, size_t cap, size_t *ret_len, bool *ret_aborted);

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/mig_img.h"
@@ -151,6 +152,8 @@ int inj_interrupt(struct inj *j)
 	}
 }
 
+#define INTERRUPT_NAP_MAX_NS (50 * 1000000L)
+
 static bool restarting(long rax)
 {
 	return rax == -ERESTARTSYS || rax == -ERESTARTNOINTR || rax == -ERESTARTNOHAND ||
@@ -175,16 +178,22 @@ static void abort_call(struct inj *j)
 		j->aborted = 1;
 }
 
-void inj_abort_stop(struct inj *j)
+void inj_call_stop(struct inj *j, int st)
 {
-	abort_call(j);
+	if ((st >> 16) == 0) {
+		note_signal(j, WSTOPSIG(st));
+		abort_call(j);
+		/* it came before the call began: pending all the same */
+		j->interrupt |= !j->aborted;
+	} else if ((st >> 16) == PTRACE_EVENT_STOP && j->interrupt && !j->aborted) {
+		abort_call(j);
+	}
 }
 
-void inj_note_stop(struct inj *j, int sig)
+void inj_interrupt_call(struct inj *j)
 {
-	note_signal(j, sig);
-	if (j->abort_on_signal)
-		abort_call(j);
+	if (j->interrupt && !j->aborted)
+		ptrace(PTRACE_INTERRUPT, j->pid, 0, 0);
 }
 
 /*
@@ -194,19 +203,34 @@ void inj_note_stop(struct inj *j, int sig)
  */
 static int wait_trap(struct inj *j, int resume)
 {
+	long nap_ns = 20000;
 	int st;
 
 	for (;;) {
-		if (waitpid(j->pid, &st, __WALL) < 0)
+		bool poll = j->abort_on_signal && j->interrupt && !j->aborted;
+		pid_t w = waitpid(j->pid, &st, __WALL | (poll ? WNOHANG : 0));
+
+		if (w == 0) {
+			struct timespec ts = { 0, nap_ns };
+
+			inj_interrupt_call(j);
+			nanosleep(&ts, NULL);
+			if (nap_ns < INTERRUPT_NAP_MAX_NS)
+				nap_ns *= 2;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
 			return errno == ECHILD ? died(j, 0) : -errno;
 		if (!WIFSTOPPED(st))
 			return died(j, st);
 		if (own_trap(j, st))
 			return st;
-		if ((st >> 16) == 0)
+		if (j->abort_on_signal)
+			inj_call_stop(j, st);
+		else if ((st >> 16) == 0)
 			note_signal(j, WSTOPSIG(st));
-		if ((st >> 16) == 0 && j->abort_on_signal)
-			abort_call(j);
 		/* a signal-delivery stop, or a late PTRACE_INTERRUPT: go on */
 		ptrace((enum __ptrace_request)resume, j->pid, 0, 0);
 	}

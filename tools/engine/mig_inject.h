@@ -64,6 +64,18 @@ struct inj {
 	 * no such wait).
 	 */
 	uint64_t abort_not_futex;
+	/*
+	 * A signal is pending for the call being made (it came before the
+	 * call began at home, or met it on its way from the node): the
+	 * kernel would end the call's first interruptible wait for it, but
+	 * the suppressed signal is not pending at home. So the process is
+	 * stopped with PTRACE_INTERRUPT, again every little while (up to 50
+	 * ms) until the call ends: the wait ends as for a signal, and the
+	 * stop aborts the call as abort_on_signal does; a call that does not
+	 * wait ends normally. Set by the caller or by a signal noted before
+	 * the call began (with abort_on_signal); the caller clears it.
+	 */
+	int interrupt;
 };
 
 /*
@@ -122,13 +134,15 @@ int inj_teardown(struct inj *j);
 /* Only put the registers back. */
 int inj_restore(struct inj *j);
 
-/* A signal-delivery stop seen by the caller: note the signal (and, with
- * abort_on_signal, abort an interrupted call) as inj_wait_trap does. */
-void inj_note_stop(struct inj *j, int sig);
-
-/* At a stop of ours (PTRACE_INTERRUPT) inside the call: abort it as a
- * signal would have, if it was stopped before it did anything. */
-void inj_abort_stop(struct inj *j);
+/*
+ * A stop of the process while a call runs (abort_on_signal), seen by a
+ * caller that waits itself (the home agent's): a signal is noted as by
+ * inj_note_stop(), and sets interrupt if it came before the call began;
+ * with interrupt, our PTRACE_INTERRUPT's stop aborts the call.
+ */
+void inj_call_stop(struct inj *j, int st);
+/* With interrupt and the call not yet aborted: stop it (once). */
+void inj_interrupt_call(struct inj *j);
 
 /* Note @sig with @info (a siginfo_t) as if it had arrived during a call:
  * a signal the process had elsewhere, for inj_requeue(). */
