@@ -97,10 +97,15 @@ ok $? "the move sent ${sent:-?} MiB, less than its file mappings' ${filemib:-?} 
 [ -n "$(ls "$d1/run/mosix/files" 2>/dev/null)" ] && [ -n "$(ls "$d2/run/mosix/files" 2>/dev/null)" ]
 ok $? "each node keeps the hashes it made, for the next move"
 
-touch "$d1/tmp/go-away"
-wait_for 15 grep -q '^away ' "$d1/tmp/files.out"
+# digests_after NAME: let the program read its mappings again
+# (/tmp/go-NAME), and print the digests it wrote then
+digests_after() {
+	touch "$d1/tmp/go-$1"
+	wait_for 15 grep -q "^$1 " "$d1/tmp/files.out"
+	sed -n "s/^$1 //p" "$d1/tmp/files.out"
+}
+away=$(digests_after away)
 home=$(sed -n 's/^home //p' "$d1/tmp/files.out")
-away=$(sed -n 's/^away //p' "$d1/tmp/files.out")
 diag "home: $home"
 diag "away: $away"
 [ -n "$home" ] && [ "$home" = "$away" ]
@@ -120,9 +125,7 @@ echo "$gmaps" | grep -q ' /tmp/same\.bin$'
 ok $? "the guest on node 3 maps node 3's same.bin"
 ! echo "$gmaps" | grep -q -e ' /tmp/open\.bin$' -e ' /tmp/diff\.bin$'
 ok $? "not open.bin, nor diff.bin, which node 2 held as bytes (its own differs)"
-touch "$d1/tmp/go-on"
-wait_for 15 grep -q '^on ' "$d1/tmp/files.out"
-on=$(sed -n 's/^on //p' "$d1/tmp/files.out")
+on=$(digests_after on)
 [ -n "$on" ] && [ "$on" = "$home" ]
 ok $? "on node 3 every mapping reads as at home"
 
@@ -133,9 +136,7 @@ echo "$hmaps" | grep -q ' /tmp/same\.bin$' && echo "$hmaps" | grep -q '/libc\.so
 ok $? "at home same.bin and libc are mappings of home's files again"
 ! echo "$hmaps" | grep -q -e ' /tmp/open\.bin$' -e ' /tmp/diff\.bin$'
 ok $? "open.bin and diff.bin, which came as bytes, are anonymous memory now"
-touch "$d1/tmp/go-back"
-wait_for 15 grep -q '^back ' "$d1/tmp/files.out"
-back=$(sed -n 's/^back //p' "$d1/tmp/files.out")
+back=$(digests_after back)
 [ -n "$back" ] && [ "$back" = "$home" ]
 ok $? "and at home again, the same ($back)"
 wait_for 10 sh -c "! kill -0 $pid 2>/dev/null || ! cluster_exec 1 test -d /proc/$pid"
