@@ -93,9 +93,7 @@ static int on_stop(struct inj *j, int st)
 	}
 	/* a signal for the process (the agent sets no trap: a SIGTRAP is a
 	 * user's): noted, and maybe the call aborted; or our interrupt */
-	j->abort_on_signal = 1;
 	inj_call_stop(j, st);
-	j->abort_on_signal = 0;
 	return ptrace(PTRACE_CONT, j->pid, 0, 0) ? -ESRCH : 0;
 }
 

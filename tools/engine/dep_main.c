@@ -715,6 +715,7 @@ static int on_sigchld(struct dep *d);
 
 static int serve_call(struct dep *d, size_t len)
 {
+	const struct mig_fwd_call *c = len >= sizeof(*c) ? (const void *)d->in : NULL;
 	size_t out_len;
 	bool aborted;
 	int e;
@@ -731,9 +732,7 @@ static int serve_call(struct dep *d, size_t len)
 	 * the call starts ("slow-call"), or sent to the node first, where
 	 * it waits for the call's answer ("slow-call-told")
 	 */
-	if ((fault(d, "slow-call") || fault(d, "slow-call-told")) &&
-	    len >= sizeof(struct mig_fwd_call) &&
-	    ((const struct mig_fwd_call *)d->in)->nr == SYS_openat) {
+	if ((fault(d, "slow-call") || fault(d, "slow-call-told")) && c && c->nr == SYS_openat) {
 		usleep(SLOW_CALL_US);
 		if (fault(d, "slow-call-told") && on_sigchld(d))
 			return -ESRCH;
@@ -743,8 +742,8 @@ static int serve_call(struct dep *d, size_t len)
 	 * for its answer: as pending during the call, it ends the call's
 	 * first interruptible wait (natively it would not begin one).
 	 */
-	if (len >= sizeof(struct mig_fwd_call))
-		d->j.interrupt = (int32_t)(d->sig_mark - ((const struct mig_fwd_call *)d->in)->seen) > 0;
+	if (c)
+		d->j.interrupt = (int32_t)(d->sig_mark - c->seen) > 0;
 	/* with the agent, the process stays in its loop */
 	e = d->agent ? 0 : dep_unpark(d);
 	/* noted as it was woken for the call (no agent): pending as well */
@@ -758,7 +757,6 @@ static int serve_call(struct dep *d, size_t len)
 	if (e) {
 		/* a call home cannot make as described (its buffers do not
 		 * fit): it fails there, rather than waiting for ever */
-		const struct mig_fwd_call *c = (const void *)d->in;
 		struct mig_fwd_ret *rr = (struct mig_fwd_ret *)d->out;
 		const struct mig_fwd_buf *b;
 		const uint8_t *in;

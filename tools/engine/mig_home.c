@@ -389,9 +389,9 @@ static void take_back(struct dep *d, struct mig_chan *from, struct mig_chan *fwd
 		if (type != MIG_M_SIGNAL || mig_fixed_check(type, len) || m->sig <= 0 ||
 		    m->sig > MIG_NSIG || m->sig == SIGKILL)
 			continue;
-		if (fwd && !mig_chan_send(fwd, MIG_M_SIGNAL, m, len))
-			d->sig_mark = (uint32_t)mig_chan_sent(fwd);
-		else if (!fwd)
+		if (fwd)
+			mig_chan_send(fwd, MIG_M_SIGNAL, m, len);
+		else
 			inj_add_pending(&d->j, m->sig, m->info);
 	}
 	fprintf(stderr, "mosix-migd: process %d: node %u did not say which signals it had\n",
@@ -620,12 +620,14 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	 * signals follow it there */
 	mig_chan_send(old, MIG_M_HOMEOK, NULL, 0);
 	e = mig_chan_send(to, MIG_M_GO, NULL, 0);
-	d->sig_mark = 0;	/* a number on the new channel from here */
 	if (!e)
 		take_back(d, old, to);
 	close(mig_chan_fd(old));
 	mig_chan_free(old);
 	d->ch = to;
+	/* the signals it had there went last: a call sent before they
+	 * arrived met them (no call precedes GO) */
+	d->sig_mark = (uint32_t)mig_chan_sent(to);
 	d->where = node;
 	d->nmigs++;
 	d->sent_bytes = moved;

@@ -135,10 +135,11 @@ int inj_teardown(struct inj *j);
 int inj_restore(struct inj *j);
 
 /*
- * A stop of the process while a call runs (abort_on_signal), seen by a
- * caller that waits itself (the home agent's): a signal is noted as by
- * inj_note_stop(), and sets interrupt if it came before the call began;
- * with interrupt, our PTRACE_INTERRUPT's stop aborts the call.
+ * A stop of the process while a forwarded call runs, seen by a caller
+ * that waits itself (the home agent's), handled as inj_wait_trap() does
+ * with abort_on_signal: a signal is noted and may abort the call, and
+ * sets interrupt if it came before the call began; with interrupt, our
+ * PTRACE_INTERRUPT's stop aborts the call.
  */
 void inj_call_stop(struct inj *j, int st);
 /* With interrupt and the call not yet aborted: stop it (once). */
