@@ -2,7 +2,8 @@
 # The files a process maps that the other side has too, byte for byte, do
 # not travel: the guest maps the node's copy, and only the pages the
 # process changed go (engine/mig_files.h); so on the way on (node to node,
-# through home) and home. python3 maps three files of 3 pages privately,
+# through home) and home. A first move hashes the files on both sides
+# before the process stops (WARM), not while it is frozen. python3 maps three files of 3 pages privately,
 # changes a byte of one, and prints a digest of each mapping at home, on
 # node 2, on node 3 and home again. Each node has its own /tmp:
 #   same.bin  identical on every node: each guest maps its node's copy,
@@ -27,7 +28,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 migd_progs
 
-plan 19
+plan 21
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -96,6 +97,13 @@ awk -v s="${sent:-999}" -v f="${filemib:-0}" 'BEGIN { exit !(s < f) }'
 ok $? "the move sent ${sent:-?} MiB, less than its file mappings' ${filemib:-?} MiB"
 [ -n "$(ls "$d1/run/mosix/files" 2>/dev/null)" ] && [ -n "$(ls "$d2/run/mosix/files" 2>/dev/null)" ]
 ok $? "each node keeps the hashes it made, for the next move"
+# a first move: both sides hash what they lack (WARM) while it still runs
+for k in 1 2; do
+	hl=$(grep "process $pid.*: hashed" "$(cluster_dir "$k")/tmp/migd.log" | tail -1)
+	[[ $hl =~ hashed\ ([0-9.]+)\ MiB\ of\ its\ files\ before\ its\ stop,\ 0\.0\ MiB\ while ]] &&
+		awk -v m="${BASH_REMATCH[1]}" 'BEGIN { exit !(m > 0) }'
+	ok $? "node $k hashed its files before the stop, none while stopped: ${hl#*: }"
+done
 
 # digests_after NAME: let the program read its mappings again
 # (/tmp/go-NAME), and print the digests it wrote then

@@ -80,7 +80,7 @@ static int hash_of(const struct fixture *f, uint8_t *out)
 
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &st), 0);
-	r = mig_files_hash(f->cache, fd, &st, out);
+	r = mig_files_hash(f->cache, fd, &st, out, NULL);
 	close(fd);
 	return r;
 }
@@ -167,7 +167,7 @@ static void test_match(void **state)
 	files[1].hash[7] ^= 1;				/* other bytes */
 	files[2].size++;				/* another length */
 	snprintf(files[3].path, sizeof(files[3].path), "%s", other);	/* not root's alone */
-	mig_files_match(f->cache, files, 4, fds, &have);
+	mig_files_match(f->cache, files, 4, fds, &have, NULL);
 	assert_true(fds[0] >= 0);
 	assert_true(mig_files_has(&have, 0));
 	for (int i = 1; i < 4; i++) {
@@ -186,12 +186,12 @@ static void test_match(void **state)
 	/* a FIFO of root's: never opened for real (it would wait for a writer) */
 	snprintf(files[0].path, sizeof(files[0].path), "%s/fifo", f->dir);
 	assert_int_equal(mkfifo(files[0].path, 0644), 0);
-	mig_files_match(f->cache, files, 1, fds, &have);
+	mig_files_match(f->cache, files, 1, fds, &have, NULL);
 	assert_int_equal(fds[0], -1);
 	assert_false(mig_files_has(&have, 0));
 	/* a missing file, and one bit past the table */
 	snprintf(files[0].path, sizeof(files[0].path), "%s/gone.so", f->dir);
-	mig_files_match(f->cache, files, 1, fds, &have);
+	mig_files_match(f->cache, files, 1, fds, &have, NULL);
 	assert_int_equal(fds[0], -1);
 	assert_false(mig_files_has(&have, 0));
 	assert_false(mig_files_has(&have, MIG_MAX_FILES));
@@ -241,7 +241,7 @@ static void test_collect(void **state)
 				v[i] = v[k];
 				v[k] = t;
 			}
-	assert_int_equal(mig_files_collect(getpid(), f->cache, v, 3, files, &n), 0);
+	assert_int_equal(mig_files_collect(getpid(), f->cache, v, 3, files, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(files[0].path, f->file);
 	assert_int_equal(files[0].size, sizeof(text) - 1);
@@ -275,6 +275,57 @@ static void test_collect(void **state)
 	close(fd2);
 }
 
+/*
+ * Before the stop (WARM): every shareable file this process maps, once
+ * each, however many times it is mapped, hashed into the cache; the
+ * second listing finds every hash there and reads no file.
+ */
+static void test_list(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_file files[MIG_MAX_FILES];
+	char text[2 * 4096], other[128];
+	uint64_t hashed = 0;
+	uint32_t n = 0, mine = 0;
+	uint8_t want[32];
+	int fd, fd2;
+	void *a, *b, *c;
+
+	memset(text, 'w', sizeof(text));
+	text[sizeof(text) - 1] = 0;
+	put(f->file, text, 0644);
+	snprintf(other, sizeof(other), "%s/shared.so", f->dir);
+	put(other, text, 0646);
+	fd = open(f->file, O_RDONLY | O_CLOEXEC);
+	fd2 = open(other, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0 && fd2 >= 0);
+	a = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	b = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
+	c = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd2, 0);
+	assert_true(a != MAP_FAILED && b != MAP_FAILED && c != MAP_FAILED);
+	assert_int_equal(mig_files_list(getpid(), f->cache, files, &n, &hashed), 0);
+	blake(text, want);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_string_not_equal(files[i].path, other);
+		if (strcmp(files[i].path, f->file))
+			continue;
+		mine++;
+		assert_int_equal(files[i].size, sizeof(text) - 1);
+		assert_memory_equal(files[i].hash, want, 32);
+	}
+	assert_int_equal(mine, 1);
+	/* this file at least was read; the cache is new */
+	assert_true(hashed >= sizeof(text) - 1);
+	hashed = 0;
+	assert_int_equal(mig_files_list(getpid(), f->cache, files, &n, &hashed), 0);
+	assert_int_equal(hashed, 0);
+	munmap(a, 4096);
+	munmap(b, 4096);
+	munmap(c, 4096);
+	close(fd);
+	close(fd2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +333,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hash_and_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

@@ -109,6 +109,7 @@ static void test_layout_is_frozen(void **state)
 	assert_int_equal(MIG_M_FREEZE, 28);
 	assert_int_equal(MIG_M_FILES, 29);
 	assert_int_equal(MIG_M_HAVE, 30);
+	assert_int_equal(MIG_M_WARM, 31);
 	assert_int_equal(offsetof(struct mig_vma, off), 32);
 	assert_int_equal(offsetof(struct mig_file, path), 40);
 }
@@ -501,6 +502,7 @@ static void test_files(void **state)
 	assert_int_equal(mig_fixed_check(MIG_M_HAVE, MIG_MAX_FILES / 8 - 1), -EBADMSG);
 	assert_int_equal(mig_fixed_check(MIG_M_HAVE, MIG_MAX_FILES / 8 + 1), -EBADMSG);
 	assert_int_equal(mig_fixed_check(MIG_M_FILES, 8), -EBADMSG);
+	assert_int_equal(mig_fixed_check(MIG_M_WARM, 8), -EBADMSG);
 }
 
 /* A PAGES payload: a header (@addr, @hdr_len) then @bytes (zero) bytes. */

@@ -55,6 +55,8 @@ struct dep {
 	struct mig_vma *moved;		/* what dep_settle frees at home */
 	uint32_t nmoved;
 	uint64_t sent_bytes;
+	uint64_t warm_hashed;		/* bytes of its files hashed before the stop */
+	uint64_t frozen_hashed;		/* ... and while it was stopped */
 	/*
 	 * CPU time: what the process used on other nodes on finished trips
 	 * (RUN/proc/PID/cpu), what the guest has used on this one (its CPU

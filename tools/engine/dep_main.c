@@ -316,7 +316,7 @@ static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n, char *why, 
 	_Static_assert(sizeof(*h) + MIG_MAX_FILES * sizeof(*f) <= MIG_CHAN_MAX, "FILES fits");
 	mig_files_cache_dir(d->run_dir, cache, sizeof(cache));
 	memset(h, 0, sizeof(*h));
-	if (mig_files_collect(d->pid, cache, v, n, f, &h->count) || !h->count)
+	if (mig_files_collect(d->pid, cache, v, n, f, &h->count, &d->frozen_hashed) || !h->count)
 		return 0;
 	e = send_rec(d, MIG_M_FILES, h, sizeof(*h) + h->count * sizeof(*f));
 	if (!e)
@@ -327,6 +327,37 @@ static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n, char *why, 
 		e = mig_files_settle(d->pid, v, n, (const struct mig_have *)d->in);
 	if (e)
 		snprintf(why, whylen, "the node did not say which files it has: %s",
+			 strerror(-e));
+	return e;
+}
+
+/*
+ * WARM -> HAVE, before the stop: the files the process maps now, so that
+ * a first move to this node hashes them on both sides while it still
+ * runs; FILES, once it is stopped, then finds them in both caches (a file
+ * it maps in between is hashed then, as before). Nothing to list, no
+ * records. The answer only says the node is done.
+ */
+static int warm_files(struct dep *d, char *why, size_t whylen)
+{
+	struct mig_files_hdr *h = (struct mig_files_hdr *)d->out;
+	struct mig_file *f = (struct mig_file *)(h + 1);
+	char cache[4096];
+	uint32_t type;
+	size_t len;
+	int e;
+
+	mig_files_cache_dir(d->run_dir, cache, sizeof(cache));
+	memset(h, 0, sizeof(*h));
+	if (mig_files_list(d->pid, cache, f, &h->count, &d->warm_hashed) || !h->count)
+		return 0;
+	e = send_rec(d, MIG_M_WARM, h, sizeof(*h) + h->count * sizeof(*f));
+	if (!e)
+		e = recv_rec(d, &type, &len);
+	if (!e && (type != MIG_M_HAVE || mig_fixed_check(type, len)))
+		e = -EPROTO;
+	if (e)
+		snprintf(why, whylen, "the node did not take the list of its files: %s",
 			 strerror(-e));
 	return e;
 }
@@ -525,6 +556,9 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 				       "address)" : strerror(-e));
 		return e;
 	}
+	e = warm_files(d, why, whylen);
+	if (e)
+		goto out_close;
 	/* tests: time to change the process between migd's check and the stop */
 	if (fault(d, "late-stop"))
 		sleep(2);

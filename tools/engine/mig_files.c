@@ -79,7 +79,8 @@ out_free:
 	return r;
 }
 
-int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t ret_hash[32])
+int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t ret_hash[32],
+		   uint64_t *hashed)
 {
 	char path[4096], tmp[4200];
 	struct cache_ent want, got;
@@ -104,6 +105,8 @@ int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t
 	r = hash_fd(fd, want.size, want.hash);
 	if (r)
 		return r;
+	if (hashed)
+		*hashed += want.size;
 	/* changed while it was read: the bytes hashed may be neither */
 	if (fstat(fd, &after) || after.st_size != st->st_size ||
 	    after.st_mtim.tv_sec != st->st_mtim.tv_sec ||
@@ -155,7 +158,7 @@ struct seen {
  */
 static int32_t add_file(pid_t pid, const char *cache_dir, unsigned long long s,
 			unsigned long long e, dev_t dev, ino_t ino, const char *name,
-			struct mig_file *files, uint32_t *count)
+			struct mig_file *files, uint32_t *count, uint64_t *hashed)
 {
 	struct mig_file *f = &files[*count];
 	char mf[96];
@@ -171,7 +174,8 @@ static int32_t add_file(pid_t pid, const char *cache_dir, unsigned long long s,
 	if (fd < 0)
 		return -1;
 	/* the inode maps names, so also the bytes the process sees */
-	if (st.st_dev != dev || st.st_ino != ino || mig_files_hash(cache_dir, fd, &st, f->hash)) {
+	if (st.st_dev != dev || st.st_ino != ino ||
+	    mig_files_hash(cache_dir, fd, &st, f->hash, hashed)) {
 		close(fd);
 		return -1;
 	}
@@ -182,12 +186,59 @@ static int32_t add_file(pid_t pid, const char *cache_dir, unsigned long long s,
 	return (int32_t)(*count)++;
 }
 
+/* One line of /proc/PID/maps that names a file by path: its fields. */
+struct maps_line {
+	unsigned long long s, e, off;
+	dev_t dev;
+	ino_t ino;
+	const char *name;
+};
+
+static bool parse_maps_line(char *line, char *name, struct maps_line *m)
+{
+	unsigned long long ino;
+	unsigned int maj, min;
+	char *nm = name;
+	size_t len;
+
+	*name = 0;
+	if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu %4095[^\n]", &m->s, &m->e, &m->off, &maj,
+		   &min, &ino, name) < 7 || !ino)
+		return false;
+	while (*nm == ' ')
+		nm++;
+	len = strlen(nm);
+	if (*nm != '/' || (len > 10 && !strcmp(nm + len - 10, " (deleted)")))
+		return false;
+	m->dev = makedev(maj, min);
+	m->ino = (ino_t)ino;
+	m->name = nm;
+	return true;
+}
+
+/* The entry of @m's file: seen before, or added now; -1 when it cannot be. */
+static int32_t file_of(pid_t pid, const char *cache_dir, const struct maps_line *m,
+		       struct seen *seen, uint32_t *nseen, struct mig_file *files, uint32_t *count,
+		       uint64_t *hashed)
+{
+	int32_t idx;
+
+	for (uint32_t k = 0; k < *nseen; k++)
+		if (seen[k].dev == m->dev && seen[k].ino == m->ino)
+			return seen[k].idx;
+	idx = add_file(pid, cache_dir, m->s, m->e, m->dev, m->ino, m->name, files, count, hashed);
+	if (*nseen < MIG_MAX_FILES * 2)
+		seen[(*nseen)++] = (struct seen){ m->dev, m->ino, idx };
+	return idx;
+}
+
 int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint32_t n,
-		      struct mig_file *files, uint32_t *ret_count)
+		      struct mig_file *files, uint32_t *ret_count, uint64_t *hashed)
 {
 	struct seen seen[MIG_MAX_FILES * 2];
 	uint32_t nseen = 0, count = 0, i = 0;
-	char path[64], line[4352];
+	char path[64], line[4352], name[4096];
+	struct maps_line m;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
@@ -195,57 +246,57 @@ int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint3
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long s, e, off, ino;
-		unsigned int maj, min;
-		char name[4096] = "", *nm = name;
-		int32_t idx = -1;
-		size_t len;
-		uint32_t k;
+		int32_t idx;
 
-		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu %4095[^\n]", &s, &e, &off, &maj,
-			   &min, &ino, name) < 7 || !ino)
+		if (!parse_maps_line(line, name, &m))
 			continue;
-		while (i < n && v[i].start < s)
+		while (i < n && v[i].start < m.s)
 			i++;
 		if (i == n)
 			break;
-		if (v[i].start != s || v[i].end != e || v[i].kind != MIG_VK_FILE)
+		if (v[i].start != m.s || v[i].end != m.e || v[i].kind != MIG_VK_FILE)
 			continue;
-		while (*nm == ' ')
-			nm++;
-		len = strlen(nm);
-		if (*nm != '/' || (len > 10 && !strcmp(nm + len - 10, " (deleted)")))
-			continue;
-		for (k = 0; k < nseen; k++)
-			if (seen[k].dev == makedev(maj, min) && seen[k].ino == (ino_t)ino)
-				break;
-		if (k < nseen) {
-			idx = seen[k].idx;
-		} else {
-			idx = add_file(pid, cache_dir, s, e, makedev(maj, min), (ino_t)ino, nm, files,
-				       &count);
-			if (nseen < sizeof(seen) / sizeof(seen[0]))
-				seen[nseen++] = (struct seen){ makedev(maj, min), (ino_t)ino, idx };
-		}
+		idx = file_of(pid, cache_dir, &m, seen, &nseen, files, &count, hashed);
 		if (idx < 0)
 			continue;
 		v[i].file = (uint32_t)idx + 1;
-		v[i].off = off;
+		v[i].off = m.off;
 	}
 	fclose(f);
 	*ret_count = count;
 	return 0;
 }
 
+int mig_files_list(pid_t pid, const char *cache_dir, struct mig_file *files,
+		   uint32_t *ret_count, uint64_t *hashed)
+{
+	struct seen seen[MIG_MAX_FILES * 2];
+	uint32_t nseen = 0, count = 0;
+	char path[64], line[4352], name[4096];
+	struct maps_line m;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (parse_maps_line(line, name, &m))
+			file_of(pid, cache_dir, &m, seen, &nseen, files, &count, hashed);
+	fclose(f);
+	*ret_count = count;
+	return 0;
+}
+
 int mig_files_open_same(const char *cache_dir, const char *path, const struct mig_file *f,
-			struct stat *ret_st)
+			struct stat *ret_st, uint64_t *hashed)
 {
 	uint8_t hash[32];
 	int fd = mig_files_open(path, O_NOFOLLOW, ret_st);
 
 	if (fd < 0)
 		return -1;
-	if ((uint64_t)ret_st->st_size != f->size || mig_files_hash(cache_dir, fd, ret_st, hash) ||
+	if ((uint64_t)ret_st->st_size != f->size || mig_files_hash(cache_dir, fd, ret_st, hash, hashed) ||
 	    sodium_memcmp(hash, f->hash, sizeof(hash))) {
 		close(fd);
 		return -1;
@@ -254,13 +305,13 @@ int mig_files_open_same(const char *cache_dir, const char *path, const struct mi
 }
 
 void mig_files_match(const char *cache_dir, const struct mig_file *files, uint32_t n,
-		     int *ret_fds, struct mig_have *ret_have)
+		     int *ret_fds, struct mig_have *ret_have, uint64_t *hashed)
 {
 	memset(ret_have, 0, sizeof(*ret_have));
 	for (uint32_t i = 0; i < n && i < MIG_MAX_FILES; i++) {
 		struct stat st;
 
-		ret_fds[i] = mig_files_open_same(cache_dir, files[i].path, &files[i], &st);
+		ret_fds[i] = mig_files_open_same(cache_dir, files[i].path, &files[i], &st, hashed);
 		if (ret_fds[i] >= 0)
 			ret_have->bits[i / 64] |= 1ull << (i % 64);
 	}

@@ -21,7 +21,9 @@
  *
  * The side that sends the image (home's deputy, or the node sending a
  * guest home or on): mig_files_collect, send FILES, read HAVE, then
- * mig_files_settle before the pages. A node that receives one:
+ * mig_files_settle before the pages. Home's deputy first lists them while
+ * the process still runs (mig_files_list, WARM -> HAVE), so that a first
+ * move hashes on both sides before the stop, not while it is frozen. A node that receives one:
  * mig_files_match answers HAVE and opens the copies the guest maps
  * (mig_stage.c); home opens its own in the home process (mig_home.c).
  */
@@ -51,9 +53,12 @@ int mig_files_open(const char *path, int nofollow, struct stat *ret_st);
 /*
  * BLAKE2b-256 of the file open at @fd (@st: its fstat) into @ret_hash:
  * from @cache_dir (made if missing) when it holds this inode with the same
- * length, mtime and ctime; else read whole and kept there. 0 or -errno.
+ * length, mtime and ctime; else read whole, kept there, and its length
+ * added to *@hashed (if not NULL; so for the @hashed of the functions
+ * below). 0 or -errno.
  */
-int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t ret_hash[32]);
+int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t ret_hash[32],
+		   uint64_t *hashed);
 
 /*
  * Home: for every file VMA of @pid in @v that maps a shareable file, an
@@ -63,14 +68,23 @@ int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t
  * -errno (-ENOENT: @pid is gone), when no VMA has a file.
  */
 int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint32_t n,
-		      struct mig_file *files, uint32_t *ret_count);
+		      struct mig_file *files, uint32_t *ret_count, uint64_t *hashed);
+
+/*
+ * Before the stop, while @pid runs: every shareable file it maps now, as
+ * mig_files_collect would find them, in @files (*@ret_count), so that
+ * both sides hash what they lack while it runs (WARM, mig_img.h). 0 or
+ * -errno.
+ */
+int mig_files_list(pid_t pid, const char *cache_dir, struct mig_file *files,
+		   uint32_t *ret_count, uint64_t *hashed);
 
 /*
  * @path (where this side finds @f) opened read-only if it is shareable,
  * of @f's length and hash; *@ret_st its fstat. The fd, or -1.
  */
 int mig_files_open_same(const char *cache_dir, const char *path, const struct mig_file *f,
-			struct stat *ret_st);
+			struct stat *ret_st, uint64_t *hashed);
 
 /*
  * Node: opens each of @files that this node has, identical, read-only
@@ -78,7 +92,7 @@ int mig_files_open_same(const char *cache_dir, const char *path, const struct mi
  * closes the fds (mig_files_close).
  */
 void mig_files_match(const char *cache_dir, const struct mig_file *files, uint32_t n,
-		     int *ret_fds, struct mig_have *ret_have);
+		     int *ret_fds, struct mig_have *ret_have, uint64_t *hashed);
 
 /* Closes the @n fds of @fds that are open and marks them -1. */
 void mig_files_close(int *fds, uint32_t n);

@@ -82,7 +82,7 @@ static long home_open(struct dep *d, const char *cache, const struct mig_file *f
 	long hfd;
 
 	snprintf(path, sizeof(path), "/proc/%d/root%s", d->pid, f->path);
-	fd = mig_files_open_same(cache, path, f, &st);
+	fd = mig_files_open_same(cache, path, f, &st, NULL);
 	if (fd < 0)
 		return -1;
 	close(fd);

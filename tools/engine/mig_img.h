@@ -13,6 +13,10 @@
  * count, offset and address in it before anything uses them.
  *
  * A migration, home deputy (D) to remote node (R):
+ *   D: [WARM]           version 11, before the stop: the files it maps
+ *                       now, as FILES; R hashes those it lacks in its
+ *                       cache and answers HAVE, so that a first move
+ *                       hashes files while the process still runs
  *   D: HELLO            who, why (a new guest), CPU features, clocks,
  *                       the ciphers it can use
  *   R: WELCOME|REFUSE   REFUSE carries a reason (blocked, no memory...)
@@ -39,7 +43,7 @@
 
 #include "engine/mig_xstate.h"
 
-#define MIG_VERSION 10
+#define MIG_VERSION 11
 #define MIG_MAX_VMAS 4096
 #define MIG_MAX_FILES 128
 #define MIG_FILE_PATH 216
@@ -98,6 +102,7 @@ enum mig_msg {
 	MIG_M_FREEZE,	/* D->R: home's cgroup freezer holds the process, or no more */
 	MIG_M_FILES,	/* D->R: after MAPS, the system files its VMAs map */
 	MIG_M_HAVE,	/* R->D: which of FILES this node has, identical */
+	MIG_M_WARM,	/* D->R: before HELLO, the files it maps (as FILES) */
 	MIG_M_MAX
 };
 

@@ -65,6 +65,7 @@ struct rem {
 	uint64_t last_rx, last_tx;	/* ns, for the heartbeat */
 	uint64_t cpu_told;		/* ns: when home was last told the guest's CPU */
 	uint64_t nfwd, nanswered;
+	uint64_t frozen_hashed;		/* bytes of its files hashed for FILES */
 	const char *fault;		/* MOSIX_FAULT: fail at this step (tests) */
 	int ctl_fd;			/* requests from migd ("home"), or -1 */
 	bool image_done;		/* END of the image received */

@@ -356,7 +356,7 @@ static int match_files(struct rem *r, size_t len)
 		return -EBADMSG;
 	mig_files_close(r->sh->file_fd, r->sh->nfiles);
 	mig_files_cache_dir(r->run_dir, cache, sizeof(cache));
-	mig_files_match(cache, f, n, r->sh->file_fd, &have);
+	mig_files_match(cache, f, n, r->sh->file_fd, &have, &r->frozen_hashed);
 	r->sh->nfiles = n;
 	return mig_chan_send(r->ch, MIG_M_HAVE, &have, sizeof(have));
 }

@@ -732,7 +732,7 @@ static int offer_files(struct rem *r, struct mig_vma *v, uint32_t n, struct rem_
 
 	mig_files_cache_dir(r->run_dir, cache, sizeof(cache));
 	memset(h, 0, sizeof(*h));
-	if (mig_files_collect(r->guest, cache, v, n, f, &h->count) || !h->count)
+	if (mig_files_collect(r->guest, cache, v, n, f, &h->count, NULL) || !h->count)
 		return 0;
 	e = send_rec(r, MIG_M_FILES, h, sizeof(*h) + h->count * sizeof(*f));
 	if (e)

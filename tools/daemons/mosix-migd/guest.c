@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "engine/mig_dump.h"
+#include "engine/mig_files.h"
 #include "engine/rem.h"
 #include "lib/cpufeat.h"
 #include "lib/kmosix.h"
@@ -22,6 +23,7 @@
 #include "migd.h"
 
 #define IO_MS 10000
+#define INTRO_MAX (sizeof(struct mig_files_hdr) + MIG_MAX_FILES * sizeof(struct mig_file))
 
 static uint64_t mem_available(void)
 {
@@ -106,6 +108,68 @@ static void refuse(struct mig_chan *ch, int err, const char *text)
 	mig_chan_send(ch, MIG_M_REFUSE, &r, sizeof(r));
 }
 
+/*
+ * WARM, before HELLO (mig_img.h): home lists the files the process maps
+ * while it still runs. Those this node lacks in its cache are hashed now,
+ * not once the process is stopped. HAVE says it is done.
+ */
+static int warm(struct migd *m, struct mig_chan *ch, const void *buf, size_t len,
+		uint64_t *hashed)
+{
+	const struct mig_file *f;
+	struct mig_have have;
+	int fds[MIG_MAX_FILES];
+	char cache[4096];
+	uint32_t n;
+
+	if (mig_files_check(buf, len, &f, &n))
+		return -EBADMSG;
+	mig_files_cache_dir(m->run_dir, cache, sizeof(cache));
+	mig_files_match(cache, f, n, fds, &have, hashed);
+	mig_files_close(fds, n);
+	return mig_chan_send(ch, MIG_M_HAVE, &have, sizeof(have));
+}
+
+/*
+ * HELLO into @h, after WARM if home sends one (@hashed: the bytes it took
+ * hashing). 0; 1 when home closed the link first (the process ended
+ * before its stop); -errno.
+ */
+static int hear_intro(struct migd *m, struct mig_chan *ch, uint32_t from, struct mig_hello *h,
+		      uint64_t *hashed)
+{
+	void *buf = malloc(INTRO_MAX);
+	uint32_t type;
+	size_t len;
+	int e;
+
+	if (!buf)
+		return -ENOMEM;
+	e = mig_chan_recv(ch, &type, buf, INTRO_MAX, &len);
+	if (!e && type == MIG_M_WARM) {
+		e = warm(m, ch, buf, len, hashed);
+		if (e == -EBADMSG)
+			log_warn("node %u: malformed list of files", from);
+		if (!e)
+			e = mig_chan_recv(ch, &type, buf, INTRO_MAX, &len);
+	}
+	/* home connects before it stops the process, which may end first */
+	if (e == -ECONNRESET) {
+		e = 1;
+		goto out_free;
+	}
+	if (!e && (type != MIG_M_HELLO || mig_hello_check(buf, len) ||
+		   ((const struct mig_hello *)buf)->home_node != from)) {
+		log_warn("node %u: malformed introduction", from);
+		e = -EBADMSG;
+	}
+	if (!e)
+		memcpy(h, buf, sizeof(*h));
+out_free:
+	free(buf);
+	return e;
+}
+
 void guest_main(struct migd *m, int fd, int ctl)
 {
 	struct sockaddr_storage ss;
@@ -119,8 +183,8 @@ void guest_main(struct migd *m, int fd, int ctl)
 	pid_t gpid;
 	char tbuf[MIG_REASON_MAX];
 	const char *no;
-	uint32_t from = 0, type;
-	size_t len;
+	uint64_t warm_hashed = 0;
+	uint32_t from = 0;
 	int e;
 
 	kid_close_inherited(m, ctl);
@@ -140,16 +204,13 @@ void guest_main(struct migd *m, int fd, int ctl)
 			 e == -EKEYREJECTED ? "wrong cluster key" : strerror(-e));
 		_exit(1);
 	}
-	e = mig_chan_recv(ch, &type, &h, sizeof(h), &len);
-	/* home connects before it stops the process, which may end first */
-	if (e == -ECONNRESET) {
+	e = hear_intro(m, ch, from, &h, &warm_hashed);
+	if (e == 1) {
 		log_info("node %u closed the connection before sending a process", from);
 		_exit(0);
 	}
-	if (e || type != MIG_M_HELLO || mig_hello_check(&h, len) || h.home_node != from) {
-		log_warn("node %u: malformed introduction", from);
+	if (e)
 		_exit(1);
-	}
 	no = refusal(m, &h, tbuf, sizeof(tbuf));
 	if (no) {
 		log_info("refused process %d of node %u: %s", h.home_pid, from, no);
@@ -179,6 +240,10 @@ void guest_main(struct migd *m, int fd, int ctl)
 	log_info("process %d of node %u (%s) runs here as %d%s%s", h.home_pid, from, h.comm,
 		 r.guest, r.sh->vdso_proxy ? " (vDSO proxy)" : "",
 		 r.kernel_ids ? " (pids answered by the kernel)" : "");
+	if (warm_hashed || r.frozen_hashed)
+		log_info("process %d of node %u: hashed %.1f MiB of its files before its stop, "
+			 "%.1f MiB while stopped", h.home_pid, from, (double)warm_hashed / 1048576.0,
+			 (double)r.frozen_hashed / 1048576.0);
 	/* no more waiting on a quiet home inside a call: the heartbeat decides,
 	 * and keepalive while a call blocks at home (the home gone: lost) */
 	mig_net_timeouts(fd, 0);
