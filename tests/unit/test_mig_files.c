@@ -277,8 +277,9 @@ static void test_collect(void **state)
 
 /*
  * Before the stop (WARM): every shareable file this process maps, once
- * each, however many times it is mapped, hashed into the cache; the
- * second listing finds every hash there and reads no file.
+ * each, however many times it is mapped; unhashed for the node, then
+ * hashed into the cache; the next listing finds every hash there and
+ * reads no file.
  */
 static void test_list(void **state)
 {
@@ -303,6 +304,16 @@ static void test_list(void **state)
 	b = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
 	c = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd2, 0);
 	assert_true(a != MAP_FAILED && b != MAP_FAILED && c != MAP_FAILED);
+	/* the list for the node: the same files, nothing hashed, zero hashes */
+	memset(want, 0, sizeof(want));
+	assert_int_equal(mig_files_list(getpid(), NULL, files, &n, &hashed), 0);
+	assert_int_equal(hashed, 0);
+	for (uint32_t i = 0; i < n; i++) {
+		mine += !strcmp(files[i].path, f->file);
+		assert_memory_equal(files[i].hash, want, 32);
+	}
+	assert_int_equal(mine, 1);
+	mine = 0;
 	assert_int_equal(mig_files_list(getpid(), f->cache, files, &n, &hashed), 0);
 	blake(text, want);
 	for (uint32_t i = 0; i < n; i++) {

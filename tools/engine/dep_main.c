@@ -334,24 +334,28 @@ static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n, char *why, 
 /*
  * WARM -> HAVE, before the stop: the files the process maps now, so that
  * a first move to this node hashes them on both sides while it still
- * runs; FILES, once it is stopped, then finds them in both caches (a file
- * it maps in between is hashed then, as before). Nothing to list, no
- * records. The answer only says the node is done.
+ * runs, each side at once; FILES, once it is stopped, then finds them in
+ * both caches (a file it maps in between is hashed then, as before).
+ * Nothing to list, no records. The list's hashes are zero, so HAVE only
+ * says the node is done.
  */
 static int warm_files(struct dep *d, char *why, size_t whylen)
 {
 	struct mig_files_hdr *h = (struct mig_files_hdr *)d->out;
 	struct mig_file *f = (struct mig_file *)(h + 1);
 	char cache[4096];
-	uint32_t type;
+	uint32_t type, n;
 	size_t len;
 	int e;
 
-	mig_files_cache_dir(d->run_dir, cache, sizeof(cache));
 	memset(h, 0, sizeof(*h));
-	if (mig_files_list(d->pid, cache, f, &h->count, &d->warm_hashed) || !h->count)
+	if (mig_files_list(d->pid, NULL, f, &h->count, NULL) || !h->count)
 		return 0;
 	e = send_rec(d, MIG_M_WARM, h, sizeof(*h) + h->count * sizeof(*f));
+	/* home's own while the node hashes: the list's buffer is free again */
+	mig_files_cache_dir(d->run_dir, cache, sizeof(cache));
+	if (!e)
+		mig_files_list(d->pid, cache, f, &n, &d->warm_hashed);
 	if (!e)
 		e = recv_rec(d, &type, &len);
 	if (!e && (type != MIG_M_HAVE || mig_fixed_check(type, len)))

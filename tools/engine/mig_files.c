@@ -154,7 +154,8 @@ struct seen {
 /*
  * The file of one VMA, opened by /proc/PID/map_files (the very inode it
  * maps, whatever its path says now), else by its path, checked against
- * the inode maps names. Its entry added; -1 when it cannot be.
+ * the inode maps names. Its entry added, hashed unless @cache_dir is
+ * NULL; -1 when it cannot be.
  */
 static int32_t add_file(pid_t pid, const char *cache_dir, unsigned long long s,
 			unsigned long long e, dev_t dev, ino_t ino, const char *name,
@@ -174,8 +175,9 @@ static int32_t add_file(pid_t pid, const char *cache_dir, unsigned long long s,
 	if (fd < 0)
 		return -1;
 	/* the inode maps names, so also the bytes the process sees */
+	memset(f->hash, 0, sizeof(f->hash));
 	if (st.st_dev != dev || st.st_ino != ino ||
-	    mig_files_hash(cache_dir, fd, &st, f->hash, hashed)) {
+	    (cache_dir && mig_files_hash(cache_dir, fd, &st, f->hash, hashed))) {
 		close(fd);
 		return -1;
 	}

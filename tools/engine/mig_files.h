@@ -73,8 +73,9 @@ int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint3
 /*
  * Before the stop, while @pid runs: every shareable file it maps now, as
  * mig_files_collect would find them, in @files (*@ret_count), so that
- * both sides hash what they lack while it runs (WARM, mig_img.h). 0 or
- * -errno.
+ * both sides hash what they lack while it runs (WARM, mig_img.h). With
+ * @cache_dir NULL, nothing is hashed and the hashes are zero (the list
+ * for the node, which hashes its own meanwhile). 0 or -errno.
  */
 int mig_files_list(pid_t pid, const char *cache_dir, struct mig_file *files,
 		   uint32_t *ret_count, uint64_t *hashed);

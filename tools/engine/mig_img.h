@@ -14,9 +14,11 @@
  *
  * A migration, home deputy (D) to remote node (R):
  *   D: [WARM]           version 11, before the stop: the files it maps
- *                       now, as FILES; R hashes those it lacks in its
- *                       cache and answers HAVE, so that a first move
- *                       hashes files while the process still runs
+ *                       now, as FILES but with zero hashes; R hashes
+ *                       those it lacks in its cache and answers HAVE
+ *                       (nothing matches: it only says R is done), so
+ *                       that a first move hashes files, on both sides at
+ *                       once, while the process still runs
  *   D: HELLO            who, why (a new guest), CPU features, clocks,
  *                       the ciphers it can use
  *   R: WELCOME|REFUSE   REFUSE carries a reason (blocked, no memory...)
