@@ -23,6 +23,7 @@
  * read past it), aligned as a receive buffer is. What a decoder accepts
  * must keep the promises of mig_img.h; any broken promise aborts.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -184,12 +185,26 @@ static void fuzz_files(const uint8_t *p, size_t len)
 	const struct mig_file *f = NULL;
 	uint32_t n = 0;
 
+	uint32_t version = 0;
+	int r;
+
 	if (mig_files_check(b, len, &f, &n) == 0) {
 		must(n <= MIG_MAX_FILES && len == sizeof(struct mig_files_hdr) + n * sizeof(*f));
 		must((const uint8_t *)f == b + sizeof(struct mig_files_hdr));
 		for (uint32_t i = 0; i < n; i++)
 			must(f[i].path[0] == '/' && strnlen(f[i].path, sizeof(f[i].path)) <
 			     sizeof(f[i].path) && f[i].size);
+	}
+	/* WARM: the same list, the version where FILES has a zero pad */
+	r = mig_warm_check(b, len, &f, &n, &version);
+	if (r == 0) {
+		must(version == MIG_VERSION && n <= MIG_MAX_FILES &&
+		     len == sizeof(struct mig_files_hdr) + n * sizeof(*f));
+		for (uint32_t i = 0; i < n; i++)
+			must(f[i].path[0] == '/' && strnlen(f[i].path, sizeof(f[i].path)) <
+			     sizeof(f[i].path) && f[i].size);
+	} else {
+		must(r == -EBADMSG || (r == -EPROTONOSUPPORT && version != MIG_VERSION));
 	}
 	free(b);
 }

@@ -153,6 +153,7 @@ static void test_match(void **state)
 	struct fixture *f = *state;
 	struct mig_file files[4] = { 0 };
 	struct mig_have have;
+	uint64_t hashed = 0;
 	int fds[4];
 	char other[128];
 
@@ -167,7 +168,9 @@ static void test_match(void **state)
 	files[1].hash[7] ^= 1;				/* other bytes */
 	files[2].size++;				/* another length */
 	snprintf(files[3].path, sizeof(files[3].path), "%s", other);	/* not root's alone */
-	mig_files_match(f->cache, files, 4, fds, &have, NULL);
+	mig_files_match(f->cache, files, 4, fds, &have, &hashed);
+	/* read once: the three others are cached, or not read at all */
+	assert_int_equal(hashed, strlen("libc of this node"));
 	assert_true(fds[0] >= 0);
 	assert_true(mig_files_has(&have, 0));
 	for (int i = 1; i < 4; i++) {
@@ -183,6 +186,11 @@ static void test_match(void **state)
 	}
 	mig_files_close(fds, 4);
 	assert_int_equal(fds[0], -1);
+	hashed = 0;
+	mig_files_match(f->cache, files, 4, fds, &have, &hashed);
+	assert_int_equal(hashed, 0);
+	assert_true(mig_files_has(&have, 0));
+	mig_files_close(fds, 4);
 	/* a FIFO of root's: never opened for real (it would wait for a writer) */
 	snprintf(files[0].path, sizeof(files[0].path), "%s/fifo", f->dir);
 	assert_int_equal(mkfifo(files[0].path, 0644), 0);
@@ -309,8 +317,12 @@ static void test_list(void **state)
 	assert_int_equal(mig_files_list(getpid(), NULL, files, &n, &hashed), 0);
 	assert_int_equal(hashed, 0);
 	for (uint32_t i = 0; i < n; i++) {
-		mine += !strcmp(files[i].path, f->file);
+		assert_string_not_equal(files[i].path, other);
 		assert_memory_equal(files[i].hash, want, 32);
+		if (strcmp(files[i].path, f->file))
+			continue;
+		mine++;
+		assert_int_equal(files[i].size, sizeof(text) - 1);
 	}
 	assert_int_equal(mine, 1);
 	mine = 0;

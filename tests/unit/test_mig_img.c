@@ -462,6 +462,39 @@ static int files(uint32_t count, const struct mig_file *f, uint32_t n, size_t le
 #define FHDR sizeof(struct mig_files_hdr)
 #define FSZ sizeof(struct mig_file)
 
+/*
+ * WARM: FILES with the sender's stream version in the header's pad; a
+ * peer of another version is told apart from a malformed list.
+ */
+static void test_warm(void **state)
+{
+	struct {
+		struct mig_files_hdr h;
+		struct mig_file f[1];
+	} w = { { 1, MIG_VERSION }, { F("/usr/bin/perl", 3945288) } };
+	const struct mig_file *got = NULL;
+	uint32_t n = 0, version = 0;
+
+	(void)state;
+	assert_int_equal(mig_warm_check(&w, sizeof(w), &got, &n, &version), 0);
+	assert_ptr_equal(got, w.f);
+	assert_int_equal(n, 1);
+	/* FILES must have a zero pad: a WARM is not a FILES */
+	assert_int_equal(mig_files_check(&w, sizeof(w), &got, &n), -EBADMSG);
+	w.h.pad = MIG_VERSION + 1;
+	assert_int_equal(mig_warm_check(&w, sizeof(w), &got, &n, &version), -EPROTONOSUPPORT);
+	assert_int_equal(version, MIG_VERSION + 1);
+	w.h.pad = 0;
+	assert_int_equal(mig_warm_check(&w, sizeof(w), &got, &n, &version), -EPROTONOSUPPORT);
+	assert_int_equal(version, 0);
+	/* the right version, then as FILES: cut, a count that disagrees */
+	w.h.pad = MIG_VERSION;
+	assert_int_equal(mig_warm_check(&w, sizeof(w) - 1, &got, &n, &version), -EBADMSG);
+	assert_int_equal(mig_warm_check(&w, FHDR - 1, &got, &n, &version), -EBADMSG);
+	w.h.count = 2;
+	assert_int_equal(mig_warm_check(&w, sizeof(w), &got, &n, &version), -EBADMSG);
+}
+
 static void test_files(void **state)
 {
 	struct mig_file f[2] = { F("/usr/lib/x86_64-linux-gnu/libc.so.6", 1922136),
@@ -833,6 +866,7 @@ int main(void)
 		cmocka_unit_test(test_vmas_malformed),
 		cmocka_unit_test(test_vmas_top),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_warm),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_call),
 		cmocka_unit_test(test_call_malformed),

@@ -351,18 +351,29 @@ static int warm_files(struct dep *d, char *why, size_t whylen)
 	memset(h, 0, sizeof(*h));
 	if (mig_files_list(d->pid, NULL, f, &h->count, NULL) || !h->count)
 		return 0;
+	h->pad = MIG_VERSION;	/* HELLO, which carries it too, comes later */
 	e = send_rec(d, MIG_M_WARM, h, sizeof(*h) + h->count * sizeof(*f));
-	/* home's own while the node hashes: the list's buffer is free again */
+	/*
+	 * Home's own while the node hashes (the list's buffer is free again).
+	 * Its result does not matter: FILES hashes whatever is still missing.
+	 */
 	mig_files_cache_dir(d->run_dir, cache, sizeof(cache));
-	if (!e)
+	if (!e) {
 		mig_files_list(d->pid, cache, f, &n, &d->warm_hashed);
-	if (!e)
 		e = recv_rec(d, &type, &len);
+	}
+	if (!e && type == MIG_M_REFUSE && !mig_reason_check(d->in, len)) {
+		const struct mig_reason *r = (const void *)d->in;
+
+		snprintf(why, whylen, "%s", r->text);
+		return r->err < 0 ? r->err : -EPROTO;
+	}
 	if (!e && (type != MIG_M_HAVE || mig_fixed_check(type, len)))
 		e = -EPROTO;
 	if (e)
-		snprintf(why, whylen, "the node did not take the list of its files: %s",
-			 strerror(-e));
+		snprintf(why, whylen, "the node did not take the list of its files (%s)%s",
+			 strerror(-e), e == -ECONNRESET || e == -EPIPE ?
+			 ": does it run an older mosix (stream version 10 or less)?" : "");
 	return e;
 }
 

@@ -5,11 +5,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "engine/mig_dump.h"
 #include "engine/mig_files.h"
+
+#ifndef XFS_SUPER_MAGIC
+#define XFS_SUPER_MAGIC 0x58465342
+#endif
+#ifndef F2FS_SUPER_MAGIC
+#define F2FS_SUPER_MAGIC 0xF2F52010
+#endif
+#ifndef EROFS_SUPER_MAGIC_V1
+#define EROFS_SUPER_MAGIC_V1 0xE0F5E1E2
+#endif
+#ifndef NFS_SUPER_MAGIC
+#define NFS_SUPER_MAGIC 0x6969
+#endif
 
 #define HASH_CHUNK (256u << 10)
 #define CACHE_MAGIC 0x31687366736f6d00ull	/* "\0mosfsh1" */
@@ -128,13 +143,41 @@ int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t
 	return 0;
 }
 
+/*
+ * File systems that hold programs and libraries. Not /proc, sysfs and
+ * the like, whose root files (/proc/kcore: 128 TiB) a peer could name
+ * to keep a node hashing.
+ */
+static bool disk_fs(int fd)
+{
+	struct statfs fs;
+
+	if (fstatfs(fd, &fs))
+		return false;
+	switch (fs.f_type) {
+	case EXT4_SUPER_MAGIC:	/* ext2, ext3 too */
+	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
+	case TMPFS_MAGIC:
+	case RAMFS_MAGIC:	/* a netboot node's root */
+	case OVERLAYFS_SUPER_MAGIC:
+	case F2FS_SUPER_MAGIC:
+	case SQUASHFS_MAGIC:
+	case EROFS_SUPER_MAGIC_V1:
+	case NFS_SUPER_MAGIC:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int mig_files_open(const char *path, int nofollow, struct stat *ret_st)
 {
 	int pfd = open(path, O_PATH | O_CLOEXEC | nofollow), fd = -1;
 
 	if (pfd < 0)
 		return -1;
-	if (!fstat(pfd, ret_st) && mig_files_shareable(ret_st)) {
+	if (!fstat(pfd, ret_st) && mig_files_shareable(ret_st) && disk_fs(pfd)) {
 		char self[64];
 
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);

@@ -43,8 +43,9 @@ void mig_files_cache_dir(const char *run_dir, char *buf, size_t cap);
 bool mig_files_shareable(const struct stat *st);
 
 /*
- * @path opened read-only only if it is a shareable file (*@ret_st: its
- * fstat). It is looked at through O_PATH first, so that no device or FIFO
+ * @path opened read-only only if it is a shareable file on a disk-like
+ * file system (ext4, xfs, btrfs, tmpfs, ramfs, overlay, f2fs, squashfs,
+ * erofs, NFS; *@ret_st: its fstat). It is looked at through O_PATH first, so that no device or FIFO
  * a path may name is ever opened for real. @nofollow: 0 or O_NOFOLLOW.
  * The fd, or -1.
  */
@@ -55,7 +56,7 @@ int mig_files_open(const char *path, int nofollow, struct stat *ret_st);
  * from @cache_dir (made if missing) when it holds this inode with the same
  * length, mtime and ctime; else read whole, kept there, and its length
  * added to *@hashed (if not NULL; so for the @hashed of the functions
- * below). 0 or -errno.
+ * below; also when it changed while read, -ESTALE). 0 or -errno.
  */
 int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t ret_hash[32],
 		   uint64_t *hashed);

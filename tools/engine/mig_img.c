@@ -110,13 +110,14 @@ int mig_vmas_check(const void *buf, size_t len, const struct mig_vma **ret_vmas,
 	return 0;
 }
 
-int mig_files_check(const void *buf, size_t len, const struct mig_file **ret_files,
-		    uint32_t *ret_count)
+/* FILES, or WARM with @pad its version */
+static int files_check(const void *buf, size_t len, uint32_t pad,
+		       const struct mig_file **ret_files, uint32_t *ret_count)
 {
 	const struct mig_files_hdr *h = buf;
 	const struct mig_file *f;
 
-	if (len < sizeof(*h) || h->count > MIG_MAX_FILES || h->pad ||
+	if (len < sizeof(*h) || h->count > MIG_MAX_FILES || h->pad != pad ||
 	    len != sizeof(*h) + (size_t)h->count * sizeof(*f))
 		return -EBADMSG;
 	f = (const struct mig_file *)(h + 1);
@@ -126,6 +127,25 @@ int mig_files_check(const void *buf, size_t len, const struct mig_file **ret_fil
 	*ret_files = f;
 	*ret_count = h->count;
 	return 0;
+}
+
+int mig_files_check(const void *buf, size_t len, const struct mig_file **ret_files,
+		    uint32_t *ret_count)
+{
+	return files_check(buf, len, 0, ret_files, ret_count);
+}
+
+int mig_warm_check(const void *buf, size_t len, const struct mig_file **ret_files,
+		   uint32_t *ret_count, uint32_t *ret_version)
+{
+	const struct mig_files_hdr *h = buf;
+
+	if (len < sizeof(*h))
+		return -EBADMSG;
+	*ret_version = h->pad;
+	if (h->pad != MIG_VERSION)
+		return -EPROTONOSUPPORT;
+	return files_check(buf, len, MIG_VERSION, ret_files, ret_count);
 }
 
 int mig_pages_check(const void *buf, size_t len, const struct mig_vma *vma)

@@ -14,7 +14,8 @@
  *
  * A migration, home deputy (D) to remote node (R):
  *   D: [WARM]           version 11, before the stop: the files it maps
- *                       now, as FILES but with zero hashes; R hashes
+ *                       now, as FILES but with zero hashes and the
+ *                       version in the header's pad; R hashes
  *                       those it lacks in its cache and answers HAVE
  *                       (nothing matches: it only says R is done), so
  *                       that a first move hashes files, on both sides at
@@ -104,7 +105,7 @@ enum mig_msg {
 	MIG_M_FREEZE,	/* D->R: home's cgroup freezer holds the process, or no more */
 	MIG_M_FILES,	/* D->R: after MAPS, the system files its VMAs map */
 	MIG_M_HAVE,	/* R->D: which of FILES this node has, identical */
-	MIG_M_WARM,	/* D->R: before HELLO, the files it maps (as FILES) */
+	MIG_M_WARM,	/* D->R: before HELLO, the files it maps (mig_warm_check) */
 	MIG_M_MAX
 };
 
@@ -388,6 +389,13 @@ int mig_vmas_check(const void *buf, size_t len, const struct mig_vma **ret_vmas,
 /* FILES: @ret_files points into @buf; each path absolute, NUL-terminated. */
 int mig_files_check(const void *buf, size_t len, const struct mig_file **ret_files,
 		    uint32_t *ret_count);
+/*
+ * WARM: FILES whose header's pad is the sender's MIG_VERSION (the first
+ * record of a move: HELLO's version check comes after it); another
+ * version is -EPROTONOSUPPORT, *@ret_version set then.
+ */
+int mig_warm_check(const void *buf, size_t len, const struct mig_file **ret_files,
+		   uint32_t *ret_count, uint32_t *ret_version);
 /* A PAGES header inside @vma, page-aligned, with @len - header bytes. */
 int mig_pages_check(const void *buf, size_t len, const struct mig_vma *vma);
 /* A SYSCALL: @ret_bufs and @ret_data point into @buf; data lengths add up. */

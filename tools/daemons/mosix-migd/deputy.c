@@ -47,10 +47,11 @@ void deputy_main(struct migd *m, pid_t pid, uint32_t node, int client, int ctl)
 	}
 	log_info("process %d runs on node %u: %.1f MiB in %.1f ms", pid, node,
 		 (double)d.sent_bytes / 1048576.0, (double)d.frozen_ns / 1e6);
+	/* KiB rounded up: any hashing while stopped shows */
 	if (d.warm_hashed || d.frozen_hashed)
-		log_info("process %d: hashed %.1f MiB of its files before its stop, %.1f MiB "
-			 "while stopped", pid, (double)d.warm_hashed / 1048576.0,
-			 (double)d.frozen_hashed / 1048576.0);
+		log_info("process %d: hashed %llu KiB of its files before its stop, %llu KiB "
+			 "while stopped", pid, (unsigned long long)(d.warm_hashed + 1023) / 1024,
+			 (unsigned long long)(d.frozen_hashed + 1023) / 1024);
 	snprintf(reply, sizeof(reply), "ok %llu %llu", (unsigned long long)d.frozen_ns,
 		 (unsigned long long)d.sent_bytes);
 	send(client, reply, strlen(reply), MSG_NOSIGNAL);

@@ -23,6 +23,8 @@
 #include "migd.h"
 
 #define IO_MS 10000
+/* after WARM, HELLO waits for home's own hashing and the stop too */
+#define WARMED_MS 60000
 #define INTRO_MAX (sizeof(struct mig_files_hdr) + MIG_MAX_FILES * sizeof(struct mig_file))
 
 static uint64_t mem_available(void)
@@ -63,10 +65,24 @@ static const char *memory_short(struct migd *m)
 	return why;
 }
 
+/* Why this node takes no guest at all now, whatever it is, or NULL. */
+static const char *refusal_any(struct migd *m, char *buf, size_t len)
+{
+	struct pool_status pool;
+
+	if (migd_admin_flag(m->run_dir, "block"))
+		return "the node takes no guests (blocked)";
+	/* the pool mode as mosix-infod last evaluated it; none: no mode to obey */
+	if (pool_status_read(m->run_dir, &pool) == 0 && !pool.guests) {
+		snprintf(buf, len, "the node takes no guests (%s)", pool.why);
+		return buf;
+	}
+	return memory_short(m);
+}
+
 /* Why this node takes no guest now, or NULL. */
 static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf, size_t len)
 {
-	struct pool_status pool;
 	const char *no;
 	uint64_t avail;
 
@@ -82,14 +98,7 @@ static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf,
 			cpufeat_names(lacks, buf + n, len - (size_t)n);
 		return buf;
 	}
-	if (migd_admin_flag(m->run_dir, "block"))
-		return "the node takes no guests (blocked)";
-	/* the pool mode as mosix-infod last evaluated it; none: no mode to obey */
-	if (pool_status_read(m->run_dir, &pool) == 0 && !pool.guests) {
-		snprintf(buf, len, "the node takes no guests (%s)", pool.why);
-		return buf;
-	}
-	no = memory_short(m);
+	no = refusal_any(m, buf, len);
 	if (no)
 		return no;
 	avail = mem_available();
@@ -111,32 +120,47 @@ static void refuse(struct mig_chan *ch, int err, const char *text)
 /*
  * WARM, before HELLO (mig_img.h): home lists the files the process maps
  * while it still runs. Those this node lacks in its cache are hashed now,
- * not once the process is stopped. HAVE says it is done.
+ * not once the process is stopped; none when it would refuse any guest
+ * anyway. HAVE says it is done.
  */
-static int warm(struct migd *m, struct mig_chan *ch, const void *buf, size_t len,
-		uint64_t *hashed)
+static int warm(struct migd *m, struct mig_chan *ch, uint32_t from, const void *buf,
+		size_t len, uint64_t *hashed)
 {
 	const struct mig_file *f;
-	struct mig_have have;
-	int fds[MIG_MAX_FILES];
-	char cache[4096];
-	uint32_t n;
+	struct mig_have have = { 0 };
+	char tbuf[MIG_REASON_MAX];
+	uint32_t n, version;
+	int e = mig_warm_check(buf, len, &f, &n, &version);
 
-	if (mig_files_check(buf, len, &f, &n))
-		return -EBADMSG;
-	mig_files_cache_dir(m->run_dir, cache, sizeof(cache));
-	mig_files_match(cache, f, n, fds, &have, hashed);
-	mig_files_close(fds, n);
+	if (e == -EPROTONOSUPPORT) {
+		snprintf(tbuf, sizeof(tbuf), "node %u speaks stream version %u, not %u",
+			 m->id.self, (unsigned)MIG_VERSION, version);
+		log_info("refused a process of node %u: %s", from, tbuf);
+		refuse(ch, e, tbuf);
+		return e;
+	}
+	if (e) {
+		log_warn("node %u: malformed list of files", from);
+		return e;
+	}
+	if (!migd_admin_flag(m->run_dir, "off") && !refusal_any(m, tbuf, sizeof(tbuf))) {
+		int fds[MIG_MAX_FILES];
+		char cache[4096];
+
+		mig_files_cache_dir(m->run_dir, cache, sizeof(cache));
+		mig_files_match(cache, f, n, fds, &have, hashed);
+		mig_files_close(fds, n);
+	}
 	return mig_chan_send(ch, MIG_M_HAVE, &have, sizeof(have));
 }
 
 /*
  * HELLO into @h, after WARM if home sends one (@hashed: the bytes it took
- * hashing). 0; 1 when home closed the link first (the process ended
- * before its stop); -errno.
+ * hashing). 0, or -errno: -ECONNRESET when home closed the link first
+ * (the process ended before its stop).
  */
-static int hear_intro(struct migd *m, struct mig_chan *ch, uint32_t from, struct mig_hello *h,
-		      uint64_t *hashed)
+static int hear_intro(struct migd *m, struct mig_chan *ch, int fd, uint32_t from,
+		      struct mig_hello *h, uint64_t *hashed)
 {
 	void *buf = malloc(INTRO_MAX);
 	uint32_t type;
@@ -147,24 +171,26 @@ static int hear_intro(struct migd *m, struct mig_chan *ch, uint32_t from, struct
 		return -ENOMEM;
 	e = mig_chan_recv(ch, &type, buf, INTRO_MAX, &len);
 	if (!e && type == MIG_M_WARM) {
-		e = warm(m, ch, buf, len, hashed);
-		if (e == -EBADMSG)
-			log_warn("node %u: malformed list of files", from);
-		if (!e)
+		e = warm(m, ch, from, buf, len, hashed);
+		if (!e) {
+			mig_net_timeouts(fd, WARMED_MS);
 			e = mig_chan_recv(ch, &type, buf, INTRO_MAX, &len);
+			mig_net_timeouts(fd, IO_MS);
+		}
 	}
-	/* home connects before it stops the process, which may end first */
-	if (e == -ECONNRESET) {
-		e = 1;
+	if (e == -ECONNRESET || e == -EPROTONOSUPPORT || e == -EBADMSG)
+		goto out_free;	/* said already, or nothing to say */
+	if (e) {
+		log_warn("node %u: no introduction: %s", from, strerror(-e));
 		goto out_free;
 	}
-	if (!e && (type != MIG_M_HELLO || mig_hello_check(buf, len) ||
-		   ((const struct mig_hello *)buf)->home_node != from)) {
+	if (type != MIG_M_HELLO || mig_hello_check(buf, len) ||
+	    ((const struct mig_hello *)buf)->home_node != from) {
 		log_warn("node %u: malformed introduction", from);
 		e = -EBADMSG;
+		goto out_free;
 	}
-	if (!e)
-		memcpy(h, buf, sizeof(*h));
+	memcpy(h, buf, sizeof(*h));
 out_free:
 	free(buf);
 	return e;
@@ -204,8 +230,8 @@ void guest_main(struct migd *m, int fd, int ctl)
 			 e == -EKEYREJECTED ? "wrong cluster key" : strerror(-e));
 		_exit(1);
 	}
-	e = hear_intro(m, ch, from, &h, &warm_hashed);
-	if (e == 1) {
+	e = hear_intro(m, ch, fd, from, &h, &warm_hashed);
+	if (e == -ECONNRESET) {
 		log_info("node %u closed the connection before sending a process", from);
 		_exit(0);
 	}
@@ -240,10 +266,12 @@ void guest_main(struct migd *m, int fd, int ctl)
 	log_info("process %d of node %u (%s) runs here as %d%s%s", h.home_pid, from, h.comm,
 		 r.guest, r.sh->vdso_proxy ? " (vDSO proxy)" : "",
 		 r.kernel_ids ? " (pids answered by the kernel)" : "");
+	/* KiB rounded up: any hashing while stopped shows */
 	if (warm_hashed || r.frozen_hashed)
-		log_info("process %d of node %u: hashed %.1f MiB of its files before its stop, "
-			 "%.1f MiB while stopped", h.home_pid, from, (double)warm_hashed / 1048576.0,
-			 (double)r.frozen_hashed / 1048576.0);
+		log_info("process %d of node %u: hashed %llu KiB of its files before its stop, "
+			 "%llu KiB while stopped", h.home_pid, from,
+			 (unsigned long long)(warm_hashed + 1023) / 1024,
+			 (unsigned long long)(r.frozen_hashed + 1023) / 1024);
 	/* no more waiting on a quiet home inside a call: the heartbeat decides,
 	 * and keepalive while a call blocks at home (the home gone: lost) */
 	mig_net_timeouts(fd, 0);
