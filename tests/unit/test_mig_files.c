@@ -97,6 +97,14 @@ static void test_shareable(void **state)
 	assert_false(mig_files_shareable(&st));
 	st.st_mode = S_IFREG | 0646;		/* anyone may */
 	assert_false(mig_files_shareable(&st));
+	st.st_mode = S_IFREG | 0640;		/* not everyone may read it */
+	assert_false(mig_files_shareable(&st));
+	st.st_mode = S_IFREG | 0600;
+	assert_false(mig_files_shareable(&st));
+	st.st_mode = S_IFREG | 0711;		/* run, not read: a setuid program's way */
+	assert_false(mig_files_shareable(&st));
+	st.st_mode = S_IFREG | 0444;
+	assert_true(mig_files_shareable(&st));
 	st.st_mode = S_IFREG | 0644;
 	st.st_uid = 1000;			/* a user's own */
 	assert_false(mig_files_shareable(&st));

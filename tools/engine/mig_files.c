@@ -45,7 +45,7 @@ void mig_files_cache_dir(const char *run_dir, char *buf, size_t cap)
 bool mig_files_shareable(const struct stat *st)
 {
 	return S_ISREG(st->st_mode) && st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH)) &&
-	       st->st_size > 0;
+	       (st->st_mode & S_IROTH) && st->st_size > 0;
 }
 
 bool mig_files_has(const struct mig_have *have, uint32_t i)

@@ -13,9 +13,11 @@
  * it, as on home.
  *
  * Identical means the same length and BLAKE2b-256 of the bytes. Only files
- * of root's that no one else may write take part (the libraries, the
- * programs in /usr): no user can change one behind a hash, and a package
- * upgrade replaces a file (a new inode), it does not rewrite it. A file's
+ * of root's that no one else may write and everyone may read take part
+ * (the libraries, the programs in /usr): no user can change one behind a
+ * hash, and a package upgrade replaces a file (a new inode), it does not
+ * rewrite it. A file only some may read (/etc/shadow) is left out: HAVE
+ * would tell a peer whether this node's copy has the bytes it guessed. A file's
  * hash is kept in @cache_dir under its device and inode, valid while its
  * length, mtime and ctime stay; each side computes only its own.
  *
@@ -39,7 +41,10 @@
 /* Where the hashes of @run_dir's node are kept: @run_dir/files. */
 void mig_files_cache_dir(const char *run_dir, char *buf, size_t cap);
 
-/* A regular file of root's, not empty, that group and others cannot write. */
+/*
+ * A regular file of root's, not empty, that group and others cannot write
+ * and everyone may read.
+ */
 bool mig_files_shareable(const struct stat *st);
 
 /*
