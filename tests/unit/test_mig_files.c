@@ -20,7 +20,10 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include <linux/magic.h>
+
 #include "engine/mig_files.h"
+#include "engine/mig_fs.h"
 
 struct fixture {
 	char dir[64];		/* a file and the cache, under it */
@@ -114,6 +117,31 @@ static void test_shareable(void **state)
 	st.st_size = 10;
 	st.st_mode = S_IFCHR | 0644;
 	assert_false(mig_files_shareable(&st));
+}
+
+/*
+ * Only files of plain file systems: sysfs has root's 0644 files that say
+ * 4096 bytes, made as they are read; /proc/kcore says 128 TiB.
+ */
+static void test_plain_fs(void **state)
+{
+	struct fixture *f = *state;
+	const char *sysfs = "/sys/kernel/mm/transparent_hugepage/enabled";
+	struct stat st;
+	int fd;
+
+	assert_true(mig_fs_plain(EXT4_SUPER_MAGIC));
+	assert_true(mig_fs_plain(TMPFS_MAGIC));
+	assert_false(mig_fs_plain(PROC_SUPER_MAGIC));
+	assert_false(mig_fs_plain(SYSFS_MAGIC));
+	assert_false(mig_fs_plain(FUSE_SUPER_MAGIC));
+	put(f->file, "a library", 0644);
+	fd = mig_files_open(f->file, O_NOFOLLOW, &st);
+	assert_true(fd >= 0);
+	close(fd);
+	/* shareable by owner and mode, yet not opened */
+	if (stat(sysfs, &st) == 0 && mig_files_shareable(&st))
+		assert_int_equal(mig_files_open(sysfs, O_NOFOLLOW, &st), -1);
 }
 
 static void test_hash_and_cache(void **state)
@@ -214,6 +242,21 @@ static void test_match(void **state)
 }
 
 /*
+ * @f's file with @text (0644, shareable) and OTHER beside it with the same
+ * bytes (0646: anyone may write it), both open read-only.
+ */
+static void two_files(const struct fixture *f, const char *text, char *other, size_t cap,
+		      int *ret_fd, int *ret_fd2)
+{
+	put(f->file, text, 0644);
+	snprintf(other, cap, "%s/shared.so", f->dir);
+	put(other, text, 0646);
+	*ret_fd = open(f->file, O_RDONLY | O_CLOEXEC);
+	*ret_fd2 = open(other, O_RDONLY | O_CLOEXEC);
+	assert_true(*ret_fd >= 0 && *ret_fd2 >= 0);
+}
+
+/*
  * Home's side on this very process: a shareable file it maps privately
  * gets an entry (hash of its bytes, its path) and its VMA the entry and
  * the offset; a second mapping of the same file shares the entry; a file
@@ -234,12 +277,7 @@ static void test_collect(void **state)
 
 	memset(text, 'm', sizeof(text));
 	text[sizeof(text) - 1] = 0;
-	put(f->file, text, 0644);
-	snprintf(other, sizeof(other), "%s/shared.so", f->dir);
-	put(other, text, 0646);
-	fd = open(f->file, O_RDONLY | O_CLOEXEC);
-	fd2 = open(other, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0 && fd2 >= 0);
+	two_files(f, text, other, sizeof(other), &fd, &fd2);
 	a = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
 	b = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	c = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd2, 0);
@@ -310,12 +348,7 @@ static void test_list(void **state)
 
 	memset(text, 'w', sizeof(text));
 	text[sizeof(text) - 1] = 0;
-	put(f->file, text, 0644);
-	snprintf(other, sizeof(other), "%s/shared.so", f->dir);
-	put(other, text, 0646);
-	fd = open(f->file, O_RDONLY | O_CLOEXEC);
-	fd2 = open(other, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0 && fd2 >= 0);
+	two_files(f, text, other, sizeof(other), &fd, &fd2);
 	a = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
 	b = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
 	c = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd2, 0);
@@ -361,6 +394,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shareable),
+		cmocka_unit_test_setup_teardown(test_plain_fs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_and_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collect, setup, teardown),

@@ -3,7 +3,6 @@
 #include <linux/kcmp.h>
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <linux/magic.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -11,17 +10,8 @@
 #include <unistd.h>
 
 #include "engine/dep_direct.h"
+#include "engine/mig_fs.h"
 #include "engine/mig_img.h"
-
-#ifndef XFS_SUPER_MAGIC
-#define XFS_SUPER_MAGIC 0x58465342
-#endif
-#ifndef F2FS_SUPER_MAGIC
-#define F2FS_SUPER_MAGIC 0xF2F52010
-#endif
-#ifndef NFS_SUPER_MAGIC
-#define NFS_SUPER_MAGIC 0x6969
-#endif
 
 /* 0 once CAP_FSETID and CAP_SYS_RESOURCE are gone for good, or -errno. */
 static int drop_write_caps(void)
@@ -56,24 +46,6 @@ void dep_direct_forget(struct dep_direct *x)
 		x->state[i] = 0;
 	}
 	x->fsize = 0;
-}
-
-/* File systems whose reads and writes do not depend on who calls. */
-static bool plain_fs(long type)
-{
-	switch (type) {
-	case EXT4_SUPER_MAGIC:	/* ext2, ext3 too */
-	case XFS_SUPER_MAGIC:
-	case BTRFS_SUPER_MAGIC:
-	case TMPFS_MAGIC:
-	case OVERLAYFS_SUPER_MAGIC:
-	case F2FS_SUPER_MAGIC:
-	case NFS_SUPER_MAGIC:
-	case SQUASHFS_MAGIC:
-		return true;
-	default:
-		return false;
-	}
 }
 
 static bool unlimited_fsize(struct dep_direct *x)
@@ -117,7 +89,7 @@ static int copy_of(struct dep_direct *x, uint64_t fd)
 	c = (int)syscall(SYS_pidfd_getfd, x->pidfd, (int)fd, 0);
 	if (c < 0)
 		return -1;
-	if (fstat(c, &st) || !S_ISREG(st.st_mode) || fstatfs(c, &fs) || !plain_fs(fs.f_type) ||
+	if (fstat(c, &st) || !S_ISREG(st.st_mode) || fstatfs(c, &fs) || !mig_fs_plain(fs.f_type) ||
 	    (fcntl(c, F_GETFL) & O_DIRECT)) {
 		close(c);
 		return -1;

@@ -5,26 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include "engine/mig_dump.h"
 #include "engine/mig_files.h"
-
-#ifndef XFS_SUPER_MAGIC
-#define XFS_SUPER_MAGIC 0x58465342
-#endif
-#ifndef F2FS_SUPER_MAGIC
-#define F2FS_SUPER_MAGIC 0xF2F52010
-#endif
-#ifndef EROFS_SUPER_MAGIC_V1
-#define EROFS_SUPER_MAGIC_V1 0xE0F5E1E2
-#endif
-#ifndef NFS_SUPER_MAGIC
-#define NFS_SUPER_MAGIC 0x6969
-#endif
+#include "engine/mig_fs.h"
 
 #define HASH_CHUNK (256u << 10)
 #define CACHE_MAGIC 0x31687366736f6d00ull	/* "\0mosfsh1" */
@@ -143,41 +130,16 @@ int mig_files_hash(const char *cache_dir, int fd, const struct stat *st, uint8_t
 	return 0;
 }
 
-/*
- * File systems that hold programs and libraries. Not /proc, sysfs and
- * the like, whose root files (/proc/kcore: 128 TiB) a peer could name
- * to keep a node hashing.
- */
-static bool disk_fs(int fd)
-{
-	struct statfs fs;
-
-	if (fstatfs(fd, &fs))
-		return false;
-	switch (fs.f_type) {
-	case EXT4_SUPER_MAGIC:	/* ext2, ext3 too */
-	case XFS_SUPER_MAGIC:
-	case BTRFS_SUPER_MAGIC:
-	case TMPFS_MAGIC:
-	case RAMFS_MAGIC:	/* a netboot node's root */
-	case OVERLAYFS_SUPER_MAGIC:
-	case F2FS_SUPER_MAGIC:
-	case SQUASHFS_MAGIC:
-	case EROFS_SUPER_MAGIC_V1:
-	case NFS_SUPER_MAGIC:
-		return true;
-	default:
-		return false;
-	}
-}
-
 int mig_files_open(const char *path, int nofollow, struct stat *ret_st)
 {
 	int pfd = open(path, O_PATH | O_CLOEXEC | nofollow), fd = -1;
+	struct statfs fs;
 
 	if (pfd < 0)
 		return -1;
-	if (!fstat(pfd, ret_st) && mig_files_shareable(ret_st) && disk_fs(pfd)) {
+	/* not /proc's files of root's, which a peer could name to keep us reading */
+	if (!fstat(pfd, ret_st) && mig_files_shareable(ret_st) && !fstatfs(pfd, &fs) &&
+	    mig_fs_plain(fs.f_type)) {
 		char self[64];
 
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
@@ -277,8 +239,12 @@ static int32_t file_of(pid_t pid, const char *cache_dir, const struct maps_line 
 	return idx;
 }
 
-int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint32_t n,
-		      struct mig_file *files, uint32_t *ret_count, uint64_t *hashed)
+/*
+ * The file entries of @pid's file mappings: of those VMAs of @v (in
+ * address order) that map a file, or with @v NULL of every mapping.
+ */
+static int walk_maps(pid_t pid, const char *cache_dir, struct mig_vma *v, uint32_t n,
+		     struct mig_file *files, uint32_t *ret_count, uint64_t *hashed)
 {
 	struct seen seen[MIG_MAX_FILES * 2];
 	uint32_t nseen = 0, count = 0, i = 0;
@@ -295,6 +261,10 @@ int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint3
 
 		if (!parse_maps_line(line, name, &m))
 			continue;
+		if (!v) {
+			file_of(pid, cache_dir, &m, seen, &nseen, files, &count, hashed);
+			continue;
+		}
 		while (i < n && v[i].start < m.s)
 			i++;
 		if (i == n)
@@ -312,25 +282,16 @@ int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint3
 	return 0;
 }
 
+int mig_files_collect(pid_t pid, const char *cache_dir, struct mig_vma *v, uint32_t n,
+		      struct mig_file *files, uint32_t *ret_count, uint64_t *hashed)
+{
+	return walk_maps(pid, cache_dir, v, n, files, ret_count, hashed);
+}
+
 int mig_files_list(pid_t pid, const char *cache_dir, struct mig_file *files,
 		   uint32_t *ret_count, uint64_t *hashed)
 {
-	struct seen seen[MIG_MAX_FILES * 2];
-	uint32_t nseen = 0, count = 0;
-	char path[64], line[4352], name[4096];
-	struct maps_line m;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (parse_maps_line(line, name, &m))
-			file_of(pid, cache_dir, &m, seen, &nseen, files, &count, hashed);
-	fclose(f);
-	*ret_count = count;
-	return 0;
+	return walk_maps(pid, cache_dir, NULL, 0, files, ret_count, hashed);
 }
 
 int mig_files_open_same(const char *cache_dir, const char *path, const struct mig_file *f,
