@@ -332,6 +332,20 @@ static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n, char *why, 
 }
 
 /*
+ * A REFUSE the node answered with (@type, @len of d->in): its reason in
+ * @why and its error (-EPERM if it gave none); 0 for any other record.
+ */
+static int refused(const struct dep *d, uint32_t type, size_t len, char *why, size_t whylen)
+{
+	const struct mig_reason *r = (const void *)d->in;
+
+	if (type != MIG_M_REFUSE || mig_reason_check(d->in, len))
+		return 0;
+	snprintf(why, whylen, "%s", r->text);
+	return r->err < 0 ? r->err : -EPERM;
+}
+
+/*
  * WARM -> HAVE, before the stop: the files the process maps now, so that
  * a first move to this node hashes them on both sides while it still
  * runs, each side at once; FILES, once it is stopped, then finds them in
@@ -362,11 +376,11 @@ static int warm_files(struct dep *d, char *why, size_t whylen)
 		mig_files_list(d->pid, cache, f, &n, &d->warm_hashed);
 		e = recv_rec(d, &type, &len);
 	}
-	if (!e && type == MIG_M_REFUSE && !mig_reason_check(d->in, len)) {
-		const struct mig_reason *r = (const void *)d->in;
+	if (!e) {
+		int no = refused(d, type, len, why, whylen);
 
-		snprintf(why, whylen, "%s", r->text);
-		return r->err < 0 ? r->err : -EPROTO;
+		if (no)
+			return no;
 	}
 	if (!e && (type != MIG_M_HAVE || mig_fixed_check(type, len)))
 		e = -EPROTO;
@@ -391,12 +405,9 @@ static int introduce(struct dep *d, const struct mig_hello *h, char *why, size_t
 		snprintf(why, whylen, "the node did not answer: %s", strerror(-e));
 		return e;
 	}
-	if (type == MIG_M_REFUSE && !mig_reason_check(d->in, len)) {
-		const struct mig_reason *r = (const void *)d->in;
-
-		snprintf(why, whylen, "%s", r->text);
-		return r->err < 0 ? r->err : -EPERM;
-	}
+	e = refused(d, type, len, why, whylen);
+	if (e)
+		return e;
 	if (type != MIG_M_WELCOME) {
 		snprintf(why, whylen, "the node answered out of turn");
 		return -EPROTO;

@@ -302,7 +302,8 @@ int mig_files_open_same(const char *cache_dir, const char *path, const struct mi
 
 	if (fd < 0)
 		return -1;
-	if ((uint64_t)ret_st->st_size != f->size || mig_files_hash(cache_dir, fd, ret_st, hash, hashed) ||
+	if ((uint64_t)ret_st->st_size != f->size ||
+	    mig_files_hash(cache_dir, fd, ret_st, hash, hashed) ||
 	    sodium_memcmp(hash, f->hash, sizeof(hash))) {
 		close(fd);
 		return -1;
