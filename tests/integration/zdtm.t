@@ -190,8 +190,18 @@ in_poll() {
 	return 1
 }
 
+# in_epoll: the same for epoll_wait(2) (or epoll_pwait)
+in_epoll() {
+	case "$(cluster_exec 1 cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" in
+	232 | 281) return 0 ;;
+	esac
+	return 1
+}
+
 # zdtm_sigrestart: SIGUSR1 into each blocking read; SIGCHLD and SIGHUP
-# first into the second, then data; SIGUSR1 into a blocking poll
+# first into the second, then data; SIGUSR1 into a blocking poll; then
+# epoll_wait: SIGCHLD and SIGWINCH, then data; SIGCHLD every 0.5 s into
+# a 2 s timeout; SIGUSR1
 post_sigrestart() {
 	local f=$d1/tmp/$tag.out wfd
 	wait_for 10 grep -q '^blocking eintr' "$f"
@@ -212,6 +222,24 @@ post_sigrestart() {
 	cluster_exec 1 sh -c "printf data >/proc/$pid/fd/${wfd:-4}"
 	wait_for 10 grep -q '^blocking poll' "$f"
 	wait_for 5 in_poll || diag "$tag: not seen blocked in poll"
+	sleep 0.1
+	cluster_exec 1 kill -USR1 "$pid"
+	wait_for 10 grep -q '^blocking epoll wfd' "$f"
+	wait_for 5 in_epoll || diag "$tag: not seen blocked in epoll_wait"
+	sleep 0.1
+	cluster_exec 1 kill -CHLD "$pid"
+	cluster_exec 1 kill -WINCH "$pid"
+	sleep 0.2
+	wait_for 5 in_epoll || diag "$tag: not seen blocked in epoll_wait after SIGCHLD and SIGWINCH"
+	wfd=$(sed -n 's/^blocking epoll wfd=//p' "$f")
+	cluster_exec 1 sh -c "printf data >/proc/$pid/fd/${wfd:-4}"
+	wait_for 10 grep -q '^blocking epoll timeout' "$f"
+	for _ in 1 2 3; do
+		sleep 0.5
+		cluster_exec 1 kill -CHLD "$pid"
+	done
+	wait_for 10 grep -q '^blocking epoll eintr' "$f"
+	wait_for 5 in_epoll || diag "$tag: not seen blocked in the last epoll_wait"
 	sleep 0.1
 	cluster_exec 1 kill -USR1 "$pid"
 }

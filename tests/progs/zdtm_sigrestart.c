@@ -10,8 +10,17 @@
  * neither of which may end it. Then "blocking poll": a poll() of the
  * empty pipe, which SIGUSR1 ends with EINTR even under SA_RESTART, as
  * poll(2) says.
+ *
+ * Then epoll_wait(), which the kernel ends with EINTR itself (no restart
+ * code), so an ignored signal that reaches the traced home process must
+ * not end it: "blocking epoll" (the test sends SIGCHLD and SIGWINCH, both
+ * ignored by default, then writes "data"); "blocking epoll timeout": a
+ * 2 s timeout that SIGCHLD every 0.5 s must neither end nor extend
+ * (a try that started over would take 3.5 s);
+ * "blocking epoll eintr": SIGUSR1 ends it with EINTR under SA_RESTART.
  */
 #include <errno.h>
+#include <sys/epoll.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +46,47 @@ static void set(int flags)
 	sa.sa_flags = flags;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void wait_epoll(const int p[2])
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	char buf[16];
+	double t0, took;
+	int ep, k;
+
+	ep = epoll_create1(0);
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev)) {
+		zdtm_check(0, "epoll: %s", strerror(errno));
+		return;
+	}
+	printf("blocking epoll wfd=%d\n", p[1]);
+	errno = 0;
+	k = epoll_wait(ep, &ev, 1, -1);
+	zdtm_check(k == 1, "epoll_wait with ignored signals returned %d (%m)", k);
+	zdtm_check(read(p[0], buf, sizeof(buf)) == 4, "the data after epoll_wait");
+
+	printf("blocking epoll timeout\n");
+	t0 = now();
+	errno = 0;
+	k = epoll_wait(ep, &ev, 1, 2000);
+	took = now() - t0;
+	zdtm_check(k == 0, "epoll_wait of 2 s with ignored signals returned %d (%m)", k);
+	zdtm_check(took > 1.9 && took < 2.9, "epoll_wait of 2 s took %.2f s", took);
+
+	printf("blocking epoll eintr\n");
+	errno = 0;
+	k = epoll_wait(ep, &ev, 1, -1);
+	zdtm_check(k == -1 && errno == EINTR, "epoll_wait with SA_RESTART returned %d (%m)", k);
+	close(ep);
 }
 
 int main(void)
@@ -83,5 +133,8 @@ int main(void)
 		zdtm_check(k == -1 && errno == EINTR, "poll with SA_RESTART returned %d (%m)", k);
 	}
 	zdtm_check(hits == 3, "the handler ran %d times, expected 3", (int)hits);
+
+	wait_epoll(p);
+	zdtm_check(hits == 4, "the handler ran %d times, expected 4", (int)hits);
 	return zdtm_done();
 }

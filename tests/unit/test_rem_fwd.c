@@ -529,6 +529,50 @@ static void test_scatter_into_in_buffer(void **state)
 	assert_string_equal(msg, "hello");
 }
 
+/*
+ * A call forwarded again: poll's and epoll_wait's timeouts count from the
+ * first try, in whole milliseconds gone (never ending early); an endless
+ * or zero wait, and calls without such a timeout, are left as they are.
+ */
+static void test_timeout_left(void **state)
+{
+	const uint64_t first[6] = { 3, 4, 2000, 2000, 5, 6 };
+	uint64_t a[6];
+
+	(void)state;
+	memcpy(a, first, sizeof(a));
+	rem_fwd_timeout_left(SYS_epoll_wait, a, first, 1200999999ull);
+	assert_int_equal(a[3], 800);
+	assert_int_equal(a[2], 2000);
+	rem_fwd_timeout_left(SYS_epoll_pwait, a, first, 1999999999ull);
+	assert_int_equal(a[3], 1);
+	rem_fwd_timeout_left(SYS_epoll_pwait, a, first, 2000000000ull);
+	assert_int_equal(a[3], 0);
+	rem_fwd_timeout_left(SYS_epoll_wait, a, first, 99000000000ull);
+	assert_int_equal(a[3], 0);
+
+	memcpy(a, first, sizeof(a));
+	rem_fwd_timeout_left(SYS_poll, a, first, 500000000ull);
+	assert_int_equal(a[2], 1500);
+	assert_int_equal(a[3], 2000);
+
+	/* -1 (as the 32-bit int the kernel reads) and 0 stay */
+	{
+		const uint64_t never[6] = { 3, 4, 0, 0xffffffffull, 0, 0 };
+
+		memcpy(a, never, sizeof(a));
+		rem_fwd_timeout_left(SYS_epoll_wait, a, never, 5000000000ull);
+		assert_int_equal(a[3], 0xffffffffull);
+		rem_fwd_timeout_left(SYS_poll, a, never, 5000000000ull);
+		assert_int_equal(a[2], 0);
+	}
+	/* ppoll's is a timespec, read, as every argument, from the guest */
+	memcpy(a, first, sizeof(a));
+	rem_fwd_timeout_left(SYS_ppoll, a, first, 500000000ull);
+	rem_fwd_timeout_left(SYS_read, a, first, 500000000ull);
+	assert_memory_equal(a, first, sizeof(a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_rem_read_str),
 		cmocka_unit_test(test_scatter_into_in_buffer),
+		cmocka_unit_test(test_timeout_left),
 	};
 
 	return cmocka_run_group_tests_name("rem_fwd", tests, NULL, NULL);

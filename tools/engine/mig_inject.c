@@ -160,13 +160,19 @@ static bool restarting(long rax)
 	       rax == -ERESTART_RESTARTBLOCK;
 }
 
-/* At a signal-delivery stop inside the injected call: no restart. */
+/*
+ * At a signal-delivery stop inside the injected call: no restart. A call
+ * the kernel ends with EINTR itself (epoll_wait, semop) counts as aborted
+ * too: home's kernel shows its tracer, so wakes the call for, every
+ * signal, one the process ignores as well, and only the node knows
+ * whether the process would have been interrupted.
+ */
 static void abort_call(struct inj *j)
 {
 	struct user_regs_struct r;
 
 	if (ptrace(PTRACE_GETREGS, j->pid, 0, &r) || (long)r.orig_rax < 0 ||
-	    !restarting((long)r.rax))
+	    (!restarting((long)r.rax) && (long)r.rax != -EINTR))
 		return;
 	/* it restarts by itself and then makes the call: nothing to abort */
 	if (j->abort_not_futex && r.orig_rax == SYS_futex && r.rdi == j->abort_not_futex)

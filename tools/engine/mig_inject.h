@@ -57,7 +57,7 @@ struct inj {
 	 */
 	int abort_on_signal;
 	int aborted;
-	long abort_code;		/* the -ERESTART* code it had then */
+	long abort_code;		/* the -ERESTART* code or -EINTR it had then */
 	/*
 	 * Not the call stopped in a futex wait at this address: the home
 	 * agent's own, waiting for the call it has not picked up yet (0:

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #include "engine/rem_fwd.h"
@@ -219,4 +220,31 @@ int rem_fwd_scatter(pid_t pid, const struct rem_fwd_plan *plan, const uint32_t *
 		data += lens[i];
 	}
 	return r;
+}
+
+void rem_fwd_timeout_left(long nr, uint64_t args[6], const uint64_t first[6],
+			  uint64_t elapsed_ns)
+{
+	int at, ms;
+
+	switch (nr) {
+	case SYS_poll:
+		at = 2;
+		break;
+	case SYS_epoll_wait:
+	case SYS_epoll_pwait:
+		at = 3;
+		break;
+	default:
+		return;
+	}
+	ms = (int)first[at];
+	if (ms <= 0)
+		return;		/* no wait, or no end */
+	/* whole milliseconds gone, so that it never ends before its time */
+	if (elapsed_ns / 1000000 >= (uint64_t)ms)
+		ms = 0;
+	else
+		ms -= (int)(elapsed_ns / 1000000);
+	args[at] = (uint64_t)ms;
 }

@@ -43,6 +43,16 @@ int rem_fwd_gather(pid_t pid, long nr, const uint64_t args[6], const struct sc_d
 int rem_fwd_scatter(pid_t pid, const struct rem_fwd_plan *plan, const uint32_t *lens,
 		    const uint8_t *data);
 
+/*
+ * A call forwarded again (a signal stopped it at home, and the guest
+ * ignores or blocks that signal): set @args' relative timeout in ms, if
+ * the call has one (poll, epoll_wait, epoll_pwait), to what is left of
+ * @first's after @elapsed_ns, as the kernel would count it from the first
+ * try. Other calls start over.
+ */
+void rem_fwd_timeout_left(long nr, uint64_t args[6], const uint64_t first[6],
+			  uint64_t elapsed_ns);
+
 /* Read a NUL-terminated string of at most @cap bytes (with the NUL). */
 ssize_t rem_read_str(pid_t pid, uint64_t addr, char *buf, size_t cap);
 

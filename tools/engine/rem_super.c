@@ -321,7 +321,8 @@ static long forward(struct rem *r, const struct seccomp_notif *n, const struct s
 		 */
 		if (code == -ERESTART_RESTARTBLOCK)
 			return -ERESTARTNOHAND;
-		if (code == -ERESTARTNOINTR || code == -ERESTARTNOHAND)
+		/* EINTR whatever the handler's SA_RESTART (epoll_wait) */
+		if (code == -ERESTARTNOINTR || code == -ERESTARTNOHAND || code == -EINTR)
 			return code;
 		return -ERESTARTSYS;
 	}
@@ -345,13 +346,15 @@ out_lost:
 static enum outcome forward_and_answer(struct rem *r, const struct seccomp_notif *n,
 				       const struct sc_desc *d)
 {
+	struct seccomp_notif again = *n;
 	struct rem_sigs q = { 0 };
 	enum outcome o = GOING_ON;
+	uint64_t start = mig_now_ns();
 	bool reply, aborted;
 
 	for (;;) {
 		bool stop = false;
-		long val = forward(r, n, d, &q, &o, &reply, &aborted);
+		long val = forward(r, &again, d, &q, &o, &reply, &aborted);
 
 		if (!reply) {
 			deliver_all(r, &q);
@@ -385,6 +388,8 @@ static enum outcome forward_and_answer(struct rem *r, const struct seccomp_notif
 				answer(r->listener, n->id, val, 0);
 			return o;
 		}
+		rem_fwd_timeout_left(again.data.nr, (uint64_t *)again.data.args,
+				     (const uint64_t *)n->data.args, mig_now_ns() - start);
 	}
 }
 
