@@ -3,7 +3,8 @@
 # not travel: the guest maps the node's copy, and only the pages the
 # process changed go (engine/mig_files.h); so on the way on (node to node,
 # through home) and home. A first move hashes the files on both sides
-# before the process stops (WARM), not while it is frozen. python3 maps
+# before the process stops (WARM), not while it is frozen, and so does a
+# move on: home lists them to the next node first. python3 maps
 # three files of 3 pages privately, changes a byte of one, and prints a
 # digest of each mapping at home, on node 2, on node 3 and home again. Each node has its own /tmp:
 #   same.bin  identical on every node: each guest maps its node's copy,
@@ -28,7 +29,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 migd_progs
 
-plan 21
+plan 22
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -127,6 +128,11 @@ ok $? "same.bin read as home's bytes with the process's change"
 # on to node 3, the image relayed through home: node 3 has all three
 cluster_exec 1 "$bin/migrate" "$pid" 3
 ok $? "on to node 3"
+# home listed the files to node 3 before node 2 stopped the guest
+hl=$(grep "process $pid.*: hashed" "$d3/tmp/migd.log" | tail -1)
+[[ $hl =~ hashed\ ([0-9]+)\ KiB\ of\ its\ files\ before\ its\ stop,\ 0\ KiB\ while ]] &&
+	((BASH_REMATCH[1] > 0))
+ok $? "node 3 hashed its files before the stop, none while stopped: ${hl#*: }"
 g3=$(guest_of 3 "$pid")
 gmaps=$(cluster_exec 3 cat "/proc/${g3:-0}/maps")
 echo "$gmaps" | grep -q ' /tmp/same\.bin$'

@@ -28,7 +28,7 @@ skip() {
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-plan 82
+plan 87
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -443,6 +443,21 @@ like "$(cat "$d3/tmp/migd.log")" "refused a connection from 10\.77\.0\.1: wrong 
 	"node 3's migd log says it refused node 1's key"
 wait "$shell"
 is "$(grep -c '^line' "$d1/tmp/key.out")" 20 "all 20 lines at home"
+# a move on: home tries node 3 before node 2 stops the guest
+run_at 1 keyon python3 /tmp/count.py
+shell=$!
+pid=$(node_pid 1 keyon python3)
+sleep 0.3
+cluster_exec 1 "$bin/migrate" "$pid" 2
+ok $? "another process to node 2"
+msg=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
+is "$?" 1 "on from node 2 to the node with another key fails"
+like "$msg" "cannot reach node 3: the cluster keys differ" \
+	"and says why, found before node 2 stopped it: $msg"
+guest_of 2 "$pid" >/dev/null
+ok $? "it runs on on node 2"
+wait "$shell"
+is "$(grep -c '^line' "$d1/tmp/keyon.out")" 20 "all 20 lines"
 migd_kill 3
 install -m 0600 "$d1/etc/mosix/secret" "$d3/etc/mosix/secret"
 migd_start 3

@@ -52,11 +52,21 @@ struct dep {
 	uint64_t stop_deadline;		/* a group stop should have followed by then */
 	int stop_waits;			/* deadlines put off: it had not run */
 	uint64_t frozen_ns;		/* the last migration's freeze time */
+	uint64_t asked_ns;		/* when a move on asked its node to stop it */
 	struct mig_vma *moved;		/* what dep_settle frees at home */
 	uint32_t nmoved;
 	uint64_t sent_bytes;
 	uint64_t warm_hashed;		/* bytes of its files hashed before the stop */
 	uint64_t frozen_hashed;		/* ... and while it was stopped */
+	/*
+	 * The last FILES sent or relayed (NULL: none yet): a move on lists
+	 * them to the next node (WARM) before the old node stops the guest.
+	 */
+	struct mig_files_hdr *files;
+	/* that next node, connected and warming, until dep_move takes it */
+	struct mig_chan *next;
+	uint32_t next_node;
+	uint64_t next_since;		/* when WARM went to it */
 	/*
 	 * CPU time: what the process used on other nodes on finished trips
 	 * (RUN/proc/PID/cpu), what the guest has used on this one (its CPU
@@ -104,6 +114,9 @@ int dep_settle(struct dep *d);
  */
 int dep_serve(struct dep *d);
 
+/* Keep a FILES record (@rec, @len bytes) for the next move on (d->files). */
+void dep_keep_files(struct dep *d, const void *rec, size_t len);
+
 /* Let the home process wait for calls (the agent loop, or pause() at the
  * gadget where signals find it); and stop it again for injection. */
 int dep_park(struct dep *d);
@@ -149,8 +162,11 @@ void dep_args_point(struct dep *d);
  */
 int dep_set_mm(struct dep *d, const uint64_t args[4], bool auxv);
 
-/* Move the process from its node to @node, the image relayed through
- * home; on failure it runs on where it was. */
+/*
+ * Move the process from its node to @node, the image relayed through
+ * home, on d->next if it is connected to @node already (taken then),
+ * else on a new connection; on failure it runs on where it was.
+ */
 int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen);
 
 /* Restore the image that follows a COMEHOME into the home process

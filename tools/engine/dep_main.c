@@ -39,6 +39,7 @@
 #define FILE_CHUNK ((4u << 20) - 4096)
 #define STOP_WAIT_NS (200 * 1000000ull)	/* for a group stop to follow ours */
 #define STOP_LATE_MAX 25		/* more waits while it may still stop: 5 s */
+#define WARM_WAIT_NS (10 * HEARTBEAT_NS)	/* a move on's next node, for HAVE */
 #define SLOW_CALL_US 1000000	/* tests: MOSIX_FAULT=slow-call, slow-call-told (openat) */
 
 int dep_init(struct dep *d, pid_t pid, const struct mig_net *net, const char *run_dir)
@@ -77,6 +78,8 @@ static void close_chan(struct dep *d)
 	d->sig_mark = 0;
 }
 
+static void move_on_drop(struct dep *d);
+
 void dep_release(struct dep *d)
 {
 	close_chan(d);
@@ -84,6 +87,9 @@ void dep_release(struct dep *d)
 	dep_agent_release(&d->ag);
 	free(d->moved);
 	d->moved = NULL;
+	free(d->files);
+	d->files = NULL;
+	move_on_drop(d);
 	if (d->in && d->in != MAP_FAILED)
 		munmap(d->in, MIG_CHAN_MAX);
 	if (d->out && d->out != MAP_FAILED)
@@ -318,6 +324,7 @@ static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n, char *why, 
 	memset(h, 0, sizeof(*h));
 	if (mig_files_collect(d->pid, cache, v, n, f, &h->count, &d->frozen_hashed) || !h->count)
 		return 0;
+	dep_keep_files(d, h, sizeof(*h) + h->count * sizeof(*f));
 	e = send_rec(d, MIG_M_FILES, h, sizeof(*h) + h->count * sizeof(*f));
 	if (!e)
 		e = recv_rec(d, &type, &len);
@@ -329,6 +336,20 @@ static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n, char *why, 
 		snprintf(why, whylen, "the node did not say which files it has: %s",
 			 strerror(-e));
 	return e;
+}
+
+void dep_keep_files(struct dep *d, const void *rec, size_t len)
+{
+	const struct mig_file *f;
+	uint32_t n;
+
+	if (mig_files_check(rec, len, &f, &n))
+		return;
+	if (!d->files)
+		d->files = malloc(sizeof(*d->files) + MIG_MAX_FILES * sizeof(*f));
+	if (!d->files)
+		return;		/* only a move on's head start lost */
+	memcpy(d->files, rec, len);
 }
 
 /*
@@ -345,6 +366,66 @@ static int refused(const struct dep *d, uint32_t type, size_t len, char *why, si
 	return r->err < 0 ? r->err : -EPERM;
 }
 
+static void connect_failed(uint32_t node, int e, char *why, size_t whylen)
+{
+	snprintf(why, whylen, "cannot reach node %u: %s", node,
+		 e == -EKEYREJECTED ? "the cluster keys differ" :
+		 e == -EPERM ? "it does not take this node (not in its map, or another "
+			       "address)" : strerror(-e));
+}
+
+static int warm_failed(int e, char *why, size_t whylen)
+{
+	snprintf(why, whylen, "the node did not take the list of its files (%s)%s",
+		 strerror(-e), e == -ECONNRESET || e == -EPIPE ?
+		 ": does it run an older mosix (stream version 10 or less)?" : "");
+	return e;
+}
+
+/* The answer to WARM on @ch: HAVE, or REFUSE with its reason in @why. */
+static int warm_heard(struct dep *d, struct mig_chan *ch, char *why, size_t whylen)
+{
+	uint32_t type;
+	size_t len;
+	int e = mig_chan_recv(ch, &type, d->in, MIG_CHAN_MAX, &len);
+
+	if (e)
+		return warm_failed(e, why, whylen);
+	e = refused(d, type, len, why, whylen);
+	if (e)
+		return e;
+	if (type != MIG_M_HAVE || mig_fixed_check(type, len))
+		return warm_failed(-EPROTO, why, whylen);
+	return 0;
+}
+
+/* A move on given up (or taken by dep_move): the next node's link goes. */
+static void move_on_drop(struct dep *d)
+{
+	if (!d->next)
+		return;
+	close(mig_chan_fd(d->next));
+	mig_chan_free(d->next);
+	d->next = NULL;
+	d->next_node = 0;
+}
+
+/* COMEHOME to the node running it: the guest stops there, for d->next_node. */
+static int move_on_ask(struct dep *d, uint32_t *move_to, char *why, size_t whylen)
+{
+	struct mig_comehome c = { .reason = MIG_HOME_ASKED };
+	int e = send_rec(d, MIG_M_COMEHOME, &c, sizeof(c));
+
+	if (e) {
+		snprintf(why, whylen, "the node does not answer");
+		move_on_drop(d);
+		return e;
+	}
+	*move_to = d->next_node;
+	d->asked_ns = mig_now_ns();
+	return 0;
+}
+
 /*
  * WARM -> HAVE, before the stop: the files the process maps now, so that
  * a first move to this node hashes them on both sides while it still
@@ -358,8 +439,7 @@ static int warm_files(struct dep *d, char *why, size_t whylen)
 	struct mig_files_hdr *h = (struct mig_files_hdr *)d->out;
 	struct mig_file *f = (struct mig_file *)(h + 1);
 	char cache[4096];
-	uint32_t type, n;
-	size_t len;
+	uint32_t n;
 	int e;
 
 	memset(h, 0, sizeof(*h));
@@ -374,21 +454,58 @@ static int warm_files(struct dep *d, char *why, size_t whylen)
 	mig_files_cache_dir(d->run_dir, cache, sizeof(cache));
 	if (!e) {
 		mig_files_list(d->pid, cache, f, &n, &d->warm_hashed);
-		e = recv_rec(d, &type, &len);
+		return warm_heard(d, d->ch, why, whylen);
 	}
-	if (!e) {
-		int no = refused(d, type, len, why, whylen);
+	return warm_failed(e, why, whylen);
+}
 
-		if (no)
-			return no;
+/*
+ * A move on: connect to @node and, if the process's files are known
+ * (d->files), list them (WARM), so that the node hashes its copies while
+ * the guest still runs where it is; the old node is asked to stop it
+ * only once the node answers (move_on_warmed). d->next is then set; with
+ * no list, the old node is asked at once. On failure nothing was
+ * stopped, and the reason is in @why.
+ */
+static int move_on(struct dep *d, uint32_t node, uint32_t *move_to, char *why, size_t whylen)
+{
+	struct mig_files_hdr *h = (struct mig_files_hdr *)d->out;
+	struct mig_file *f = (struct mig_file *)(h + 1);
+	int e;
+
+	move_on_drop(d);
+	e = mig_net_connect(d->net, node, &d->next);
+	if (e) {
+		connect_failed(node, e, why, whylen);
+		return e;
 	}
-	if (!e && (type != MIG_M_HAVE || mig_fixed_check(type, len)))
-		e = -EPROTO;
-	if (e)
-		snprintf(why, whylen, "the node did not take the list of its files (%s)%s",
-			 strerror(-e), e == -ECONNRESET || e == -EPIPE ?
-			 ": does it run an older mosix (stream version 10 or less)?" : "");
-	return e;
+	d->next_node = node;
+	if (!d->files || !d->files->count)
+		return move_on_ask(d, move_to, why, whylen);
+	memcpy(h, d->files, sizeof(*h) + d->files->count * sizeof(*f));
+	/* names and sizes: which of them match is for FILES to say */
+	for (uint32_t i = 0; i < h->count; i++)
+		memset(f[i].hash, 0, sizeof(f[i].hash));
+	h->pad = MIG_VERSION;
+	e = mig_chan_send(d->next, MIG_M_WARM, h, sizeof(*h) + h->count * sizeof(*f));
+	if (e) {
+		move_on_drop(d);
+		return warm_failed(e, why, whylen);
+	}
+	d->next_since = mig_now_ns();
+	return 0;
+}
+
+/* The next node answered WARM: ask the old one for the guest. */
+static int move_on_warmed(struct dep *d, uint32_t *move_to, char *why, size_t whylen)
+{
+	int e = warm_heard(d, d->next, why, whylen);
+
+	if (e) {
+		move_on_drop(d);
+		return e;
+	}
+	return move_on_ask(d, move_to, why, whylen);
 }
 
 /* HELLO -> WELCOME or REFUSE with its reason. */
@@ -576,10 +693,7 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	 */
 	e = mig_net_connect(d->net, node, &d->ch);
 	if (e) {
-		snprintf(why, whylen, "cannot reach node %u: %s", node,
-			 e == -EKEYREJECTED ? "the cluster keys differ" :
-			 e == -EPERM ? "it does not take this node (not in its map, or another "
-				       "address)" : strerror(-e));
+		connect_failed(node, e, why, whylen);
 		return e;
 	}
 	e = warm_files(d, why, whylen);
@@ -754,6 +868,18 @@ static void reply_client(struct dep *d, const char *text)
 	(void)send(d->client_fd, text, strlen(text), MSG_NOSIGNAL);
 	close(d->client_fd);
 	d->client_fd = -1;
+}
+
+/* "err WHY" (about node @node, if not 0) to the command waiting */
+static void reply_err(struct dep *d, uint32_t node, const char *why)
+{
+	char t[200];
+
+	if (node)
+		snprintf(t, sizeof(t), "err node %u: %s", node, why);
+	else
+		snprintf(t, sizeof(t), "err %s", why);
+	reply_client(d, t);
 }
 
 static void forward_pending(struct dep *d)
@@ -1156,11 +1282,13 @@ int dep_serve(struct dep *d)
 	mig_pstate_write_calls(d->run_dir, d->pid, d->ncalls);
 	d->calls_told = d->ncalls;
 	for (;;) {
-		struct pollfd pf[4] = {
+		struct pollfd pf[5] = {
 			{ mig_chan_fd(d->ch), POLLIN, 0 },
 			{ sfd, POLLIN, 0 },
 			{ dep_parent_fd(&par), POLLIN, 0 },
 			{ d->ctl_fd, POLLIN, 0 },
+			/* a move on, once the next node has warmed */
+			{ d->next && !move_to ? mig_chan_fd(d->next) : -1, POLLIN, 0 },
 		};
 		struct signalfd_siginfo si;
 		uint32_t type;
@@ -1178,7 +1306,7 @@ int dep_serve(struct dep *d)
 			goto out;
 		}
 		/* a negative fd is skipped */
-		if (poll(pf, 4, 250) < 0 && errno != EINTR)
+		if (poll(pf, 5, 250) < 0 && errno != EINTR)
 			goto out_kill;
 		/* its parent ended (or, checked with the heartbeat, changed) */
 		if ((pf[2].revents || first) && tell_parent(d, &par))
@@ -1209,15 +1337,30 @@ int dep_serve(struct dep *d)
 				close(d->ctl_fd);
 				d->ctl_fd = -1;
 			} else if (!strcmp(req, "home") || sscanf(req, "move %u", &node) == 1) {
-				struct mig_comehome c = { .reason = MIG_HOME_ASKED };
-
-				move_to = strcmp(req, "home") ? node : 0;
-				if (move_to == d->where) {
+				/* a request before it supersedes a move on not begun */
+				move_on_drop(d);
+				move_to = 0;
+				if (strcmp(req, "home") && node == d->where) {
 					reply_client(d, "ok");
-				} else if (send_rec(d, MIG_M_COMEHOME, &c, sizeof(c))) {
-					reply_client(d, "err the node does not answer");
+				} else if (!strcmp(req, "home")) {
+					struct mig_comehome c = { .reason = MIG_HOME_ASKED };
+
+					if (send_rec(d, MIG_M_COMEHOME, &c, sizeof(c)))
+						reply_client(d, "err the node does not answer");
+				} else if (move_on(d, node, &move_to, why, sizeof(why))) {
+					reply_err(d, 0, why);
 				}
 			}
+		}
+		if (pf[4].revents && d->next && !move_to) {
+			uint32_t node = d->next_node;
+
+			if (move_on_warmed(d, &move_to, why, sizeof(why)))
+				reply_err(d, node, why);
+		} else if (d->next && !move_to && mig_now_ns() - d->next_since > WARM_WAIT_NS) {
+			/* as long as a first move waits (the link's timeout) */
+			reply_err(d, d->next_node, "no answer to the list of its files");
+			move_on_drop(d);
 		}
 		if (pf[0].revents) {
 			if (recv_rec(d, &type, &len))
@@ -1247,6 +1390,11 @@ int dep_serve(struct dep *d)
 				ret = 0;
 				goto out;
 			case MIG_M_COMEHOME:
+				if (!move_to && d->next) {
+					/* it comes home by itself before a move on */
+					move_on_drop(d);
+					reply_client(d, "err it came home first");
+				}
 				if (!move_to && !mig_fixed_check(type, len) &&
 				    ((const struct mig_comehome *)d->in)->reason == MIG_HOME_CORE)
 					fprintf(stderr, "mosix-migd: process %d: a signal dumps its "
@@ -1254,11 +1402,12 @@ int dep_serve(struct dep *d)
 						d->where);
 				if (move_to) {
 					if (dep_move(d, move_to, why, sizeof(why))) {
-						char t[200];
-
-						snprintf(t, sizeof(t), "err %s", why);
-						reply_client(d, t);
+						reply_err(d, 0, why);
 					} else {
+						fprintf(stderr, "mosix-migd: process %d runs on node %u: "
+							"%.1f MiB in %.1f ms\n", d->pid, d->where,
+							(double)d->sent_bytes / 1048576.0,
+							(double)d->frozen_ns / 1e6);
 						reply_client(d, "ok");
 						dep_prio_moved(&prio);
 						dep_parent_moved(&par);
@@ -1298,6 +1447,7 @@ int dep_serve(struct dep *d)
 					reply_client(d, t);
 				}
 				move_to = 0;
+				move_on_drop(d);
 				break;
 			case MIG_M_PING:
 				break;
@@ -1366,6 +1516,7 @@ out_kill:
 	ret = -1;
 out:
 	reply_client(d, "err the process ended");
+	move_on_drop(d);
 	dep_parent_close(&par);
 	if (sfd >= 0)
 		close(sfd);

@@ -549,10 +549,17 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	size_t len;
 	int e;
 
-	e = mig_net_connect(d->net, node, &to);
-	if (e) {
-		snprintf(why, whylen, "cannot reach node %u: %s", node, strerror(-e));
-		goto out_stay;
+	/* connected and warmed while the guest still ran, or now */
+	if (d->next && d->next_node == node) {
+		to = d->next;
+		d->next = NULL;
+		d->next_node = 0;
+	} else {
+		e = mig_net_connect(d->net, node, &to);
+		if (e) {
+			snprintf(why, whylen, "cannot reach node %u: %s", node, strerror(-e));
+			goto out_stay;
+		}
 	}
 	/* the memory it took when it last moved: what home knows of it */
 	dep_hello(d, d->sent_bytes, &h);
@@ -593,6 +600,7 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 			uint32_t t2;
 			size_t l2;
 
+			dep_keep_files(d, d->in, len);
 			e = mig_chan_recv(to, &t2, d->out, MIG_CHAN_MAX, &l2);
 			if (!e && (t2 != MIG_M_HAVE || mig_fixed_check(t2, l2)))
 				e = -EPROTO;
@@ -620,6 +628,8 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	 * signals follow it there */
 	mig_chan_send(old, MIG_M_HOMEOK, NULL, 0);
 	e = mig_chan_send(to, MIG_M_GO, NULL, 0);
+	/* stopped from our COMEHOME, which came before this call */
+	d->frozen_ns = mig_now_ns() - d->asked_ns;
 	if (!e)
 		take_back(d, old, to);
 	close(mig_chan_fd(old));
