@@ -17,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 45
+plan 47
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -205,6 +205,45 @@ is "$(tracer_of 1 "$pid")" 0 \
 	"at home it runs untraced, natively"
 wait "$shell"
 is "$(grep -c '^line' "$d1/tmp/hop.out")" 30 "30 lines through three nodes"
+
+# --- a record from home and a call at once: neither waits -------------------------
+# The guest writes home every millisecond. Its supervisor on node 2 is
+# stopped for 0.2 s (a loaded node), and meanwhile home forwards a
+# SIGWINCH (ignored): once it runs again, both the call and the SIGNAL
+# record wait for it. The call read the record on its way; a readiness
+# seen before it made the supervisor wait for home's next record (its
+# heartbeat, a second later) with the guest's next call unanswered.
+cat >"$d1/tmp/beat.py" <<'EOF'
+import os, sys, time
+t = time.monotonic(); end = t + float(sys.argv[1]); worst = 0
+while t < end:
+    os.write(1, b".")
+    time.sleep(0.001)
+    n = time.monotonic()
+    worst = max(worst, n - t)
+    t = n
+os.write(2, b"worst %.0f ms\n" % (worst * 1000))
+EOF
+run_at 1 beat python3 /tmp/beat.py 3
+shell=$!
+pid=$(node_pid 1 beat python3)
+sleep 0.3
+cluster_exec 1 "$bin/migrate" "$pid" 2
+ok $? "a process writing home every millisecond moves to node 2"
+g=$(guest_of 2 "$pid")
+# the guest's parent is its init, whose parent is the supervisor
+# shellcheck disable=SC2016 # expanded by the inner sh
+sup=$(cluster_exec 2 sh -c 'i=$(cut -d" " -f4 /proc/$1/stat); cut -d" " -f4 /proc/$i/stat' \
+	sh "${g:-0}")
+cluster_exec 2 kill -STOP "${sup:-0}"
+sleep 0.05
+cluster_exec 1 kill -WINCH "$pid"
+sleep 0.15
+cluster_exec 2 kill -CONT "${sup:-0}"
+wait "$shell"
+worst=$(sed -n 's/^worst \([0-9]*\) ms$/\1/p' "$d1/tmp/beat.err")
+[ -n "$worst" ] && ((worst < 700))
+ok $? "its supervisor stopped 0.2 s, its longest wait between writes: ${worst:-?} ms (under 700)"
 
 # --- refusals leave the process at home -------------------------------------------
 run_at 1 ref python3 /tmp/counter.py 25

@@ -976,6 +976,19 @@ static enum outcome on_guest_end(struct rem *r)
 	return ENDED;
 }
 
+/*
+ * Whether a record waits on the link now. A forwarded call reads what
+ * comes until its answer, so what made poll() see the link readable may
+ * be gone, and a blocking read would wait for home's next record: up to
+ * a heartbeat, with the guest's next call unanswered meanwhile.
+ */
+static bool link_ready(struct rem *r)
+{
+	struct pollfd pf = { mig_chan_fd(r->ch), POLLIN, 0 };
+
+	return poll(&pf, 1, 0) == 1;
+}
+
 int rem_supervise(struct rem *r)
 {
 	enum outcome o = GOING_ON;
@@ -1028,7 +1041,8 @@ int rem_supervise(struct rem *r)
 		}
 		if (pf[0].revents & POLLIN)
 			o = on_notification(r);
-		if (o == GOING_ON && pf[1].revents) {
+		if (o == GOING_ON && pf[1].revents &&
+		    (!(pf[0].revents & POLLIN) || link_ready(r))) {
 			if (mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len))
 				o = LOST;
 			else
