@@ -72,8 +72,7 @@ static void close_chan(struct dep *d)
 {
 	if (!d->ch)
 		return;
-	close(mig_chan_fd(d->ch));
-	mig_chan_free(d->ch);
+	mig_chan_close(d->ch);
 	d->ch = NULL;
 	d->sig_mark = 0;
 }
@@ -402,10 +401,7 @@ static int warm_heard(struct dep *d, struct mig_chan *ch, char *why, size_t whyl
 /* A move on given up (or taken by dep_move): the next node's link goes. */
 static void move_on_drop(struct dep *d)
 {
-	if (!d->next)
-		return;
-	close(mig_chan_fd(d->next));
-	mig_chan_free(d->next);
+	mig_chan_close(d->next);
 	d->next = NULL;
 	d->next_node = 0;
 }

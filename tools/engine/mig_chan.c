@@ -826,6 +826,14 @@ int mig_chan_gcm_open(struct mig_gcm *g, const uint8_t lenb[MIG_CHAN_LEN], uint8
 	return 0;
 }
 
+void mig_chan_close(struct mig_chan *c)
+{
+	if (!c)
+		return;
+	close(c->fd);
+	mig_chan_free(c);
+}
+
 void mig_chan_free(struct mig_chan *c)
 {
 	if (!c)

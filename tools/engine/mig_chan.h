@@ -207,6 +207,8 @@ int mig_chan_use_gcm(struct mig_chan *c);
 
 /* Accepts NULL; wipes the keys; does not close the fd. */
 void mig_chan_free(struct mig_chan *c);
+/* mig_chan_free, and closes the fd too (a link of one's own). */
+void mig_chan_close(struct mig_chan *c);
 
 /*
  * The decoders and the record codec, pure functions on buffers: the

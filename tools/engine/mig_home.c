@@ -632,8 +632,7 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	d->frozen_ns = mig_now_ns() - d->asked_ns;
 	if (!e)
 		take_back(d, old, to);
-	close(mig_chan_fd(old));
-	mig_chan_free(old);
+	mig_chan_close(old);
 	d->ch = to;
 	/* the signals it had there went last: a call sent before they
 	 * arrived met them (no call precedes GO) */
@@ -645,10 +644,7 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	return e;
 
 out_stay:
-	if (to) {
-		close(mig_chan_fd(to));
-		mig_chan_free(to);
-	}
+	mig_chan_close(to);
 	/* the old node resumes the frozen guest (draining the image first,
 	 * if it was asked for) */
 	while (asked && type != MIG_M_END && !next_image_rec(d, &type, &len))
