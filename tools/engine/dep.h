@@ -164,8 +164,8 @@ int dep_set_mm(struct dep *d, const uint64_t args[4], bool auxv);
 
 /*
  * Move the process from its node to @node, the image relayed through
- * home, on d->next if it is connected to @node already (taken then),
- * else on a new connection; on failure it runs on where it was.
+ * home, on d->next, connected to @node before the old node was asked for
+ * the guest (taken then); on failure it runs on where it was.
  */
 int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen);
 

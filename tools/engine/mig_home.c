@@ -549,18 +549,15 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	size_t len;
 	int e;
 
-	/* connected and warmed while the guest still ran, or now */
-	if (d->next && d->next_node == node) {
-		to = d->next;
-		d->next = NULL;
-		d->next_node = 0;
-	} else {
-		e = mig_net_connect(d->net, node, &to);
-		if (e) {
-			snprintf(why, whylen, "cannot reach node %u: %s", node, strerror(-e));
-			goto out_stay;
-		}
+	/* connected (and warmed) by the deputy before it asked for the guest */
+	if (!d->next || d->next_node != node) {
+		snprintf(why, whylen, "no link to node %u", node);
+		e = -ENOTCONN;
+		goto out_stay;
 	}
+	to = d->next;
+	d->next = NULL;
+	d->next_node = 0;
 	/* the memory it took when it last moved: what home knows of it */
 	dep_hello(d, d->sent_bytes, &h);
 	e = mig_chan_send(to, MIG_M_HELLO, &h, sizeof(h));
