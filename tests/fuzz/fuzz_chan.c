@@ -137,7 +137,8 @@ static void fuzz_plain(const uint8_t *p, size_t len)
 /*
  * A fresh pair of AES-256-GCM directions with the fuzzer's key, or false.
  * @mix (0-3) picks the implementations: the default switch at 1 KiB,
- * libsodium sealing what libcrypto opens, the reverse, or libcrypto only.
+ * libsodium sealing what libcrypto opens, the reverse, or libcrypto only;
+ * its bit 2 the large records under OCB (default switch).
  */
 static bool gcm_pair(struct mig_gcm **seal, struct mig_gcm **open, unsigned mix)
 {
@@ -146,10 +147,15 @@ static bool gcm_pair(struct mig_gcm **seal, struct mig_gcm **open, unsigned mix)
 		{ 1024, 1024 }, { SIZE_MAX, 0 }, { 0, SIZE_MAX }, { 0, 0 },
 	};
 
+	/* OCB: its large records only with the default switch on both sides */
+	bool ocb = (mix & 4) && mig_gcm_ocb_available();
+
 	if (!mig_gcm_available())
 		return false;
-	if (mig_gcm_new(key, true, seal) < 0 || mig_gcm_new(key, false, open) < 0)
+	if (mig_gcm_new(key, true, ocb, seal) < 0 || mig_gcm_new(key, false, ocb, open) < 0)
 		abort();
+	if (ocb)
+		return true;
 	mig_gcm_set_small(*seal, small[mix & 3][0]);
 	mig_gcm_set_small(*open, small[mix & 3][1]);
 	return true;

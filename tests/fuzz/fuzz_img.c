@@ -369,7 +369,8 @@ static void fuzz_cipher(const uint8_t *p, size_t len)
 	if (mig_cipher_check(b, len - 4, offered) == 0)
 		must(len - 4 == sizeof(*c) && c->pad == 0 &&
 		     (c->cipher == MIG_CIPHER_STREAM ||
-		      (c->cipher == MIG_CIPHER_GCM && (offered & MIG_CIPHER_GCM))));
+		      (c->cipher == MIG_CIPHER_GCM && (offered & MIG_CIPHER_GCM)) ||
+		      (c->cipher == MIG_CIPHER_OCB && (offered & MIG_CIPHER_OCB))));
 	free(b);
 }
 

@@ -6,6 +6,11 @@
  * bit in the AAD, the payload or the tag fails either way; a record out of
  * order fails; both give the specification's answers for the zero key. Skipped where the machine cannot do AES-256-GCM at all (no
  * AES-NI, no libcrypto): the channel then never uses it.
+ *
+ * With OCB for the large records: every size opens, the small ones still
+ * through libsodium; a flipped bit or a record out of order fails; and a
+ * large record is really OCB under a key of its own (a GCM direction of
+ * the same key cannot open it), where a small one is the same GCM record.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -31,15 +36,17 @@ struct pair {
 	struct mig_gcm *tx, *rx;
 };
 
-static void pair_new(struct pair *p, size_t tx_small, size_t rx_small)
+static void pair_new_ocb(struct pair *p, size_t tx_small, size_t rx_small, bool tx_ocb,
+			 bool rx_ocb)
 {
 	uint8_t key[MIG_GCM_KEY];
 
-	if (!mig_gcm_available() || !crypto_aead_aes256gcm_is_available())
+	if (!mig_gcm_available() || !crypto_aead_aes256gcm_is_available() ||
+	    ((tx_ocb || rx_ocb) && !mig_gcm_ocb_available()))
 		skip();
 	randombytes_buf(key, sizeof(key));
-	assert_int_equal(mig_gcm_new(key, true, &p->tx), 0);
-	assert_int_equal(mig_gcm_new(key, false, &p->rx), 0);
+	assert_int_equal(mig_gcm_new(key, true, tx_ocb, &p->tx), 0);
+	assert_int_equal(mig_gcm_new(key, false, rx_ocb, &p->rx), 0);
 	mig_gcm_set_small(p->tx, tx_small);
 	mig_gcm_set_small(p->rx, rx_small);
 }
@@ -89,12 +96,12 @@ static void test_known_answers(void **state)
 		uint8_t block[16] = { 0 }, tag[MIG_GCM_TAG];
 		struct mig_gcm *g;
 
-		assert_int_equal(mig_gcm_new(zero_key, true, &g), 0);
+		assert_int_equal(mig_gcm_new(zero_key, true, false, &g), 0);
 		mig_gcm_set_small(g, small[i]);
 		assert_int_equal(mig_gcm_seal(g, NULL, 0, block, 0, tag), 0);
 		assert_memory_equal(tag, tag13, sizeof(tag));
 		mig_gcm_free(g);
-		assert_int_equal(mig_gcm_new(zero_key, true, &g), 0);
+		assert_int_equal(mig_gcm_new(zero_key, true, false, &g), 0);
 		mig_gcm_set_small(g, small[i]);
 		assert_int_equal(mig_gcm_seal(g, NULL, 0, block, sizeof(block), tag), 0);
 		assert_memory_equal(block, ct14, sizeof(block));
@@ -106,7 +113,7 @@ static void test_known_answers(void **state)
 }
 
 /* every size sealed by one implementation opens under the other */
-static void cross(size_t tx_small, size_t rx_small)
+static void cross_ocb(size_t tx_small, size_t rx_small, bool ocb)
 {
 	static const uint8_t aad[5] = { 1, 2, 3, 4, 0 };
 	uint8_t *buf = malloc(BIG), *want = malloc(BIG), tag[MIG_GCM_TAG];
@@ -114,7 +121,7 @@ static void cross(size_t tx_small, size_t rx_small)
 
 	assert_non_null(buf);
 	assert_non_null(want);
-	pair_new(&p, tx_small, rx_small);
+	pair_new_ocb(&p, tx_small, rx_small, ocb, ocb);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		size_t n = sizes[i];
 
@@ -132,6 +139,11 @@ static void cross(size_t tx_small, size_t rx_small)
 	pair_free(&p);
 	free(want);
 	free(buf);
+}
+
+static void cross(size_t tx_small, size_t rx_small)
+{
+	cross_ocb(tx_small, rx_small, false);
 }
 
 static void test_libcrypto_to_libsodium(void **state)
@@ -152,28 +164,31 @@ static void test_default_switch(void **state)
 	cross(1024, 1024);
 }
 
-/* one bit flipped anywhere: refused, whichever implementation opens */
+/*
+ * One bit flipped anywhere: refused, whichever implementation opens (the
+ * third case: a large record under OCB).
+ */
 static void test_flipped_bits(void **state)
 {
-	static const size_t rx_small[] = { 0, SIZE_MAX };
+	static const size_t rx_small[] = { 0, SIZE_MAX, 1024 };
 
 	(void)state;
-	for (size_t r = 0; r < 2; r++) {
+	for (size_t r = 0; r < 3; r++) {
 		for (size_t where = 0; where < 3; where++) {
-			uint8_t aad[5] = { 9, 8, 7, 6, 0 }, buf[40], tag[MIG_GCM_TAG];
+			uint8_t aad[5] = { 9, 8, 7, 6, 0 }, buf[2048], tag[MIG_GCM_TAG];
+			size_t len = r == 2 ? sizeof(buf) : 40;
 			struct pair p;
 
-			pair_new(&p, 1024, rx_small[r]);
-			fill(buf, sizeof(buf), 3);
-			assert_int_equal(mig_gcm_seal(p.tx, aad, sizeof(aad), buf, sizeof(buf), tag),
-					 0);
+			pair_new_ocb(&p, 1024, rx_small[r], r == 2, r == 2);
+			fill(buf, len, 3);
+			assert_int_equal(mig_gcm_seal(p.tx, aad, sizeof(aad), buf, len, tag), 0);
 			if (where == 0)
 				aad[2] ^= 0x10;
 			else if (where == 1)
-				buf[39] ^= 1;
+				buf[len - 1] ^= 1;
 			else
 				tag[0] ^= 0x80;
-			assert_int_equal(mig_gcm_open(p.rx, aad, sizeof(aad), buf, sizeof(buf), tag),
+			assert_int_equal(mig_gcm_open(p.rx, aad, sizeof(aad), buf, len, tag),
 					 -EBADMSG);
 			pair_free(&p);
 		}
@@ -183,19 +198,52 @@ static void test_flipped_bits(void **state)
 /* the nonce is the record's number: the second record does not open first */
 static void test_out_of_order(void **state)
 {
-	static const size_t lens[] = { 40, 4096 };
+	static const size_t lens[] = { 40, 4096, 4096 };
 
 	(void)state;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		uint8_t a[4096], b[4096], ta[MIG_GCM_TAG], tb[MIG_GCM_TAG];
 		struct pair p;
 
-		pair_new(&p, 1024, 1024);
+		pair_new_ocb(&p, 1024, 1024, i == 2, i == 2);
 		fill(a, lens[i], 1);
 		fill(b, lens[i], 2);
 		assert_int_equal(mig_gcm_seal(p.tx, NULL, 0, a, lens[i], ta), 0);
 		assert_int_equal(mig_gcm_seal(p.tx, NULL, 0, b, lens[i], tb), 0);
 		assert_int_equal(mig_gcm_open(p.rx, NULL, 0, b, lens[i], tb), -EBADMSG);
+		pair_free(&p);
+	}
+}
+
+static void test_ocb_every_size(void **state)
+{
+	(void)state;
+	cross_ocb(1024, 1024, true);
+}
+
+/*
+ * Between an OCB direction and a GCM one of the same key: a small record
+ * opens (GCM on both sides), a large one does not, either way round.
+ */
+static void test_ocb_is_not_gcm(void **state)
+{
+	static const uint8_t aad[5] = { 5, 4, 3, 2, 0 };
+
+	(void)state;
+	for (int way = 0; way < 2; way++) {
+		uint8_t small[40], big[4096], want[4096], tag[MIG_GCM_TAG];
+		struct pair p;
+
+		pair_new_ocb(&p, 1024, 1024, way == 0, way == 1);
+		fill(want, sizeof(want), 7);
+		memcpy(small, want, sizeof(small));
+		assert_int_equal(mig_gcm_seal(p.tx, aad, sizeof(aad), small, sizeof(small), tag), 0);
+		assert_int_equal(mig_gcm_open(p.rx, aad, sizeof(aad), small, sizeof(small), tag), 0);
+		assert_memory_equal(small, want, sizeof(small));
+		memcpy(big, want, sizeof(big));
+		assert_int_equal(mig_gcm_seal(p.tx, aad, sizeof(aad), big, sizeof(big), tag), 0);
+		assert_int_equal(mig_gcm_open(p.rx, aad, sizeof(aad), big, sizeof(big), tag),
+				 -EBADMSG);
 		pair_free(&p);
 	}
 }
@@ -215,6 +263,8 @@ int main(void)
 		cmocka_unit_test(test_default_switch),
 		cmocka_unit_test(test_flipped_bits),
 		cmocka_unit_test(test_out_of_order),
+		cmocka_unit_test(test_ocb_every_size),
+		cmocka_unit_test(test_ocb_is_not_gcm),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

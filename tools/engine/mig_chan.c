@@ -772,17 +772,17 @@ uint64_t mig_chan_received(const struct mig_chan *c)
 	return c->nrecv;
 }
 
-int mig_chan_use_gcm(struct mig_chan *c)
+int mig_chan_use_gcm(struct mig_chan *c, bool ocb)
 {
 	struct mig_gcm *tx, *rx;
 	int r;
 
 	if (c->gtx)
 		return 0;
-	r = mig_gcm_new(c->gcm_tx_key, true, &tx);
+	r = mig_gcm_new(c->gcm_tx_key, true, ocb, &tx);
 	if (r < 0)
 		return r;
-	r = mig_gcm_new(c->gcm_rx_key, false, &rx);
+	r = mig_gcm_new(c->gcm_rx_key, false, ocb, &rx);
 	if (r < 0) {
 		mig_gcm_free(tx);
 		return r;

@@ -199,11 +199,13 @@ uint64_t mig_chan_received(const struct mig_chan *c);
 
 /*
  * From now on, seal and open records in both directions with AES-256-GCM
- * (see above): 0, -EOPNOTSUPP where mig_gcm_available() is false (the
- * channel is unchanged then), -ENOMEM. Both sides must switch at the same
- * record; the migration protocol says where.
+ * (see above), with @ocb those of 1 KiB and more with AES-256-OCB
+ * (mig_gcm.h): 0, -EOPNOTSUPP where mig_gcm_available() (or
+ * mig_gcm_ocb_available()) is false (the channel is unchanged then),
+ * -ENOMEM. Both sides must switch at the same record; the migration
+ * protocol says where.
  */
-int mig_chan_use_gcm(struct mig_chan *c);
+int mig_chan_use_gcm(struct mig_chan *c, bool ocb);
 
 /* Accepts NULL; wipes the keys; does not close the fd. */
 void mig_chan_free(struct mig_chan *c);

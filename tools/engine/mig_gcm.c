@@ -14,8 +14,9 @@
  * declared by hand: the library is loaded when present, not a build
  * dependency.
  */
-#define EVP_CTRL_GCM_GET_TAG 0x10
-#define EVP_CTRL_GCM_SET_TAG 0x11
+/* the AEAD controls: the same numbers for GCM and OCB */
+#define EVP_CTRL_AEAD_GET_TAG 0x10
+#define EVP_CTRL_AEAD_SET_TAG 0x11
 #define LIBCRYPTO "libcrypto.so.3"
 #define NONCE 12
 
@@ -23,6 +24,7 @@ struct evp {
 	void *(*ctx_new)(void);
 	void (*ctx_free)(void *ctx);
 	const void *(*aes_256_gcm)(void);
+	const void *(*aes_256_ocb)(void);	/* NULL without OCB */
 	int (*enc_init)(void *ctx, const void *cipher, void *engine, const uint8_t *key,
 			const uint8_t *iv);
 	int (*enc_update)(void *ctx, uint8_t *out, int *outl, const uint8_t *in, int inl);
@@ -44,6 +46,10 @@ struct evp {
  */
 #define SMALL_MAX 1024
 
+/* the context of the large records' own key under OCB (crypto_kdf) */
+#define OCB_KDF_CTX "mxmc-ocb"
+#define OCB_KDF_ID 1
+
 struct mig_gcm {
 	crypto_aead_aes256gcm_state small;	/* used when has_small */
 	void *ctx;
@@ -56,6 +62,7 @@ struct mig_gcm {
 
 static struct evp evp;
 static int probed;	/* 0 not yet, 1 available, -1 not */
+static bool ocb_ok;	/* and AES-256-OCB too */
 
 static bool load(void)
 {
@@ -93,6 +100,9 @@ static bool load(void)
 	memcpy(&evp.dec_update, &fn[7], sizeof(void *));
 	memcpy(&evp.dec_final, &fn[8], sizeof(void *));
 	memcpy(&evp.ctx_ctrl, &fn[9], sizeof(void *));
+	/* optional: a libcrypto built without OCB still does GCM */
+	fn[0] = dlsym(h, "EVP_aes_256_ocb");
+	memcpy(&evp.aes_256_ocb, &fn[0], sizeof(void *));
 	return evp.aes_256_gcm() != NULL;
 }
 
@@ -101,11 +111,11 @@ static bool load(void)
  * its configuration file): milliseconds, tens under a sanitiser. Done at
  * the probe, so that it never falls inside a conversation.
  */
-static bool warm_up(void)
+static bool warm_up(const void *cipher)
 {
 	static const uint8_t key[MIG_GCM_KEY];
 	void *ctx = evp.ctx_new();
-	bool ok = ctx && evp.enc_init(ctx, evp.aes_256_gcm(), NULL, key, NULL) == 1;
+	bool ok = ctx && cipher && evp.enc_init(ctx, cipher, NULL, key, NULL) == 1;
 
 	if (ctx)
 		evp.ctx_free(ctx);
@@ -114,17 +124,26 @@ static bool warm_up(void)
 
 bool mig_gcm_available(void)
 {
-	if (!probed)
-		probed = load() && warm_up() ? 1 : -1;
+	if (!probed) {
+		probed = load() && warm_up(evp.aes_256_gcm()) ? 1 : -1;
+		ocb_ok = probed > 0 && evp.aes_256_ocb && warm_up(evp.aes_256_ocb());
+	}
 	return probed > 0;
 }
 
-int mig_gcm_new(const uint8_t key[MIG_GCM_KEY], bool seal, struct mig_gcm **ret)
+bool mig_gcm_ocb_available(void)
 {
+	return mig_gcm_available() && ocb_ok;
+}
+
+int mig_gcm_new(const uint8_t key[MIG_GCM_KEY], bool seal, bool ocb, struct mig_gcm **ret)
+{
+	uint8_t big_key[MIG_GCM_KEY];
+	const void *cipher;
 	struct mig_gcm *g;
 	int ok;
 
-	if (!mig_gcm_available())
+	if (!mig_gcm_available() || (ocb && !mig_gcm_ocb_available()))
 		return -EOPNOTSUPP;
 	g = calloc(1, sizeof(*g));
 	if (!g)
@@ -141,9 +160,26 @@ int mig_gcm_new(const uint8_t key[MIG_GCM_KEY], bool seal, struct mig_gcm **ret)
 		g->has_small = true;
 		g->small_max = SMALL_MAX;
 	}
+	/*
+	 * Under OCB the large records have a key of their own: one key
+	 * must not serve two modes (GCM's small records keep @key), and the
+	 * record counter, the nonce of both, then never repeats under a key.
+	 */
+	memcpy(big_key, key, sizeof(big_key));
+	cipher = evp.aes_256_gcm();
+	if (ocb) {
+		cipher = evp.aes_256_ocb();
+		if (crypto_kdf_derive_from_key(big_key, sizeof(big_key), OCB_KDF_ID, OCB_KDF_CTX,
+					       key)) {
+			sodium_memzero(big_key, sizeof(big_key));
+			mig_gcm_free(g);
+			return -EIO;
+		}
+	}
 	/* the key now, the nonce with each record */
-	ok = seal ? evp.enc_init(g->ctx, evp.aes_256_gcm(), NULL, key, NULL) :
-		    evp.dec_init(g->ctx, evp.aes_256_gcm(), NULL, key, NULL);
+	ok = seal ? evp.enc_init(g->ctx, cipher, NULL, big_key, NULL) :
+		    evp.dec_init(g->ctx, cipher, NULL, big_key, NULL);
+	sodium_memzero(big_key, sizeof(big_key));
 	if (ok != 1) {
 		mig_gcm_free(g);
 		return -EIO;
@@ -174,7 +210,7 @@ int mig_gcm_seal(struct mig_gcm *g, const uint8_t *aad, size_t alen, uint8_t *p,
 		 uint8_t tag[MIG_GCM_TAG])
 {
 	uint8_t n[NONCE];
-	int outl;
+	int outl, done = 0;
 
 	if (!g->seal)
 		return -EINVAL;
@@ -191,11 +227,12 @@ int mig_gcm_seal(struct mig_gcm *g, const uint8_t *aad, size_t alen, uint8_t *p,
 		g->small_records++;
 		return 0;
 	}
+	/* OCB keeps a partial block back for the final step, GCM nothing */
 	if (evp.enc_init(g->ctx, NULL, NULL, NULL, n) != 1 ||
 	    (alen && evp.enc_update(g->ctx, NULL, &outl, aad, (int)alen) != 1) ||
-	    (len && evp.enc_update(g->ctx, p, &outl, p, (int)len) != 1) ||
-	    evp.enc_final(g->ctx, p + len, &outl) != 1 ||
-	    evp.ctx_ctrl(g->ctx, EVP_CTRL_GCM_GET_TAG, MIG_GCM_TAG, tag) != 1)
+	    (len && evp.enc_update(g->ctx, p, &done, p, (int)len) != 1) ||
+	    evp.enc_final(g->ctx, p + done, &outl) != 1 || (size_t)done + (size_t)outl != len ||
+	    evp.ctx_ctrl(g->ctx, EVP_CTRL_AEAD_GET_TAG, MIG_GCM_TAG, tag) != 1)
 		return -EIO;
 	g->counter++;
 	return 0;
@@ -205,7 +242,7 @@ int mig_gcm_open(struct mig_gcm *g, const uint8_t *aad, size_t alen, uint8_t *p,
 		 const uint8_t tag[MIG_GCM_TAG])
 {
 	uint8_t n[NONCE], t[MIG_GCM_TAG];
-	int outl;
+	int outl, done = 0;
 
 	if (g->seal)
 		return -EINVAL;
@@ -224,9 +261,9 @@ int mig_gcm_open(struct mig_gcm *g, const uint8_t *aad, size_t alen, uint8_t *p,
 	/* the tag is checked by the final step: before it, nothing is trusted */
 	if (evp.dec_init(g->ctx, NULL, NULL, NULL, n) != 1 ||
 	    (alen && evp.dec_update(g->ctx, NULL, &outl, aad, (int)alen) != 1) ||
-	    (len && evp.dec_update(g->ctx, p, &outl, p, (int)len) != 1) ||
-	    evp.ctx_ctrl(g->ctx, EVP_CTRL_GCM_SET_TAG, MIG_GCM_TAG, t) != 1 ||
-	    evp.dec_final(g->ctx, p + len, &outl) != 1)
+	    (len && evp.dec_update(g->ctx, p, &done, p, (int)len) != 1) ||
+	    evp.ctx_ctrl(g->ctx, EVP_CTRL_AEAD_SET_TAG, MIG_GCM_TAG, t) != 1 ||
+	    evp.dec_final(g->ctx, p + done, &outl) != 1 || (size_t)done + (size_t)outl != len)
 		return -EBADMSG;
 	g->counter++;
 	return 0;

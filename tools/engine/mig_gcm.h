@@ -24,6 +24,14 @@
  * which is three times cheaper than libcrypto's for a forwarded call's
  * small records.
  *
+ * AES-256-OCB (RFC 7253) for the records of 1 KiB and more, where both
+ * ends' libcrypto has it: on the development machine's AES-NI it seals a
+ * 512 KiB run of pages 1.6-2 times as fast as GCM (OpenSSL 3.0's GCM is
+ * bound by its GHASH; OCB's authentication is an XOR per block), and a
+ * move seals and opens every page. The small records stay GCM (libsodium
+ * has no OCB); the large ones then have a key of their own, derived from
+ * the direction's, so that no key serves two modes.
+ *
  * One key per direction; the nonce is a record counter (64 bits, then 4
  * zero bytes) kept here, so a dropped, repeated or reordered record fails
  * to open, as with the secretstream. Never more than 2^64 records.
@@ -41,12 +49,15 @@ struct mig_gcm;
 /* Whether AES-256-GCM can be used in this process (probed once). */
 bool mig_gcm_available(void);
 
+/* Whether AES-256-OCB can be too, for the large records. */
+bool mig_gcm_ocb_available(void);
+
 /*
  * A direction keyed with @key (copied into libcrypto's context), to seal
- * (@seal) or to open records, its counter at 0. -EOPNOTSUPP when not
- * available, -ENOMEM.
+ * (@seal) or to open records, its counter at 0; with @ocb, its large
+ * records under AES-256-OCB. -EOPNOTSUPP when not available, -ENOMEM.
  */
-int mig_gcm_new(const uint8_t key[MIG_GCM_KEY], bool seal, struct mig_gcm **ret);
+int mig_gcm_new(const uint8_t key[MIG_GCM_KEY], bool seal, bool ocb, struct mig_gcm **ret);
 
 /*
  * Records of fewer than @max bytes (payload and AAD) through libsodium's

@@ -43,7 +43,8 @@ int mig_cipher_check(const void *buf, size_t len, uint32_t offered)
 	const struct mig_cipher_msg *c = buf;
 
 	if (len != sizeof(*c) || c->pad ||
-	    (c->cipher != MIG_CIPHER_STREAM && c->cipher != MIG_CIPHER_GCM) ||
+	    (c->cipher != MIG_CIPHER_STREAM && c->cipher != MIG_CIPHER_GCM &&
+	     c->cipher != MIG_CIPHER_OCB) ||
 	    !(c->cipher & (offered | MIG_CIPHER_STREAM)))
 		return -EBADMSG;
 	return 0;
