@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The per-process MOSIX state files and the guest records (mig_pstate). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -131,6 +132,73 @@ static void test_write_read(void **state)
 	assert_int_equal(mig_pstate_write(f->dir, 4321, &in), 0);
 	assert_int_equal(mig_pstate_read(f->dir, 4321, &out), 0);
 	assert_int_equal(out.where, 65535);
+}
+
+/* how many entries of @dir there are, . and .. aside */
+static int entries(const char *dir)
+{
+	struct dirent *e;
+	int n = 0;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/*
+ * A move's state aside: nothing a reader sees changes until the commit,
+ * which puts both in place and leaves lock as it was; a drop leaves no
+ * file behind.
+ */
+static void test_aside(void **state)
+{
+	struct fixture *f = *state;
+	struct mig_pstate in = { .where = 0, .nmigs = 2, .lock = true }, out;
+	struct mig_pstate_aside a;
+	uint64_t n;
+	char dir[128];
+
+	assert_int_equal(mig_pstate_write(f->dir, 4321, &in), 0);
+	snprintf(dir, sizeof(dir), "%s/proc/4321", f->dir);
+	assert_int_equal(entries(dir), 3);	/* nmigs, lock, where */
+	assert_int_equal(mig_pstate_aside_move(f->dir, 4321, 5, 3, &a), 0);
+	assert_int_equal(mig_pstate_read(f->dir, 4321, &out), 0);
+	assert_int_equal(out.where, 0);
+	assert_int_equal(out.nmigs, 2);
+	mig_pstate_aside_drop(&a);
+	assert_int_equal(entries(dir), 3);
+	assert_int_equal(mig_pstate_read(f->dir, 4321, &out), 0);
+	assert_int_equal(out.where, 0);
+	mig_pstate_aside_drop(&a);	/* twice: nothing */
+
+	assert_int_equal(mig_pstate_aside_move(f->dir, 4321, 5, 3, &a), 0);
+	assert_int_equal(mig_pstate_aside_commit(&a), 0);
+	expect_file(dir, "where", "5\n", 0644);
+	expect_file(dir, "nmigs", "3\n", 0644);
+	assert_int_equal(mig_pstate_read(f->dir, 4321, &out), 0);
+	assert_true(out.lock);
+	assert_int_equal(entries(dir), 3);
+	assert_int_equal(mig_pstate_aside_commit(&a), -EBADF);	/* empty */
+
+	/* home: the calls served away go at the commit */
+	assert_int_equal(mig_pstate_write_calls(f->dir, 4321, 9), 0);
+	assert_int_equal(mig_pstate_aside_move(f->dir, 4321, 0, 4, &a), 0);
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), 0);
+	assert_int_equal(mig_pstate_aside_commit(&a), 0);
+	expect_file(dir, "where", "here\n", 0644);
+	assert_int_equal(mig_pstate_read_calls(f->dir, 4321, &n), -ENOENT);
+
+	/* a new entry, and a node id out of range */
+	assert_int_equal(mig_pstate_aside_move(f->dir, 777, 65536, 1, &a), -EINVAL);
+	assert_int_equal(mig_pstate_aside_move(f->dir, 777, 2, 1, &a), 0);
+	assert_int_equal(mig_pstate_aside_commit(&a), 0);
+	assert_int_equal(mig_pstate_read(f->dir, 777, &out), 0);
+	assert_int_equal(out.where, 2);
+	assert_int_equal(out.nmigs, 1);
+	assert_false(out.lock);
 }
 
 /* The count of calls served away: written whole, read back, checked. */
@@ -460,6 +528,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linked_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_entry, setup, teardown),

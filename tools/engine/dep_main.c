@@ -586,19 +586,40 @@ void dep_home_stops(struct dep *d)
 			 0);
 }
 
+/* the kernel's copy, if it keeps one: the deputy logs a failure */
+static void write_kernel_state(struct dep *d, const struct mig_pstate *ps)
+{
+	int e = mig_pstate_kernel(d->pid, ps);
+
+	if (e && !d->kernel_err)
+		d->kernel_err = e;
+}
+
 static void write_state(struct dep *d)
 {
 	struct mig_pstate ps = { 0 };
-	int e;
 
 	mig_pstate_read(d->run_dir, d->pid, &ps);
 	ps.where = d->where;
 	ps.nmigs = d->nmigs;
 	mig_pstate_write(d->run_dir, d->pid, &ps);
-	/* the kernel's copy, if it keeps one: the deputy logs a failure */
-	e = mig_pstate_kernel(d->pid, &ps);
-	if (e && !d->kernel_err)
-		d->kernel_err = e;
+	write_kernel_state(d, &ps);
+}
+
+/*
+ * write_state after a move whose files went aside before the commit
+ * (@aside_e their result): on a slow file system the writes took a
+ * millisecond, and `migrate` waits for them; the renames are quick.
+ */
+static void commit_state(struct dep *d, struct mig_pstate_aside *aside, int aside_e)
+{
+	struct mig_pstate ps = { .where = d->where, .nmigs = d->nmigs };
+
+	if (aside_e || mig_pstate_aside_commit(aside)) {
+		write_state(d);
+		return;
+	}
+	write_kernel_state(d, &ps);
 }
 
 /*
@@ -670,6 +691,7 @@ static int read_limits(pid_t pid, struct mig_task *t)
 
 int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 {
+	struct mig_pstate_aside aside = { .dfd = -1 };
 	struct mig_dump_stats st = { 0 };
 	struct mig_excl ex;
 	struct mig_hello h;
@@ -678,7 +700,7 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	enum mig_cant cant;
 	uint64_t t0, mem, vd[1][2];
 	uint32_t n;
-	int e;
+	int e, aside_e;
 
 	mig_pstate_read(d->run_dir, d->pid, &ps);
 	d->nmigs = ps.nmigs;
@@ -794,6 +816,8 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 		snprintf(why, whylen, "the transfer to node %u broke: %s", node, strerror(-e));
 		goto out_teardown;
 	}
+	/* while the node restores: the state files, all but their renames */
+	aside_e = mig_pstate_aside_move(d->run_dir, d->pid, node, d->nmigs + 1, &aside);
 	e = await_ready(d, why, whylen);
 	if (e)
 		goto out_teardown;
@@ -818,12 +842,13 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	d->frozen_ns = mig_now_ns() - t0;
 	d->where = node;
 	d->nmigs++;
-	write_state(d);
+	commit_state(d, &aside, aside_e);
 	d->moved = v;
 	d->nmoved = n;
 	return 0;
 
 out_teardown:
+	mig_pstate_aside_drop(&aside);
 	free(v);
 	/* signals that came while we held it are its own again */
 	inj_requeue(&d->j);

@@ -306,9 +306,14 @@ static int make_dir(const char *path, mode_t mode, gid_t gid)
  * renamed over the old one. No fsync: the run directory is a tmpfs that
  * does not outlive the processes it describes.
  */
-static int write_at(int dfd, const char *name, const char *text, mode_t mode, uid_t owner)
+/*
+ * @text into a new file of @dfd beside @name, whose name goes to @tmp (of
+ * NAME_MAX + 1 bytes), for aside_rename() to put in place. 0 or -errno;
+ * nothing is left behind on failure.
+ */
+static int write_aside(int dfd, const char *name, const char *text, mode_t mode, uid_t owner,
+		       char *tmp)
 {
-	char tmp[NAME_MAX + 1];
 	size_t len = strlen(text);
 	uint64_t rnd;
 	ssize_t n;
@@ -317,8 +322,8 @@ static int write_at(int dfd, const char *name, const char *text, mode_t mode, ui
 	for (int i = 0; i < 8 && fd < 0; i++) {
 		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 			return -EIO;
-		if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.%016llx", name,
-				     (unsigned long long)rnd) >= sizeof(tmp))
+		if ((size_t)snprintf(tmp, NAME_MAX + 1, ".%s.%016llx", name,
+				     (unsigned long long)rnd) >= NAME_MAX + 1)
 			return -ENAMETOOLONG;
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST)
@@ -338,11 +343,28 @@ static int write_at(int dfd, const char *name, const char *text, mode_t mode, ui
 out_close:
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
-		r = -errno;
 	if (r < 0)
 		unlinkat(dfd, tmp, 0);
 	return r;
+}
+
+static int aside_rename(int dfd, const char *tmp, const char *name)
+{
+	int r = 0;
+
+	if (renameat(dfd, tmp, dfd, name) < 0) {
+		r = -errno;
+		unlinkat(dfd, tmp, 0);
+	}
+	return r;
+}
+
+static int write_at(int dfd, const char *name, const char *text, mode_t mode, uid_t owner)
+{
+	char tmp[NAME_MAX + 1];
+	int r = write_aside(dfd, name, text, mode, owner, tmp);
+
+	return r ? r : aside_rename(dfd, tmp, name);
 }
 
 /*
@@ -494,6 +516,84 @@ int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+int mig_pstate_aside_move(const char *run_dir, pid_t pid, uint32_t where, uint32_t nmigs,
+			  struct mig_pstate_aside *a)
+{
+	char dir[PATH_MAX], text[PSTATE_FILE_MAX];
+	uid_t give = (uid_t)-1;
+	int procs, r;
+
+	memset(a, 0, sizeof(*a));
+	a->dfd = -1;
+	if (where > MAP_MAX_ID || pid <= 0)
+		return -EINVAL;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/proc", run_dir) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	r = make_dir(dir, 01777, (gid_t)-1);
+	if (r < 0)
+		return r;
+	procs = open_procs(run_dir);
+	if (procs < 0)
+		return procs;
+	if (geteuid() == 0)
+		give = process_uid(pid);
+	a->dfd = entry_write(procs, pid, give);
+	close(procs);
+	if (a->dfd < 0) {
+		r = a->dfd;
+		a->dfd = -1;
+		return r;
+	}
+	a->home = where == 0;
+	/* renamed in this order: a reader that sees the new place sees the
+	 * new count */
+	snprintf(text, sizeof(text), "%u\n", nmigs);
+	r = write_aside(a->dfd, "nmigs", text, 0644, give, a->tmp[0]);
+	if (!r) {
+		a->n = 1;
+		if (where)
+			snprintf(text, sizeof(text), "%u\n", where);
+		else
+			snprintf(text, sizeof(text), "here\n");
+		r = write_aside(a->dfd, "where", text, 0644, give, a->tmp[1]);
+	}
+	if (!r)
+		a->n = 2;
+	if (!r && give != (uid_t)-1 && fchown(a->dfd, give, (gid_t)-1) < 0)
+		r = -errno;
+	if (r)
+		mig_pstate_aside_drop(a);
+	return r;
+}
+
+int mig_pstate_aside_commit(struct mig_pstate_aside *a)
+{
+	static const char *const names[] = { "nmigs", "where" };
+	int r = a->dfd < 0 ? -EBADF : 0;
+
+	for (unsigned i = 0; !r && i < a->n; i++) {
+		r = aside_rename(a->dfd, a->tmp[i], names[i]);
+		a->tmp[i][0] = '\0';
+	}
+	/* the calls served away mean nothing at home */
+	if (!r && a->home && unlinkat(a->dfd, "calls", 0) < 0 && errno != ENOENT)
+		r = -errno;
+	mig_pstate_aside_drop(a);
+	return r;
+}
+
+void mig_pstate_aside_drop(struct mig_pstate_aside *a)
+{
+	if (a->dfd < 0)
+		return;
+	for (unsigned i = 0; i < a->n; i++)
+		if (a->tmp[i][0])
+			unlinkat(a->dfd, a->tmp[i], 0);
+	close(a->dfd);
+	a->dfd = -1;
+	a->n = 0;
 }
 
 int mig_pstate_write_calls(const char *run_dir, pid_t pid, uint64_t calls)

@@ -44,6 +44,7 @@
  * nor open anything but regular files (mig_pstate.c says how).
  */
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -88,6 +89,30 @@ int mig_pstate_read(const char *run_dir, pid_t pid, struct mig_pstate *ret);
  * out of range, or -errno.
  */
 int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s);
+
+/*
+ * A move's new place and count, written aside before the commit (files
+ * beside nmigs and where in RUN/proc/PID, made if missing) and put in
+ * place after it: the renames are all that is left then. The rest of the
+ * state (lock, job) is not touched.
+ */
+struct mig_pstate_aside {
+	int dfd;			/* RUN/proc/PID, -1 when nothing is aside */
+	unsigned n;			/* files aside */
+	bool home;			/* where 0: calls goes too */
+	char tmp[2][NAME_MAX + 1];	/* their names */
+};
+
+/* @where and @nmigs of @pid into @a, aside. 0, -EINVAL, or -errno (then
+ * nothing is aside). */
+int mig_pstate_aside_move(const char *run_dir, pid_t pid, uint32_t where, uint32_t nmigs,
+			  struct mig_pstate_aside *a);
+
+/* Put them in place, the count first. 0 or -errno; @a is empty after. */
+int mig_pstate_aside_commit(struct mig_pstate_aside *a);
+
+/* Remove what is aside (no commit). Accepts an empty @a. */
+void mig_pstate_aside_drop(struct mig_pstate_aside *a);
 
 /*
  * RUN/proc/PID/where as it stands, a request to move @pid when its user
