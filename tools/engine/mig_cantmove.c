@@ -74,6 +74,7 @@ struct scan {
 	enum mig_cant why;
 	bool denied;
 	struct mig_cant_memo *memo;	/* smaps' last answer, or NULL */
+	bool no_smaps;		/* left to mig_cantmove_frozen */
 };
 
 static int proc_file(char *buf, size_t size, pid_t pid, const char *name)
@@ -605,7 +606,7 @@ static int scan_all(struct scan *s, const char *run_dir, enum mig_cant *ret)
 		r = scan_timers(s);
 	if (r == 0 && s->why == MIG_CAN)
 		r = scan_mm(s);
-	if (r == 0 && s->why == MIG_CAN)
+	if (r == 0 && s->why == MIG_CAN && !s->no_smaps)
 		r = scan_smaps_memo(s);
 	/* last: a move would wait for the thaw, with the admin's command */
 	if (r == 0 && s->why == MIG_CAN && mig_frozen(s->pid) == 1)
@@ -629,6 +630,13 @@ int mig_cantmove_memo(pid_t pid, const char *run_dir, struct mig_cant_memo *memo
 		      enum mig_cant *ret)
 {
 	struct scan s = { .pid = pid, .why = MIG_CAN, .memo = memo };
+
+	return scan_all(&s, run_dir, ret);
+}
+
+int mig_cantmove_quick(pid_t pid, const char *run_dir, enum mig_cant *ret)
+{
+	struct scan s = { .pid = pid, .why = MIG_CAN, .no_smaps = true };
 
 	return scan_all(&s, run_dir, ret);
 }

@@ -162,7 +162,7 @@ void migd_request_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const ch
 		migd_answer(fd, "ok home");
 		return;
 	}
-	e = mig_cantmove(pid, m->run_dir, &why);
+	e = mig_cantmove_quick(pid, m->run_dir, &why);
 	if (e || why != MIG_CAN) {
 		migd_answer(fd, "err %s", e ? strerror(-e) : mig_cant_str(why));
 		return;
