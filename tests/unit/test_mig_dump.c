@@ -6,8 +6,15 @@
  * ITIMER_PROF) armed, an I/O permission bitmap (ioperm, where the test may
  * have one), and nothing left behind: the child's registers are its own
  * again and it runs on.
+ *
+ * And the pagemap's bits kept by mig_dump_vmas (mig_pagebits): the page
+ * counts they give, of anonymous memory and of a file's with and without
+ * the node's copy, are those pagemap gives when read again.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -142,10 +149,82 @@ static void test_reasons(void **state)
 	expect(port_bitmap, MIG_CANT_IOPORT, "ioperm");
 }
 
+/* the VMA of @v (@n of them) that starts at @p */
+static struct mig_vma *vma_at(struct mig_vma *v, uint32_t n, const void *p)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i].start == (uintptr_t)p)
+			return &v[i];
+	fail_msg("no VMA at %p", p);
+	return NULL;
+}
+
+static void test_pagebits(void **state)
+{
+	char path[] = "/tmp/mosix-test-dump.XXXXXX", page[4096];
+	struct mig_pagebits pb = { 0 };
+	struct mig_vma *v[2] = { NULL, NULL };
+	struct mig_task *t = calloc(2, sizeof(*t));
+	struct mig_excl ex[2];
+	uint32_t n[2];
+	uint8_t *base, *anon, *file;
+	int fd;
+
+	(void)state;
+	assert_non_null(t);
+	/* both mappings in one reserved range, the rest of the address
+	 * space excluded (a sanitiser's shadow is too large to scan) */
+	base = mmap(NULL, 80 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(base != MAP_FAILED);
+	anon = mmap(base, 64 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		    MAP_FIXED, -1, 0);
+	assert_true(anon == base);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	memset(page, 'f', sizeof(page));
+	assert_int_equal(write(fd, page, sizeof(page)), sizeof(page));
+	assert_int_equal(write(fd, page, sizeof(page)), sizeof(page));
+	file = mmap(base + 70 * 4096, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+		    fd, 0);
+	assert_true(file == base + 70 * 4096);
+	for (int k = 0; k < 64; k++)
+		if (k == 0 || k == 5 || k == 6 || k == 63)
+			anon[k * 4096] = 1;
+	assert_int_equal(file[0], 'f');	/* read: the file's page */
+	file[4096 + 7] = 'x';		/* written: a copy of its own */
+	ex[0] = (struct mig_excl){ 0, (uintptr_t)base };
+	ex[1] = (struct mig_excl){ (uintptr_t)base + 80 * 4096, UINT64_MAX };
+
+	assert_int_equal(mig_dump_vmas(getpid(), ex, 2, &t[0], &v[0], &n[0], &pb), 0);
+	assert_int_equal(mig_dump_vmas(getpid(), ex, 2, &t[1], &v[1], &n[1], NULL), 0);
+	assert_non_null(pb.bits);
+	assert_int_equal(pb.nfirst, n[0]);
+	assert_int_equal(n[0], n[1]);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(vma_at(v[i], n[i], anon)->pages, 4);
+		/* a file the node lacks: every page */
+		assert_int_equal(vma_at(v[i], n[i], file)->pages, 2);
+		/* the node has it: only the page the process changed */
+		vma_at(v[i], n[i], file)->file = 1;
+		assert_int_equal(mig_dump_count(getpid(), v[i], n[i], i ? NULL : &pb), 0);
+		assert_int_equal(vma_at(v[i], n[i], file)->pages, 1);
+		assert_int_equal(vma_at(v[i], n[i], anon)->pages, 4);
+	}
+	mig_pagebits_free(&pb);
+	assert_null(pb.bits);
+	free(v[0]);
+	free(v[1]);
+	free(t);
+	munmap(base, 80 * 4096);
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_pagebits),
 	};
 
 	return cmocka_run_group_tests_name("mig_dump", tests, NULL, NULL);

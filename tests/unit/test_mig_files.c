@@ -311,13 +311,13 @@ static void test_collect(void **state)
 	}
 	/* the node has it: only b's own page goes (and c's, all of it) */
 	have.bits[0] = 1;
-	assert_int_equal(mig_files_settle(getpid(), v, 3, &have), 0);
+	assert_int_equal(mig_files_settle(getpid(), v, 3, &have, NULL), 0);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(v[i].pages, v[i].start == (uintptr_t)b ? 1 :
 					     v[i].start == (uintptr_t)a ? 0 : 1);
 	/* it does not: every page, as without files */
 	have.bits[0] = 0;
-	assert_int_equal(mig_files_settle(getpid(), v, 3, &have), 0);
+	assert_int_equal(mig_files_settle(getpid(), v, 3, &have, NULL), 0);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(v[i].file, 0);
 		assert_int_equal(v[i].pages, (v[i].end - v[i].start) / 4096);

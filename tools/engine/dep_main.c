@@ -309,7 +309,8 @@ static int send_maps(struct dep *d)
  * need not travel (mig_files.h). Nothing to offer, no records: the node
  * goes on to VMAS. A file that cannot be hashed here is simply sent.
  */
-static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n, char *why, size_t whylen)
+static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n,
+		       const struct mig_pagebits *pb, char *why, size_t whylen)
 {
 	struct mig_files_hdr *h = (struct mig_files_hdr *)d->out;
 	struct mig_file *f = (struct mig_file *)(h + 1);
@@ -330,7 +331,7 @@ static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n, char *why, 
 	if (!e && (type != MIG_M_HAVE || mig_fixed_check(type, len)))
 		e = -EPROTO;
 	if (!e)
-		e = mig_files_settle(d->pid, v, n, (const struct mig_have *)d->in);
+		e = mig_files_settle(d->pid, v, n, (const struct mig_have *)d->in, pb);
 	if (e)
 		snprintf(why, whylen, "the node did not say which files it has: %s",
 			 strerror(-e));
@@ -692,6 +693,7 @@ static int read_limits(pid_t pid, struct mig_task *t)
 int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 {
 	struct mig_pstate_aside aside = { .dfd = -1 };
+	struct mig_pagebits pb = { 0 };
 	struct mig_dump_stats st = { 0 };
 	struct mig_excl ex;
 	struct mig_hello h;
@@ -784,7 +786,7 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	d->task->home_scratch_len = d->j.scratch_len;
 	d->home_sigmask = d->task->sigmask;
 	ex = (struct mig_excl){ d->j.scratch, d->j.scratch + d->j.scratch_len };
-	e = mig_dump_vmas(d->pid, &ex, 1, d->task, &v, &n);
+	e = mig_dump_vmas(d->pid, &ex, 1, d->task, &v, &n, &pb);
 	if (e) {
 		snprintf(why, whylen, "%s", e == -EBUSY ? "writable shared mapping" :
 			 e == -EFBIG ? "a mapping of over 64 GiB, too large to scan "
@@ -804,12 +806,14 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	if (!e)
 		e = send_maps(d);
 	if (!e) {
-		e = offer_files(d, v, n, why, whylen);
+		e = offer_files(d, v, n, &pb, why, whylen);
 		if (e)
 			goto out_teardown;
 	}
 	if (!e)
-		e = mig_dump_pages(d->pid, v, n, d->ch, &st);
+		e = mig_dump_pages(d->pid, v, n, d->ch, &st, &pb);
+	/* the process runs again after this: the bits would lie */
+	mig_pagebits_free(&pb);
 	if (!e)
 		d->last_tx = mig_now_ns();
 	if (e) {
@@ -849,6 +853,7 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 
 out_teardown:
 	mig_pstate_aside_drop(&aside);
+	mig_pagebits_free(&pb);
 	free(v);
 	/* signals that came while we held it are its own again */
 	inj_requeue(&d->j);

@@ -274,10 +274,128 @@ static bool excluded(uint64_t s, uint64_t e, const struct mig_excl *x, int n)
 	return false;
 }
 
-static int count_pages(int pm, struct mig_vma *v, uint64_t *ent, size_t ent_max);
+static int count_pages(int pm, struct mig_vma *v, uint64_t *ent, size_t ent_max,
+		       const struct mig_pagebits *pb, uint32_t vi);
+
+/* two bits a page: the cap, 64 MiB of them (a 1 TiB span of VMAs) */
+#define PAGEBITS_MAX (64ull << 23)
+#define PM_PRESENT (1ull << 63)
+#define PM_SWAP (1ull << 62)
+#define PM_FILE (1ull << 61)
+
+void mig_pagebits_free(struct mig_pagebits *pb)
+{
+	if (!pb)
+		return;
+	free(pb->bits);
+	free(pb->first);
+	memset(pb, 0, sizeof(*pb));
+}
+
+/* Drop the bits for good (too many, no memory): pagemap is read instead. */
+static void pagebits_give_up(struct mig_pagebits *pb)
+{
+	mig_pagebits_free(pb);
+	pb->cap = UINT64_MAX;	/* never again for this dump */
+}
+
+/* Room for VMA @vi of @pages pages; false once the bits are given up. */
+static bool pagebits_add(struct mig_pagebits *pb, uint32_t vi, uint64_t pages)
+{
+	uint64_t need;
+
+	if (!pb || pb->cap == UINT64_MAX)
+		return false;
+	need = pb->nbits + 2 * pages;
+	if (vi != pb->nfirst || need > PAGEBITS_MAX) {
+		pagebits_give_up(pb);
+		return false;
+	}
+	if (pb->nfirst == pb->first_cap) {
+		uint32_t c = pb->first_cap ? pb->first_cap * 2 : 64;
+		uint64_t *f = realloc(pb->first, c * sizeof(*f));
+
+		if (!f) {
+			pagebits_give_up(pb);
+			return false;
+		}
+		pb->first = f;
+		pb->first_cap = c;
+	}
+	if (need > pb->cap) {
+		uint64_t c = pb->cap ? pb->cap * 2 : 1u << 16;
+		uint64_t *b;
+
+		while (c < need)
+			c *= 2;
+		b = realloc(pb->bits, c / 8);
+		if (!b) {
+			pagebits_give_up(pb);
+			return false;
+		}
+		memset((uint8_t *)b + pb->cap / 8, 0, (c - pb->cap) / 8);
+		pb->bits = b;
+		pb->cap = c;
+	}
+	pb->first[pb->nfirst++] = pb->nbits;
+	pb->nbits = need;
+	return true;
+}
+
+static bool pagebits_have(const struct mig_pagebits *pb, uint32_t vi)
+{
+	return pb && pb->bits && vi < pb->nfirst;
+}
+
+static void bit_set(uint64_t *b, uint64_t i)
+{
+	b[i / 64] |= 1ull << (i % 64);
+}
+
+static bool bit_test(const uint64_t *b, uint64_t i)
+{
+	return (b[i / 64] >> (i % 64)) & 1;
+}
+
+/* The pagemap entries of pages @k0.. of VMA @vi into its bits. */
+static void pagebits_put(struct mig_pagebits *pb, uint32_t vi, uint64_t k0,
+			 const uint64_t *ent, size_t np)
+{
+	uint64_t at = pb->first[vi] + 2 * k0;
+
+	for (size_t k = 0; k < np; k++, at += 2) {
+		uint64_t e = ent[k];
+
+		if (e & (PM_PRESENT | PM_SWAP))
+			bit_set(pb->bits, at);
+		if ((e & PM_SWAP) || ((e & PM_PRESENT) && !(e & PM_FILE)))
+			bit_set(pb->bits, at + 1);
+	}
+}
+
+/*
+ * Entries for pages @k0.. of VMA @vi (@np of them): from @pb as
+ * pagemap gave them, as far as wanted() looks (a swapped page for the
+ * process's own copy, a present page of the file for the rest), else read
+ * from @pm at @addr. 0 or -EIO.
+ */
+static int page_ents(int pm, const struct mig_pagebits *pb, uint32_t vi, uint64_t k0,
+		     uint64_t addr, uint64_t *ent, size_t np)
+{
+	uint64_t at;
+
+	if (!pagebits_have(pb, vi))
+		return pread(pm, ent, np * 8, (off_t)(addr / MIG_PAGE * 8)) == (ssize_t)(np * 8) ?
+			       0 : -EIO;
+	at = pb->first[vi] + 2 * k0;
+	for (size_t k = 0; k < np; k++, at += 2)
+		ent[k] = bit_test(pb->bits, at + 1) ? PM_SWAP :
+			 bit_test(pb->bits, at) ? PM_PRESENT | PM_FILE : 0;
+	return 0;
+}
 
 int mig_dump_vmas(pid_t pid, const struct mig_excl *excl, int nexcl, struct mig_task *t,
-		  struct mig_vma **ret, uint32_t *ret_count)
+		  struct mig_vma **ret, uint32_t *ret_count, struct mig_pagebits *pb)
 {
 	struct mig_vma *v = NULL, *x;
 	size_t alloc = 0;
@@ -354,7 +472,23 @@ int mig_dump_vmas(pid_t pid, const struct mig_excl *excl, int nexcl, struct mig_
 		x->kind = !strcmp(nm, "[stack]") ? MIG_VK_STACK :
 			  !strcmp(nm, "[heap]") ? MIG_VK_HEAP :
 			  ino ? MIG_VK_FILE : MIG_VK_ANON;
-		r = count_pages(pm, x, ent, 1u << 15);
+		/* every VMA's bits, a file's too: its count may be asked again */
+		if (pagebits_add(pb, n - 1, (e - s) / MIG_PAGE)) {
+			for (uint64_t a = s; a < e;) {
+				size_t np = (e - a) / MIG_PAGE;
+
+				if (np > 1u << 15)
+					np = 1u << 15;
+				if (pread(pm, ent, np * 8, (off_t)(a / MIG_PAGE * 8)) !=
+				    (ssize_t)(np * 8)) {
+					r = -EIO;
+					goto out_close;
+				}
+				pagebits_put(pb, n - 1, (a - s) / MIG_PAGE, ent, np);
+				a += np * MIG_PAGE;
+			}
+		}
+		r = count_pages(pm, x, ent, 1u << 15, pb, n - 1);
 		if (r)
 			goto out_close;
 	}
@@ -391,7 +525,8 @@ static bool wanted(const struct mig_vma *v, uint64_t e)
 	return e >> 62;
 }
 
-static int count_pages(int pm, struct mig_vma *v, uint64_t *ent, size_t ent_max)
+static int count_pages(int pm, struct mig_vma *v, uint64_t *ent, size_t ent_max,
+		       const struct mig_pagebits *pb, uint32_t vi)
 {
 	v->pages = 0;
 	for (uint64_t a = v->start; a < v->end;) {
@@ -402,7 +537,7 @@ static int count_pages(int pm, struct mig_vma *v, uint64_t *ent, size_t ent_max)
 		if (all_pages(v)) {
 			v->pages += np;
 		} else {
-			if (pread(pm, ent, np * 8, (off_t)(a / MIG_PAGE * 8)) != (ssize_t)(np * 8))
+			if (page_ents(pm, pb, vi, (a - v->start) / MIG_PAGE, a, ent, np))
 				return -EIO;
 			for (size_t k = 0; k < np; k++)
 				v->pages += wanted(v, ent[k]);
@@ -412,7 +547,7 @@ static int count_pages(int pm, struct mig_vma *v, uint64_t *ent, size_t ent_max)
 	return 0;
 }
 
-int mig_dump_count(pid_t pid, struct mig_vma *v, uint32_t n)
+int mig_dump_count(pid_t pid, struct mig_vma *v, uint32_t n, const struct mig_pagebits *pb)
 {
 	uint64_t *ent = malloc(8u << 15);
 	char path[64];
@@ -426,7 +561,7 @@ int mig_dump_count(pid_t pid, struct mig_vma *v, uint32_t n)
 	}
 	for (uint32_t i = 0; i < n && !r; i++)
 		if (v[i].kind == MIG_VK_FILE)
-			r = count_pages(pm, &v[i], ent, 1u << 15);
+			r = count_pages(pm, &v[i], ent, 1u << 15, pb, i);
 	close(pm);
 out_free:
 	free(ent);
@@ -449,7 +584,7 @@ static void read_run(pid_t pid, int mem, uint64_t a, uint8_t *buf, size_t len, i
 }
 
 int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, struct mig_chan *c,
-		   struct mig_dump_stats *st)
+		   struct mig_dump_stats *st, const struct mig_pagebits *pb)
 {
 	struct mig_vmas_hdr vh = { .count = n };
 	struct mig_end end = { .nvma = n };
@@ -476,7 +611,7 @@ int mig_dump_pages(pid_t pid, const struct mig_vma *v, uint32_t n, struct mig_ch
 			if (np > RUN_MAX / MIG_PAGE)
 				np = RUN_MAX / MIG_PAGE;
 			if (!all_pages(x) &&
-			    pread(pm, ent, np * 8, (off_t)(a / MIG_PAGE * 8)) != (ssize_t)(np * 8)) {
+			    page_ents(pm, pb, i, (a - x->start) / MIG_PAGE, a, ent, np)) {
 				r = -EIO;
 				break;
 			}

@@ -333,10 +333,11 @@ void mig_files_close(int *fds, uint32_t n)
 	}
 }
 
-int mig_files_settle(pid_t pid, struct mig_vma *v, uint32_t n, const struct mig_have *have)
+int mig_files_settle(pid_t pid, struct mig_vma *v, uint32_t n, const struct mig_have *have,
+		     const struct mig_pagebits *pb)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (v[i].file && !mig_files_has(have, v[i].file - 1))
 			v[i].file = 0;
-	return mig_dump_count(pid, v, n);
+	return mig_dump_count(pid, v, n, pb);
 }

@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "engine/mig_dump.h"
 #include "engine/mig_img.h"
 
 /* Where the hashes of @run_dir's node are kept: @run_dir/files. */
@@ -108,9 +109,10 @@ void mig_files_close(int *fds, uint32_t n);
  * Home, after HAVE: a VMA whose file the node lacks sends every page
  * again (file 0); the others only the pages the process changed. Counts
  * the pages of each file VMA again from /proc/@pid/pagemap (the others'
- * counts stand). 0 or -errno.
+ * counts stand; from @pb when mig_dump_vmas kept them). 0 or -errno.
  */
-int mig_files_settle(pid_t pid, struct mig_vma *v, uint32_t n, const struct mig_have *have);
+int mig_files_settle(pid_t pid, struct mig_vma *v, uint32_t n, const struct mig_have *have,
+		     const struct mig_pagebits *pb);
 
 /* Whether bit @i of @have is set. */
 bool mig_files_has(const struct mig_have *have, uint32_t i);

@@ -727,7 +727,8 @@ static uint32_t home_answer(struct rem *r, struct rem_sigs *q, uint32_t a, uint3
  * answered GO instead (it could not take the process: it stays here);
  * -errno when the link broke or home sent KILL.
  */
-static int offer_files(struct rem *r, struct mig_vma *v, uint32_t n, struct rem_sigs *q)
+static int offer_files(struct rem *r, struct mig_vma *v, uint32_t n,
+		       const struct mig_pagebits *pb, struct rem_sigs *q)
 {
 	struct mig_files_hdr *h = (struct mig_files_hdr *)r->out;
 	struct mig_file *f = (struct mig_file *)(h + 1);
@@ -752,7 +753,7 @@ static int offer_files(struct rem *r, struct mig_vma *v, uint32_t n, struct rem_
 	default:
 		return -EPROTO;
 	}
-	return mig_files_settle(r->guest, v, n, (const struct mig_have *)r->in);
+	return mig_files_settle(r->guest, v, n, (const struct mig_have *)r->in, pb);
 }
 
 static enum outcome send_home(struct rem *r)
@@ -762,6 +763,7 @@ static enum outcome send_home(struct rem *r)
 	struct mig_dump_stats st = { 0 };
 	struct mig_excl ex[4];
 	struct rem_sigs q = { 0 };
+	struct mig_pagebits pb = { 0 };
 	struct mig_vma *v = NULL;
 	struct mig_task *t;
 	struct inj j;
@@ -851,7 +853,7 @@ static enum outcome send_home(struct rem *r)
 	if (r->sh->vdso_proxy)
 		ex[nex++] = (struct mig_excl){ t->vdso_start, t->vdso_end };
 	what = "reading its memory map";
-	e = mig_dump_vmas(r->guest, ex, nex, t, &v, &n);
+	e = mig_dump_vmas(r->guest, ex, nex, t, &v, &n, &pb);
 	if (e)
 		goto out_teardown;
 	e = send_rec(r, MIG_M_COMEHOME, &ch, sizeof(ch));
@@ -871,13 +873,13 @@ static enum outcome send_home(struct rem *r)
 	if (!e && r->maps)
 		e = send_rec(r, MIG_M_MAPS, r->maps, r->maps_len);
 	if (!e)
-		e = offer_files(r, v, n, &q);
+		e = offer_files(r, v, n, &pb, &q);
 	if (e == 1) {
 		e = 0;	/* home has its answer: nothing to refuse */
 		goto out_teardown;
 	}
 	if (!e)
-		e = mig_dump_pages(r->guest, v, n, r->ch, &st);
+		e = mig_dump_pages(r->guest, v, n, r->ch, &st, &pb);
 	if (!e)
 		r->last_tx = mig_now_ns();
 	if (e)
@@ -888,6 +890,7 @@ static enum outcome send_home(struct rem *r)
 	if (type == MIG_M_HOMEOK) {
 		send_back(r, &j, &q);
 		free(v);
+		mig_pagebits_free(&pb);
 		munmap(t, sizeof(*t));
 		end_guest(r);
 		return LEFT;
@@ -922,10 +925,12 @@ out_free:
 	if (e)
 		refuse_home(r, what, e);
 	free(v);
+	mig_pagebits_free(&pb);
 	munmap(t, sizeof(*t));
 	return GOING_ON;
 out_lost:
 	free(v);
+	mig_pagebits_free(&pb);
 	munmap(t, sizeof(*t));
 	end_guest(r);
 	return LOST;
