@@ -251,7 +251,8 @@ void dep_hello(const struct dep *d, uint64_t mem_bytes, struct mig_hello *h)
 	h->home_pid = d->pid;
 	mig_xstate_layout(&xl);
 	h->xcr0 = xl.features;
-	h->xsize = d->task->xsize;
+	/* the node checks TASK's own; HELLO may precede the dump */
+	h->xsize = xl.size;
 	h->ciphers = mig_cipher_offer();
 	h->cpu_need = d->cpu_need;
 	h->mem_bytes = mem_bytes;
@@ -506,15 +507,18 @@ static int move_on_warmed(struct dep *d, uint32_t *move_to, char *why, size_t wh
 }
 
 /* HELLO -> WELCOME or REFUSE with its reason. */
-static int introduce(struct dep *d, const struct mig_hello *h, char *why, size_t whylen)
+/*
+ * WELCOME (and CIPHER) after the HELLO sent at the stop: the node made
+ * the guest's namespaces and processes meanwhile, while this side read
+ * the process.
+ */
+static int welcomed(struct dep *d, const struct mig_hello *h, char *why, size_t whylen)
 {
 	uint32_t type;
 	size_t len;
 	int e;
 
-	e = send_rec(d, MIG_M_HELLO, h, sizeof(*h));
-	if (!e)
-		e = recv_rec(d, &type, &len);
+	e = recv_rec(d, &type, &len);
 	if (e) {
 		snprintf(why, whylen, "the node did not answer: %s", strerror(-e));
 		return e;
@@ -700,7 +704,7 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	struct mig_vma *v = NULL;
 	struct mig_pstate ps = { 0 };
 	enum mig_cant cant;
-	uint64_t t0, mem, vd[1][2];
+	uint64_t t0, vd[1][2];
 	uint32_t n;
 	int e, aside_e;
 
@@ -734,6 +738,18 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	if (e || cant != MIG_CAN) {
 		snprintf(why, whylen, "%s", e ? strerror(-e) : mig_cant_str(cant));
 		e = e ? e : -EBUSY;
+		goto out_detach;
+	}
+	/*
+	 * HELLO now, with its clocks and (as its memory) what is resident:
+	 * the node makes the guest's namespaces and processes while this
+	 * side reads the process, instead of after.
+	 */
+	d->cpu_need = dep_cpu_need(d);
+	dep_hello(d, mig_proc_rss(d->pid), &h);
+	e = send_rec(d, MIG_M_HELLO, &h, sizeof(h));
+	if (e) {
+		snprintf(why, whylen, "the node did not answer: %s", strerror(-e));
 		goto out_detach;
 	}
 	e = inj_setup(&d->j, d->pid, DEP_SCRATCH_LEN);
@@ -794,12 +810,7 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 			 "cannot read its memory map");
 		goto out_teardown;
 	}
-	mem = 0;
-	for (uint32_t i = 0; i < n; i++)
-		mem += v[i].pages * MIG_PAGE;
-	d->cpu_need = dep_cpu_need(d);
-	dep_hello(d, mem, &h);
-	e = introduce(d, &h, why, whylen);
+	e = welcomed(d, &h, why, whylen);
 	if (e)
 		goto out_teardown;
 	e = send_rec(d, MIG_M_TASK, d->task, sizeof(*d->task));

@@ -165,3 +165,14 @@ int mig_proc_vdso(pid_t pid, uint64_t *ret_start, uint64_t *ret_end)
 	fclose(f);
 	return r;
 }
+
+uint64_t mig_proc_rss(pid_t pid)
+{
+	unsigned long long size, res;
+	char buf[128];
+	ssize_t n = mig_proc_read(pid, "statm", buf, sizeof(buf));
+
+	if (n <= 0 || sscanf(buf, "%llu %llu", &size, &res) != 2)
+		return 0;
+	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+}

@@ -48,6 +48,9 @@ int mig_proc_sigs(pid_t pid, struct mig_proc_sigs *ret);
 /* CPU time @pid has used, ns (its process CPU clock); 0 if gone. */
 uint64_t mig_proc_cpu_ns(pid_t pid);
 
+/* What @pid has resident, in bytes (/proc/PID/statm); 0 if unknown. */
+uint64_t mig_proc_rss(pid_t pid);
+
 /* Where /proc/PID/maps shows its [vdso]: 0, or -ENOENT without one. */
 int mig_proc_vdso(pid_t pid, uint64_t *ret_start, uint64_t *ret_end);
 

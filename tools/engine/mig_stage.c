@@ -314,7 +314,7 @@ static int fail(struct mig_stage_shared *sh, uint32_t step, int err)
 	return err;
 }
 
-int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
+int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync, const int *fds)
 {
 	const struct mig_task *t = &sh->task;
 	uint64_t code_len = page_up(sizeof(restore_bin)), args_len, keep, total, rsv = 0;
@@ -429,7 +429,7 @@ int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync)
 		if (x->file) {
 			/* private: the process's own copies go over it, not into it */
 			if (mmap((void *)(uintptr_t)cur, len, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_FIXED, sh->file_fd[x->file - 1],
+				 MAP_PRIVATE | MAP_FIXED, fds[x->file - 1],
 				 (off_t)x->off) == MAP_FAILED)
 				return fail(sh, MIG_STAGE_MAP, -errno);
 		} else if (mmap((void *)(uintptr_t)cur, len, PROT_READ | PROT_WRITE, fl, -1, 0) ==

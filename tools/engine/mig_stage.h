@@ -25,6 +25,7 @@ struct mig_stage_shared {
 	uint32_t scratch_busy;		/* in: map a page where home's scratch goes
 					 * first, as a mapping of ours in its way
 					 * would be (tests, MOSIX_FAULT) */
+	volatile uint32_t go;		/* in: 1 the image is here, stage it; 2 end */
 	volatile uint32_t staged;	/* out: 1 staged, 2 failed */
 	volatile uint32_t filled;	/* in: 1 pages written, go on; 2 abort */
 	int32_t err;			/* out: on failure, -errno */
@@ -35,8 +36,9 @@ struct mig_stage_shared {
 					 * staged VMAs, -1 none; closed once filled */
 	uint64_t keep_start, keep_end;	/* out: the blob's area in the guest */
 	uint32_t nfiles;		/* in: files of this node the image maps */
-	int32_t file_fd[MIG_MAX_FILES];	/* in: open in the guest too (inherited),
-					 * -1 where the node lacks the file */
+	int32_t file_fd[MIG_MAX_FILES];	/* the supervisor's (the guest gets copies,
+					 * mig_stage_run's @fds), -1 where the node
+					 * lacks the file */
 	struct mig_vma vmas[MIG_MAX_VMAS];	/* in */
 	uint64_t stage[MIG_MAX_VMAS];	/* out: where each VMA is staged */
 };
@@ -54,7 +56,8 @@ enum mig_stage_step {
  * Runs in the guest; returns only on failure, after reporting it in @sh
  * (staged = 2) or in @sync (by the blob). @sync is a shared page of its
  * own: the blob moves it into its area and reports READY through it.
+ * @fds: the guest's own descriptors of sh->file_fd's files, in order.
  */
-int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync);
+int mig_stage_run(struct mig_stage_shared *sh, struct blob_sync *sync, const int *fds);
 
 #endif

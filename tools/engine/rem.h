@@ -50,6 +50,7 @@ struct rem {
 	int listener;			/* seccomp notifications */
 	int uffd;			/* our copy of the guest's, while filling */
 	int status_fd;			/* the guest's wait status, from init */
+	int files_fd;			/* to the guest: its copies of FILES' files */
 	int sig_fd, ack_fd;		/* signals for init to send, its acks */
 	int32_t home_ppid;
 	bool force_proxy;
@@ -104,7 +105,14 @@ int rem_guest_ids(uid_t *ret_uid, gid_t *ret_gid);
 /* Both return 0 or -errno; on failure @why says what (for ABORT/logs). */
 int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
 	     const char *run_dir, uint32_t self_node);
-/* From TASK to GO. The guest runs when it returns 0. */
+/*
+ * Right after WELCOME, while home reads the process's state: the guest's
+ * namespaces, their init and the guest itself, unprivileged, waiting for
+ * the image (rem_restore wakes it).
+ */
+int rem_spawn(struct rem *r, struct mig_reason *why);
+/* From TASK to GO, after rem_spawn. The guest runs when it returns 0;
+ * -ECONNRESET: home gave up before TASK (said in @why). */
 int rem_restore(struct rem *r, struct mig_reason *why);
 /*
  * After a failed restore: read the rest of the image, so that the deputy,

@@ -26,6 +26,7 @@
 #include "engine/mig_cipher.h"
 #include "engine/mig_dump.h"
 #include "engine/mig_files.h"
+#include "engine/mig_pstate.h"
 #include "engine/mig_filter.h"
 #include "engine/rem.h"
 #include "lib/kmosix.h"
@@ -60,6 +61,7 @@ int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
 	r->listener = -1;
 	r->uffd = -1;
 	r->status_fd = -1;
+	r->files_fd = -1;
 	r->sig_fd = -1;
 	r->ack_fd = -1;
 	r->ctl_fd = -1;
@@ -112,6 +114,9 @@ void rem_release(struct rem *r)
 	r->uffd = -1;
 	if (r->status_fd >= 0)
 		close(r->status_fd);
+	if (r->files_fd >= 0)
+		close(r->files_fd);
+	r->files_fd = -1;
 	if (r->sig_fd >= 0)
 		close(r->sig_fd);
 	if (r->ack_fd >= 0)
@@ -185,9 +190,61 @@ static int time_namespace(const struct rem *r)
 	return 0;
 }
 
-/* The guest: unprivileged, then the first half of the restore. */
-static void __attribute__((noreturn)) guest_main(struct rem *r)
+/*
+ * The guest's copies of the files FILES named that this node has (one
+ * message from the supervisor: their indices, and the descriptors) into
+ * @fds, -1 elsewhere. 0 or -errno.
+ */
+static int take_files(const struct mig_stage_shared *sh, int sock, int *fds)
 {
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * MIG_MAX_FILES)];
+	} cb;
+	uint8_t idx[MIG_MAX_FILES];
+	struct iovec io = { idx, sizeof(idx) };
+	struct msghdr m = { .msg_iov = &io, .msg_iovlen = 1, .msg_control = cb.b,
+			    .msg_controllen = sizeof(cb.b) };
+	struct cmsghdr *c;
+	uint32_t want = 0;
+	ssize_t n;
+	size_t nfd;
+
+	for (uint32_t i = 0; i < MIG_MAX_FILES; i++)
+		fds[i] = -1;
+	for (uint32_t i = 0; i < sh->nfiles && i < MIG_MAX_FILES; i++)
+		want += sh->file_fd[i] >= 0;
+	if (!want)
+		return 0;
+	n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	c = CMSG_FIRSTHDR(&m);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    (m.msg_flags & (MSG_CTRUNC | MSG_TRUNC)))
+		return -EPROTO;
+	nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	if (nfd != (size_t)n || nfd != want)
+		return -EPROTO;
+	for (size_t k = 0; k < nfd; k++) {
+		int fd;
+
+		memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+		if (idx[k] >= sh->nfiles || fds[idx[k]] >= 0)
+			return -EPROTO;
+		fds[idx[k]] = fd;
+	}
+	return 0;
+}
+
+/*
+ * The guest: unprivileged at once, then waits for the image (it is made
+ * while home still reads the process), then the first half of the
+ * restore.
+ */
+static void __attribute__((noreturn)) guest_main(struct rem *r, int files_sock)
+{
+	int fds[MIG_MAX_FILES], e;
 	uid_t u = r->guest_uid;
 	gid_t g = r->guest_gid;
 
@@ -196,6 +253,19 @@ static void __attribute__((noreturn)) guest_main(struct rem *r)
 		_exit(120);
 	/* its own name, for ps and mps --guests on this node */
 	prctl(PR_SET_NAME, r->hello.comm);
+	while (r->sh->go == 0)
+		syscall(SYS_futex, &r->sh->go, FUTEX_WAIT, 0, NULL, 0, 0);
+	if (r->sh->go != 1)
+		_exit(122);
+	e = take_files(r->sh, files_sock, fds);
+	close(files_sock);
+	if (e) {
+		r->sh->err = e;
+		r->sh->step = MIG_STAGE_MAP;
+		r->sh->staged = 2;
+		syscall(SYS_futex, &r->sh->staged, FUTEX_WAKE, 1, 0, 0, 0);
+		_exit(121);
+	}
 	if (rem_fault(r, "stage")) {
 		r->sh->err = -EIO;
 		r->sh->step = MIG_STAGE_MAP;
@@ -203,7 +273,7 @@ static void __attribute__((noreturn)) guest_main(struct rem *r)
 		syscall(SYS_futex, &r->sh->staged, FUTEX_WAKE, 1, 0, 0, 0);
 		_exit(121);
 	}
-	mig_stage_run(r->sh, r->sync);
+	mig_stage_run(r->sh, r->sync, fds);
 	_exit(121);
 }
 
@@ -215,7 +285,7 @@ static void __attribute__((noreturn)) guest_main(struct rem *r)
  * signal from an ancestor namespace).
  */
 static void __attribute__((noreturn)) init_main(struct rem *r, int status_w, int sig_r,
-						int ack_w)
+						int ack_w, int files_sock)
 {
 	sigset_t mask;
 	int st = 0, sfd;
@@ -240,13 +310,10 @@ static void __attribute__((noreturn)) init_main(struct rem *r, int status_w, int
 	if (g == 0) {
 		sigprocmask(SIG_UNBLOCK, &mask, NULL);
 		setpgid(0, 0);
-		guest_main(r);
+		guest_main(r, files_sock);
 	}
-	/* the guest's copies of this node's files are its own (the shared
-	 * table stays as it is: the guest reads it) */
-	for (uint32_t i = 0; i < r->sh->nfiles; i++)
-		if (r->sh->file_fd[i] >= 0)
-			close(r->sh->file_fd[i]);
+	/* the files go to the guest only: init never has them */
+	close(files_sock);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	for (;;) {
 		struct pollfd pf[2] = { { sfd, POLLIN, 0 }, { sig_r, POLLIN, 0 } };
@@ -361,15 +428,118 @@ static int match_files(struct rem *r, size_t len)
 	return mig_chan_send(r->ch, MIG_M_HAVE, &have, sizeof(have));
 }
 
+int rem_spawn(struct rem *r, struct mig_reason *why)
+{
+	int pipefd[2], sigp[2], ackp[2], filesp[2], e, nsfd;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return say(why, -errno, 0, "pipe");
+	r->status_fd = pipefd[0];
+	if (pipe2(sigp, O_CLOEXEC))
+		return say(why, -errno, 0, "pipe");
+	r->sig_fd = sigp[1];
+	/* non-blocking: stale acks are drained before each signal */
+	if (pipe2(ackp, O_CLOEXEC | O_NONBLOCK))
+		return say(why, -errno, 0, "pipe");
+	r->ack_fd = ackp[0];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, filesp))
+		return say(why, -errno, 0, "socketpair");
+	r->files_fd = filesp[0];
+	/* time and pid namespaces apply to children: made before init */
+	/* without time namespaces (a container may refuse them) the guest
+	 * reads this node's monotonic clock: a jump, not a failure */
+	e = time_namespace(r);
+	if (e && e != -EINVAL && e != -EPERM && e != -ENOSYS && e != -ENOENT && e != -EACCES)
+		goto out_close;
+	if (unshare(CLONE_NEWPID)) {
+		e = -errno;
+		goto out_close;
+	}
+	pid = fork();
+	if (pid < 0) {
+		e = -errno;
+		goto out_close;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		close(sigp[1]);
+		close(ackp[0]);
+		close(filesp[0]);
+		init_main(r, pipefd[1], sigp[0], ackp[1], filesp[1]);
+	}
+	close(pipefd[1]);
+	close(sigp[0]);
+	close(ackp[1]);
+	close(filesp[1]);
+	r->init = pid;
+	/*
+	 * Our own children in our own pid and time namespaces again: a
+	 * thread may not start while they would not be (the page filler,
+	 * rem_fill.c; kernels before 6.x refuse it for the time namespace
+	 * too). Single-threaded still, as setns of a time namespace needs.
+	 */
+	nsfd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (nsfd >= 0) {
+		setns(nsfd, CLONE_NEWPID);
+		close(nsfd);
+	}
+	nsfd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+	if (nsfd >= 0) {
+		setns(nsfd, CLONE_NEWTIME);
+		close(nsfd);
+	}
+	return 0;
+
+out_close:
+	close(pipefd[1]);
+	close(sigp[0]);
+	close(ackp[1]);
+	close(filesp[1]);
+	return say(why, e, 0, "cannot make the guest's namespaces");
+}
+
+/* The guest's copies of the files it maps: indices and descriptors. */
+static int give_files(struct rem *r)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * MIG_MAX_FILES)];
+	} cb;
+	uint8_t idx[MIG_MAX_FILES];
+	struct iovec io = { idx, 0 };
+	struct msghdr m = { .msg_iov = &io, .msg_iovlen = 1, .msg_control = cb.b };
+	struct cmsghdr *c;
+	size_t n = 0;
+
+	memset(&cb, 0, sizeof(cb));
+	c = (struct cmsghdr *)cb.b;
+	for (uint32_t i = 0; i < r->sh->nfiles; i++) {
+		if (r->sh->file_fd[i] < 0)
+			continue;
+		memcpy(CMSG_DATA(c) + n * sizeof(int), &r->sh->file_fd[i], sizeof(int));
+		idx[n++] = (uint8_t)i;
+	}
+	if (!n)
+		return 0;
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	m.msg_controllen = CMSG_SPACE(n * sizeof(int));
+	io.iov_len = n;
+	return sendmsg(r->files_fd, &m, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -EPROTO;
+}
+
 int rem_restore(struct rem *r, struct mig_reason *why)
 {
 	const struct mig_vma *v;
-	int pipefd[2], sigp[2], ackp[2], e, pidfd, nsfd;
 	uint32_t n;
 	size_t len;
-	pid_t pid;
+	int e, pidfd;
 
 	e = recv_type(r, MIG_M_TASK, &len);
+	if (e == -ECONNRESET)
+		return say(why, e, 0, "home gave up the move before sending the process");
 	if (e || mig_task_check(r->in, len))
 		return say(why, e ? e : -EBADMSG, 0, "bad task record");
 	memcpy(&r->sh->task, r->in, sizeof(r->sh->task));
@@ -403,58 +573,12 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	if (r->kernel_ids && (!pid_fits(r->sh->task.home_pid) || !pid_fits(r->home_ppid)))
 		r->kernel_ids = false;
 	r->sh->filter_flags = r->kernel_ids ? MIG_FILTER_KERNEL_IDS : 0;
-
-	if (pipe2(pipefd, O_CLOEXEC))
-		return say(why, -errno, 0, "pipe");
-	r->status_fd = pipefd[0];
-	if (pipe2(sigp, O_CLOEXEC))
-		return say(why, -errno, 0, "pipe");
-	r->sig_fd = sigp[1];
-	/* non-blocking: stale acks are drained before each signal */
-	if (pipe2(ackp, O_CLOEXEC | O_NONBLOCK))
-		return say(why, -errno, 0, "pipe");
-	r->ack_fd = ackp[0];
-	/* time and pid namespaces apply to children: made before init */
-	/* without time namespaces (a container may refuse them) the guest
-	 * reads this node's monotonic clock: a jump, not a failure */
-	e = time_namespace(r);
-	if (e && e != -EINVAL && e != -EPERM && e != -ENOSYS && e != -ENOENT && e != -EACCES)
-		goto out_close;
-	if (unshare(CLONE_NEWPID)) {
-		e = -errno;
-		goto out_close;
-	}
-	pid = fork();
-	if (pid < 0) {
-		e = -errno;
-		goto out_close;
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		close(sigp[1]);
-		close(ackp[0]);
-		init_main(r, pipefd[1], sigp[0], ackp[1]);
-	}
-	close(pipefd[1]);
-	close(sigp[0]);
-	close(ackp[1]);
-	r->init = pid;
-	/*
-	 * Our own children in our own pid and time namespaces again: a
-	 * thread may not start while they would not be (the page filler,
-	 * rem_fill.c; kernels before 6.x refuse it for the time namespace
-	 * too). Single-threaded still, as setns of a time namespace needs.
-	 */
-	nsfd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	if (nsfd >= 0) {
-		setns(nsfd, CLONE_NEWPID);
-		close(nsfd);
-	}
-	nsfd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
-	if (nsfd >= 0) {
-		setns(nsfd, CLONE_NEWTIME);
-		close(nsfd);
-	}
+	e = give_files(r);
+	if (e)
+		return say(why, e, MIG_STAGE_MAP, "cannot give the guest its files");
+	close(r->files_fd);
+	r->files_fd = -1;
+	wake(&r->sh->go, 1);
 	e = wait_word(r, &r->sh->staged);
 	/* staged or not, the guest has mapped the files it needed */
 	mig_files_close(r->sh->file_fd, r->sh->nfiles);
@@ -497,6 +621,12 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 		close(r->uffd);
 	r->uffd = -1;
 	wake(&r->sh->filled, 1);
+	/*
+	 * While the guest restores the rest: this node's record of it, there
+	 * before READY, so before home's migrate returns (written after GO,
+	 * a quick home could return first); dropped again if no GO comes.
+	 */
+	mig_guest_write(r->run_dir, r->guest, r->hello.home_node, r->hello.home_pid);
 	e = wait_word(r, &r->sync->state);
 	if (e || r->sync->state != 1) {
 		char t[96];
@@ -528,9 +658,6 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 			return say(why, e, 0, "cannot mark the guest in /proc/PID/mosix/guest");
 	}
 	return 0;
-
-out_close:
-	return say(why, e, 0, "cannot make the guest's namespaces");
 }
 
 int rem_mark_guest(struct rem *r)

@@ -999,7 +999,6 @@ int rem_supervise(struct rem *r)
 	enum outcome o = GOING_ON;
 	int e;
 
-	mig_guest_write(r->run_dir, r->guest, r->hello.home_node, r->hello.home_pid);
 	e = rem_trace_start(r);
 	if (e)
 		fprintf(stderr, "mosix-migd: guest %d of node %u (home pid %d): cannot trace it (%s): "

@@ -14,6 +14,7 @@
 
 #include "engine/mig_dump.h"
 #include "engine/mig_files.h"
+#include "engine/mig_pstate.h"
 #include "engine/rem.h"
 #include "lib/cpufeat.h"
 #include "lib/kmosix.h"
@@ -251,9 +252,19 @@ void guest_main(struct migd *m, int fd, int ctl)
 	r.force_proxy = getenv("MOSIX_VDSO_PROXY") != NULL;
 	/* the patched kernel answers the guest's getpid and hides it */
 	r.kernel_ids = kmosix_probe(NULL, &k) == 0 && k.usable && k.guest_ids;
-	e = rem_restore(&r, &why);
+	e = rem_spawn(&r, &why);
+	if (!e)
+		e = rem_restore(&r, &why);
+	if (e == -ECONNRESET && !r.guest) {
+		/* home stopped the process and found it could not move */
+		log_info("process %d of node %u: %s", h.home_pid, from, why.text);
+		rem_release(&r);
+		_exit(0);
+	}
 	if (e) {
 		log_warn("process %d of node %u: %s", h.home_pid, from, why.text);
+		if (r.guest > 0)
+			mig_guest_remove(m->run_dir, r.guest);
 		rem_drain(&r);
 		mig_chan_send(ch, MIG_M_ABORT, &why, sizeof(why));
 		rem_release(&r);
@@ -261,6 +272,7 @@ void guest_main(struct migd *m, int fd, int ctl)
 	}
 	if (rem_commit(&r)) {
 		log_warn("process %d of node %u: no commit; dropped", h.home_pid, from);
+		mig_guest_remove(m->run_dir, r.guest);
 		_exit(1);
 	}
 	log_info("process %d of node %u (%s) runs here as %d%s%s", h.home_pid, from, h.comm,
