@@ -17,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 47
+plan 50
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -179,6 +179,7 @@ wait "$shell"
 is "$(cat "$d1/tmp/dep.out"), survived: $survived" "status 137, survived: no" \
 	"its deputy ($deputy) killed, it dies too: the parent sees SIGKILL"
 not_guest_of() { ! guest_of "$@"; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
 wait_for 5 not_guest_of 2 "$pid"
 ok $? "and node 2 ends the guest"
 
@@ -258,6 +259,17 @@ MIGD_ENV_3=MOSIX_FAULT=stage migd_start 3
 out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
 ok $(($? == 1 ? 0 : 1)) "a restore that fails on the node: cannot migrate"
 like "$out" "cannot migrate $pid: .*restore|staging" "with the node's reason"
+# the node makes the guest while home still reads the process, before
+# FILES: a failure there is told once FILES has its answer, not left to
+# a timeout with home waiting for HAVE
+migd_kill 3
+MIGD_ENV_3=MOSIX_FAULT=spawn migd_start 3
+t0=$(now_ms)
+out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
+ok $(($? == 1 ? 0 : 1)) "the node cannot make the guest's namespaces: cannot migrate"
+like "$out" "cannot migrate $pid: .*cannot make the guest's namespaces" "with the node's reason"
+ms=$(($(now_ms) - t0))
+ok $((ms < 5000 ? 0 : 1)) "and says so at once (${ms} ms, under 5000)"
 migd_kill 3
 MIGD_ENV_3=MOSIX_FAULT=pages migd_start 3
 out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)

@@ -51,6 +51,7 @@ struct rem {
 	int uffd;			/* our copy of the guest's, while filling */
 	int status_fd;			/* the guest's wait status, from init */
 	int files_fd;			/* to the guest: its copies of FILES' files */
+	struct mig_reason spawn_why;	/* rem_spawn's failure, told by rem_restore */
 	int sig_fd, ack_fd;		/* signals for init to send, its acks */
 	int32_t home_ppid;
 	bool force_proxy;
@@ -108,9 +109,11 @@ int rem_init(struct rem *r, struct mig_chan *ch, const struct mig_hello *h,
 /*
  * Right after WELCOME, while home reads the process's state: the guest's
  * namespaces, their init and the guest itself, unprivileged, waiting for
- * the image (rem_restore wakes it).
+ * the image (rem_restore wakes it). A failure is kept for rem_restore to
+ * return once it has answered FILES (the deputy waits for HAVE, and a
+ * node that only drains the image would never send it).
  */
-int rem_spawn(struct rem *r, struct mig_reason *why);
+void rem_spawn(struct rem *r);
 /* From TASK to GO, after rem_spawn. The guest runs when it returns 0;
  * -ECONNRESET: home gave up before TASK (said in @why). */
 int rem_restore(struct rem *r, struct mig_reason *why);

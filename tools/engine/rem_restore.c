@@ -428,7 +428,7 @@ static int match_files(struct rem *r, size_t len)
 	return mig_chan_send(r->ch, MIG_M_HAVE, &have, sizeof(have));
 }
 
-int rem_spawn(struct rem *r, struct mig_reason *why)
+static int spawn(struct rem *r, struct mig_reason *why)
 {
 	int pipefd[2], sigp[2], ackp[2], filesp[2], e, nsfd;
 	pid_t pid;
@@ -446,6 +446,11 @@ int rem_spawn(struct rem *r, struct mig_reason *why)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, filesp))
 		return say(why, -errno, 0, "socketpair");
 	r->files_fd = filesp[0];
+	/* tests: a node whose kernel refuses the namespaces */
+	if (rem_fault(r, "spawn")) {
+		close(filesp[1]);
+		return say(why, -EPERM, 0, "cannot make the guest's namespaces (fault injected)");
+	}
 	/* time and pid namespaces apply to children: made before init */
 	/* without time namespaces (a container may refuse them) the guest
 	 * reads this node's monotonic clock: a jump, not a failure */
@@ -497,6 +502,12 @@ out_close:
 	close(ackp[1]);
 	close(filesp[1]);
 	return say(why, e, 0, "cannot make the guest's namespaces");
+}
+
+void rem_spawn(struct rem *r)
+{
+	memset(&r->spawn_why, 0, sizeof(r->spawn_why));
+	spawn(r, &r->spawn_why);
 }
 
 /* The guest's copies of the files it maps: indices and descriptors. */
@@ -573,6 +584,10 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	if (r->kernel_ids && (!pid_fits(r->sh->task.home_pid) || !pid_fits(r->home_ppid)))
 		r->kernel_ids = false;
 	r->sh->filter_flags = r->kernel_ids ? MIG_FILTER_KERNEL_IDS : 0;
+	if (r->spawn_why.err) {
+		*why = r->spawn_why;
+		return why->err;
+	}
 	e = give_files(r);
 	if (e)
 		return say(why, e, MIG_STAGE_MAP, "cannot give the guest its files");

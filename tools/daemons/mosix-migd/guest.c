@@ -252,9 +252,8 @@ void guest_main(struct migd *m, int fd, int ctl)
 	r.force_proxy = getenv("MOSIX_VDSO_PROXY") != NULL;
 	/* the patched kernel answers the guest's getpid and hides it */
 	r.kernel_ids = kmosix_probe(NULL, &k) == 0 && k.usable && k.guest_ids;
-	e = rem_spawn(&r, &why);
-	if (!e)
-		e = rem_restore(&r, &why);
+	rem_spawn(&r);
+	e = rem_restore(&r, &why);
 	if (e == -ECONNRESET && !r.guest) {
 		/* home stopped the process and found it could not move */
 		log_info("process %d of node %u: %s", h.home_pid, from, why.text);
