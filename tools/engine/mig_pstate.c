@@ -467,13 +467,18 @@ out_close:
 	return r;
 }
 
-int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
+/*
+ * RUN/proc/PID for writing the state of @pid at node @where, made if
+ * missing, and the user its files go to (*@ret_give, -1 for none). Its
+ * fd, or -errno.
+ */
+static int entry_for(const char *run_dir, pid_t pid, uint32_t where, uid_t *ret_give)
 {
-	char dir[PATH_MAX], text[PSTATE_FILE_MAX];
-	uid_t give = (uid_t)-1;
+	char dir[PATH_MAX];
 	int procs, fd, r;
 
-	if (s->where > MAP_MAX_ID || pid <= 0)
+	*ret_give = (uid_t)-1;
+	if (where > MAP_MAX_ID || pid <= 0)
 		return -EINVAL;
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/proc", run_dir) >= sizeof(dir))
 		return -ENAMETOOLONG;
@@ -487,9 +492,19 @@ int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 		return procs;
 	/* the process's user may write lock and where (mosix-migd acts on it) */
 	if (geteuid() == 0)
-		give = process_uid(pid);
-	fd = entry_write(procs, pid, give);
+		*ret_give = process_uid(pid);
+	fd = entry_write(procs, pid, *ret_give);
 	close(procs);
+	return fd;
+}
+
+int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
+{
+	char text[PSTATE_FILE_MAX];
+	uid_t give;
+	int fd, r;
+
+	fd = entry_for(run_dir, pid, s->where, &give);
 	if (fd < 0)
 		return fd;
 
@@ -521,26 +536,12 @@ int mig_pstate_write(const char *run_dir, pid_t pid, const struct mig_pstate *s)
 int mig_pstate_aside_move(const char *run_dir, pid_t pid, uint32_t where, uint32_t nmigs,
 			  struct mig_pstate_aside *a)
 {
-	char dir[PATH_MAX], text[PSTATE_FILE_MAX];
-	uid_t give = (uid_t)-1;
-	int procs, r;
+	char text[PSTATE_FILE_MAX];
+	uid_t give;
+	int r;
 
 	memset(a, 0, sizeof(*a));
-	a->dfd = -1;
-	if (where > MAP_MAX_ID || pid <= 0)
-		return -EINVAL;
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/proc", run_dir) >= sizeof(dir))
-		return -ENAMETOOLONG;
-	r = make_dir(dir, 01777, (gid_t)-1);
-	if (r < 0)
-		return r;
-	procs = open_procs(run_dir);
-	if (procs < 0)
-		return procs;
-	if (geteuid() == 0)
-		give = process_uid(pid);
-	a->dfd = entry_write(procs, pid, give);
-	close(procs);
+	a->dfd = entry_for(run_dir, pid, where, &give);
 	if (a->dfd < 0) {
 		r = a->dfd;
 		a->dfd = -1;
