@@ -29,7 +29,7 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-	char req[96], reply[512], *end;
+	char req[96], reply[1024], *end;
 	long pid;
 	int r;
 

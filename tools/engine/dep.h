@@ -98,6 +98,15 @@ void dep_release(struct dep *d);
 int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen);
 
 /*
+ * Room for why a move failed: a node's reason may name every CPU feature
+ * it lacks (dep_refusal_text).
+ */
+#define DEP_WHY_MAX 512
+
+/* A node's REFUSE @r as its text; a CPU mask (MIG_REASON_CPU_FMT) named. */
+void dep_refusal_text(const struct mig_reason *r, char *why, size_t whylen);
+
+/*
  * After a successful dep_migrate, once the command has its answer: free
  * the home process's memory (what the node now has), plant the agent and
  * let the process wait for calls. Freeing 256 MiB takes the home process

@@ -357,13 +357,29 @@ void dep_keep_files(struct dep *d, const void *rec, size_t len)
  * A REFUSE the node answered with (@type, @len of d->in): its reason in
  * @why and its error (-EPERM if it gave none); 0 for any other record.
  */
+void dep_refusal_text(const struct mig_reason *r, char *why, size_t whylen)
+{
+	unsigned long long lacks;
+	unsigned node;
+
+	if (sscanf(r->text, MIG_REASON_CPU_FMT, &node, &lacks) == 2) {
+		char names[1024];
+
+		cpufeat_names(lacks, names, sizeof(names));
+		snprintf(why, whylen, "node %u's CPU lacks what the process may use: %s", node,
+			 names);
+		return;
+	}
+	snprintf(why, whylen, "%s", r->text);
+}
+
 static int refused(const struct dep *d, uint32_t type, size_t len, char *why, size_t whylen)
 {
 	const struct mig_reason *r = (const void *)d->in;
 
 	if (type != MIG_M_REFUSE || mig_reason_check(d->in, len))
 		return 0;
-	snprintf(why, whylen, "%s", r->text);
+	dep_refusal_text(r, why, whylen);
 	return r->err < 0 ? r->err : -EPERM;
 }
 
@@ -506,11 +522,10 @@ static int move_on_warmed(struct dep *d, uint32_t *move_to, char *why, size_t wh
 	return move_on_ask(d, move_to, why, whylen);
 }
 
-/* HELLO -> WELCOME or REFUSE with its reason. */
 /*
- * WELCOME (and CIPHER) after the HELLO sent at the stop: the node made
- * the guest's namespaces and processes meanwhile, while this side read
- * the process.
+ * WELCOME (and CIPHER), or REFUSE with its reason, after the HELLO sent at
+ * the stop: the node made the guest's namespaces and processes meanwhile,
+ * while this side read the process.
  */
 static int welcomed(struct dep *d, const struct mig_hello *h, char *why, size_t whylen)
 {
@@ -823,7 +838,7 @@ int dep_migrate(struct dep *d, uint32_t node, char *why, size_t whylen)
 	}
 	if (!e)
 		e = mig_dump_pages(d->pid, v, n, d->ch, &st, &pb);
-	/* the process runs again after this: the bits would lie */
+	/* the pages went: the bits are of no more use */
 	mig_pagebits_free(&pb);
 	if (!e)
 		d->last_tx = mig_now_ns();
@@ -910,7 +925,7 @@ static void reply_client(struct dep *d, const char *text)
 /* "err WHY" (about node @node, if not 0) to the command waiting */
 static void reply_err(struct dep *d, uint32_t node, const char *why)
 {
-	char t[200];
+	char t[DEP_WHY_MAX + 32];
 
 	if (node)
 		snprintf(t, sizeof(t), "err node %u: %s", node, why);
@@ -1331,7 +1346,7 @@ int dep_serve(struct dep *d)
 		uint32_t type;
 		size_t len;
 		uint64_t now;
-		char why[160];
+		char why[DEP_WHY_MAX];
 
 		/* signals noted while injecting (the move, a failed trip
 		 * home) reach the node now, not at its next forwarded call */
@@ -1468,7 +1483,7 @@ int dep_serve(struct dep *d)
 					goto out;
 				}
 				{
-					char t[200];
+					char t[DEP_WHY_MAX + 32];
 
 					snprintf(t, sizeof(t), "err cannot bring it home: %s", why);
 					reply_client(d, t);

@@ -564,8 +564,10 @@ int dep_move(struct dep *d, uint32_t node, char *why, size_t whylen)
 	if (!e)
 		e = mig_chan_recv(to, &type, d->out, MIG_CHAN_MAX, &len);
 	if (!e && type == MIG_M_REFUSE && !mig_reason_check(d->out, len)) {
-		snprintf(why, whylen, "node %u refused it: %s", node,
-			 ((const struct mig_reason *)d->out)->text);
+		char text[DEP_WHY_MAX];
+
+		dep_refusal_text((const struct mig_reason *)d->out, text, sizeof(text));
+		snprintf(why, whylen, "node %u refused it: %s", node, text);
 		e = -EPERM;
 		goto out_stay;
 	}

@@ -56,6 +56,12 @@
 #define MIG_NSIG 64
 #define MIG_REASON_MAX 128
 /*
+ * A REFUSE for CPU features the node lacks, when their names do not fit
+ * MIG_REASON_MAX: "node N's CPU lacks features 0xMASK" (lib/cpufeat.h
+ * bits); the deputy names them in its own message (mig_reason_cpu).
+ */
+#define MIG_REASON_CPU_FMT "node %u's CPU lacks features 0x%llx"
+/*
  * The limits that bind where the process runs, not at home: CPU time,
  * data, stack, address space; mig_task.rlim[i] is MIG_RLIM_RES[i]. The
  * others (open files, file size, ...) are enforced at home, where the

@@ -20,7 +20,7 @@
 void deputy_main(struct migd *m, pid_t pid, uint32_t node, int client, int ctl)
 {
 	struct dep d;
-	char why[160], reply[200];
+	char why[DEP_WHY_MAX], reply[DEP_WHY_MAX + 16];
 	uint64_t t0;
 	int e;
 

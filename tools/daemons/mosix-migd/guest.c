@@ -92,11 +92,19 @@ static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf,
 	if (migd_admin_flag(m->run_dir, "off"))
 		return "the node has left the cluster";
 	if (lacks) {
-		int n = snprintf(buf, len, "node %u's CPU lacks what the process may use: ",
-				 m->id.self);
+		char names[1024];
+		int n;
 
-		if (n > 0 && (size_t)n < len)
-			cpufeat_names(lacks, buf + n, len - (size_t)n);
+		/* all of them, or the home names them (an admin sets
+		 * mig_cpu_ignore from the list: a part of it is no use) */
+		cpufeat_names(lacks, names, sizeof(names));
+		n = snprintf(buf, len, "node %u's CPU lacks what the process may use: %s",
+			     m->id.self, names);
+		if (n < 0 || (size_t)n >= len)
+			snprintf(buf, len, MIG_REASON_CPU_FMT, m->id.self,
+				 (unsigned long long)lacks);
+		log_info("process %d of node %u may use what this CPU lacks: %s", h->home_pid,
+			 h->home_node, names);
 		return buf;
 	}
 	no = refusal_any(m, buf, len);
