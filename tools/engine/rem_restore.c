@@ -643,6 +643,17 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	 */
 	mig_guest_write(r->run_dir, r->guest, r->hello.home_node, r->hello.home_pid);
 	e = wait_word(r, &r->sync->state);
+	if (e == -ECHILD && r->sh->staged == 2) {
+		/* the stager failed after the pages, before the blob ran */
+		char t[96];
+
+		if (r->sh->step == MIG_STAGE_XSTATE)
+			snprintf(t, sizeof(t), "its registers hold CPU state this node lacks");
+		else
+			snprintf(t, sizeof(t), "staging failed at step %u: %s", r->sh->step,
+				 strerror(-r->sh->err));
+		return say(why, r->sh->err, r->sh->step, t);
+	}
 	if (e || r->sync->state != 1) {
 		char t[96];
 
