@@ -366,8 +366,7 @@ void dep_refusal_text(const struct mig_reason *r, char *why, size_t whylen)
 		char names[1024];
 
 		cpufeat_names(lacks, names, sizeof(names));
-		snprintf(why, whylen, "node %u's CPU lacks what the process may use: %s", node,
-			 names);
+		snprintf(why, whylen, MIG_REASON_CPU_NAMES, node, names);
 		return;
 	}
 	snprintf(why, whylen, "%s", r->text);

@@ -61,6 +61,8 @@
  * bits); the deputy names them in its own message (mig_reason_cpu).
  */
 #define MIG_REASON_CPU_FMT "node %u's CPU lacks features 0x%llx"
+/* ... and the same named, by whichever side has the room */
+#define MIG_REASON_CPU_NAMES "node %u's CPU lacks what the process may use: %s"
 /*
  * The limits that bind where the process runs, not at home: CPU time,
  * data, stack, address space; mig_task.rlim[i] is MIG_RLIM_RES[i]. The

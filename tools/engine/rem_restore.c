@@ -510,6 +510,19 @@ void rem_spawn(struct rem *r)
 	spawn(r, &r->spawn_why);
 }
 
+/* Why staging failed: @e waiting for it, else the stager's own report. */
+static int staging_failed(struct rem *r, int e, struct mig_reason *why)
+{
+	char t[96];
+
+	if (!e && r->sh->step == MIG_STAGE_XSTATE)
+		snprintf(t, sizeof(t), "its registers hold CPU state this node lacks");
+	else
+		snprintf(t, sizeof(t), "staging failed at step %u: %s", r->sh->step,
+			 strerror(e ? -e : -r->sh->err));
+	return say(why, e ? e : r->sh->err, r->sh->step, t);
+}
+
 /* The guest's copies of the files it maps: indices and descriptors. */
 static int give_files(struct rem *r)
 {
@@ -597,16 +610,8 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	e = wait_word(r, &r->sh->staged);
 	/* staged or not, the guest has mapped the files it needed */
 	mig_files_close(r->sh->file_fd, r->sh->nfiles);
-	if (e || r->sh->staged != 1) {
-		char t[96];
-
-		if (!e && r->sh->step == MIG_STAGE_XSTATE)
-			snprintf(t, sizeof(t), "its registers hold CPU state this node lacks");
-		else
-			snprintf(t, sizeof(t), "staging failed at step %u: %s", r->sh->step,
-				 strerror(e ? -e : -r->sh->err));
-		return say(why, e ? e : r->sh->err, r->sh->step, t);
-	}
+	if (e || r->sh->staged != 1)
+		return staging_failed(r, e, why);
 	r->guest = child_of(r->init);
 	if (r->guest <= 0)
 		return say(why, -ESRCH, MIG_STAGE_WAIT, "the guest is gone");
@@ -643,17 +648,9 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	 */
 	mig_guest_write(r->run_dir, r->guest, r->hello.home_node, r->hello.home_pid);
 	e = wait_word(r, &r->sync->state);
-	if (e == -ECHILD && r->sh->staged == 2) {
-		/* the stager failed after the pages, before the blob ran */
-		char t[96];
-
-		if (r->sh->step == MIG_STAGE_XSTATE)
-			snprintf(t, sizeof(t), "its registers hold CPU state this node lacks");
-		else
-			snprintf(t, sizeof(t), "staging failed at step %u: %s", r->sh->step,
-				 strerror(-r->sh->err));
-		return say(why, r->sh->err, r->sh->step, t);
-	}
+	/* the stager failed after the pages, before the blob ran */
+	if (e == -ECHILD && r->sh->staged == 2)
+		return staging_failed(r, 0, why);
 	if (e || r->sync->state != 1) {
 		char t[96];
 

@@ -98,8 +98,7 @@ static const char *refusal(struct migd *m, const struct mig_hello *h, char *buf,
 		/* all of them, or the home names them (an admin sets
 		 * mig_cpu_ignore from the list: a part of it is no use) */
 		cpufeat_names(lacks, names, sizeof(names));
-		n = snprintf(buf, len, "node %u's CPU lacks what the process may use: %s",
-			     m->id.self, names);
+		n = snprintf(buf, len, MIG_REASON_CPU_NAMES, m->id.self, names);
 		if (n < 0 || (size_t)n >= len)
 			snprintf(buf, len, MIG_REASON_CPU_FMT, m->id.self,
 				 (unsigned long long)lacks);
