@@ -17,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 50
+plan 53
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -268,6 +268,16 @@ t0=$(now_ms)
 out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
 ok $(($? == 1 ? 0 : 1)) "the node cannot make the guest's namespaces: cannot migrate"
 like "$out" "cannot migrate $pid: .*cannot make the guest's namespaces" "with the node's reason"
+ms=$(($(now_ms) - t0))
+ok $((ms < 5000 ? 0 : 1)) "and says so at once (${ms} ms, under 5000)"
+# any failure before FILES is answered: ABORT goes out before the node
+# reads the rest, so home, waiting for HAVE, hears it at once
+migd_kill 3
+MIGD_ENV_3=MOSIX_FAULT=task migd_start 3
+t0=$(now_ms)
+out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
+ok $(($? == 1 ? 0 : 1)) "the node finds the task record bad: cannot migrate"
+like "$out" "cannot migrate $pid: .*bad task record" "with the node's reason"
 ms=$(($(now_ms) - t0))
 ok $((ms < 5000 ? 0 : 1)) "and says so at once (${ms} ms, under 5000)"
 migd_kill 3

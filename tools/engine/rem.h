@@ -118,8 +118,9 @@ void rem_spawn(struct rem *r);
  * -ECONNRESET: home gave up before TASK (said in @why). */
 int rem_restore(struct rem *r, struct mig_reason *why);
 /*
- * After a failed restore: read the rest of the image, so that the deputy,
- * still sending, gets the ABORT and its reason instead of a reset.
+ * After a failed restore, and after its ABORT went out: read the rest of
+ * the image, so that a deputy still sending gets to the ABORT instead of
+ * a reset. One waiting for HAVE reads the ABORT in its place and closes.
  */
 void rem_drain(struct rem *r);
 

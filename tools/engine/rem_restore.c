@@ -564,7 +564,8 @@ int rem_restore(struct rem *r, struct mig_reason *why)
 	e = recv_type(r, MIG_M_TASK, &len);
 	if (e == -ECONNRESET)
 		return say(why, e, 0, "home gave up the move before sending the process");
-	if (e || mig_task_check(r->in, len))
+	/* tests: MOSIX_FAULT=task takes a good record for a bad one */
+	if (e || mig_task_check(r->in, len) || rem_fault(r, "task"))
 		return say(why, e ? e : -EBADMSG, 0, "bad task record");
 	memcpy(&r->sh->task, r->in, sizeof(r->sh->task));
 	e = recv_type(r, MIG_M_VMAS, &len);

@@ -271,8 +271,13 @@ void guest_main(struct migd *m, int fd, int ctl)
 		log_warn("process %d of node %u: %s", h.home_pid, from, why.text);
 		if (r.guest > 0)
 			mig_guest_remove(m->run_dir, r.guest);
-		rem_drain(&r);
+		/*
+		 * ABORT first: home may be waiting for HAVE (a bad TASK
+		 * fails before FILES is answered), and would wait for it
+		 * until the I/O timeout while this side waited for the END.
+		 */
 		mig_chan_send(ch, MIG_M_ABORT, &why, sizeof(why));
+		rem_drain(&r);
 		rem_release(&r);
 		_exit(1);
 	}
