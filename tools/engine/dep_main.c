@@ -305,13 +305,9 @@ static int send_maps(struct dep *d)
 	return send_rec(d, MIG_M_MAPS, d->out, (size_t)len);
 }
 
-/*
- * FILES -> HAVE: the system files the process maps that the node has too
- * need not travel (mig_files.h). Nothing to offer, no records: the node
- * goes on to VMAS. A file that cannot be hashed here is simply sent.
- */
 /* Whether the record in d->in is the node's ABORT; its reason into @why. */
-static bool aborted(const struct dep *d, uint32_t type, size_t len, char *why, size_t whylen)
+static bool node_aborted(const struct dep *d, uint32_t type, size_t len, char *why,
+			 size_t whylen)
 {
 	if (type != MIG_M_ABORT || mig_reason_check(d->in, len))
 		return false;
@@ -320,6 +316,11 @@ static bool aborted(const struct dep *d, uint32_t type, size_t len, char *why, s
 	return true;
 }
 
+/*
+ * FILES -> HAVE: the system files the process maps that the node has too
+ * need not travel (mig_files.h). Nothing to offer, no records: the node
+ * goes on to VMAS. A file that cannot be hashed here is simply sent.
+ */
 static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n,
 		       const struct mig_pagebits *pb, char *why, size_t whylen)
 {
@@ -340,7 +341,7 @@ static int offer_files(struct dep *d, struct mig_vma *v, uint32_t n,
 	if (!e)
 		e = recv_rec(d, &type, &len);
 	/* a node that failed before it read FILES says so in place of HAVE */
-	if (!e && aborted(d, type, len, why, whylen))
+	if (!e && node_aborted(d, type, len, why, whylen))
 		return -ECANCELED;
 	if (!e && (type != MIG_M_HAVE || mig_fixed_check(type, len)))
 		e = -EPROTO;
@@ -574,7 +575,7 @@ static int await_ready(struct dep *d, char *why, size_t whylen)
 		snprintf(why, whylen, "the node failed during the transfer: %s", strerror(-e));
 		return e;
 	}
-	if (aborted(d, type, len, why, whylen))
+	if (node_aborted(d, type, len, why, whylen))
 		return -ECANCELED;
 	if (type != MIG_M_READY || mig_fixed_check(type, len)) {
 		snprintf(why, whylen, "the node answered out of turn");
