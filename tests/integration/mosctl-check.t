@@ -67,7 +67,7 @@ done
 like "$(status_of "PTRACE_GETREGSET NT_X86_XSTATE" "$work/out")" \
 	'^ok \([0-9]+ bytes, XCR0 0x[0-9a-f]+\)$' "the xstate size and XCR0 are shown"
 is "$(status_of "soft-dirty page tracking" "$work/out")" \
-	"optional, missing: pre-copy migration (a process is frozen while all its memory is sent)" \
+	"optional, missing: pre-copy migration, which the engine does not do yet (nothing lost today)" \
 	"soft-dirty: optional, missing on this kernel, with what is lost"
 is "$(wc -l <"$work/out")" $((${#required[@]} + ${#optional[@]} + 2)) \
 	"one line per feature, the CPU's features and a summary"
@@ -104,7 +104,7 @@ is "$?:$(status_of kcmp "$work/out")" \
 	"no kcmp: required, so exit 1"
 "$progs/nosys" userfaultfd -- "$bin/mosctl" check >"$work/out" 2>&1
 is "$?:$(status_of "userfaultfd, UFFD_USER_MODE_ONLY" "$work/out")" \
-	"0:optional, missing: lazy migration (memory sent after the process runs again)" \
+	"0:optional, missing: filling a moved-in process's memory without a page fault a page (moves in are slower)" \
 	"no userfaultfd: optional, so still exit 0"
 "$progs/nosys" unshare process_vm_writev -- "$bin/mosctl" check >"$work/out" 2>&1
 is "$?:$(grep -c ' missing: needed for ' "$work/out")" "1:1" \

@@ -80,9 +80,10 @@ static const struct mig_feature_info features[MIG_F_NR] = {
 		"a trapped call hands over to its supervisor on its own CPU (without: a "
 		"cross-CPU wake-up each way)" },
 	[MIG_F_UFFD] = { "userfaultfd, UFFD_USER_MODE_ONLY", false,
-		"lazy migration (memory sent after the process runs again)" },
+		"filling a moved-in process's memory without a page fault a page (moves in "
+		"are slower)" },
 	[MIG_F_SOFT_DIRTY] = { "soft-dirty page tracking", false,
-		"pre-copy migration (a process is frozen while all its memory is sent)" },
+		"pre-copy migration, which the engine does not do yet (nothing lost today)" },
 	[MIG_F_MOSIX_KERNEL] = { "mosix kernel part (/proc/mosix)", false,
 		"kernel transparency (/proc/mosix, per-process flags, hidden guests)" },
 };
