@@ -23,7 +23,7 @@ migd_progs
 # TAG -> the engine bug that makes its migrated run fail
 declare -A engine_todo=()
 
-plan 213
+plan 225
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -244,6 +244,40 @@ post_sigrestart() {
 	cluster_exec 1 kill -USR1 "$pid"
 }
 
+# zdtm_sigwait: ppoll and epoll_pwait whose own mask lets SIGUSR1 in (it
+# is blocked otherwise): SIGUSR1 into each must end it with the handler
+# run inside; then a ppoll whose mask keeps SIGUSR1 out must time out.
+# Moved, each masked wait brings it home: it is moved again between the
+# first two, so that both start on node 2
+post_sigwait() {
+	local f=$d1/tmp/$tag.out err
+	wait_for 10 grep -q '^blocking ppoll mask' "$f"
+	wait_for 5 in_poll || diag "$tag: not seen blocked in ppoll"
+	sleep 0.1
+	cluster_exec 1 kill -USR1 "$pid"
+	wait_for 10 grep -q '^ready again' "$f"
+	if [ "$tag" = m_sigwait ]; then
+		# the ppoll brought it home: moved again, the epoll_pwait
+		# starts on node 2 and brings it home
+		wait_for 3 eval "! guest_of 2 $pid"
+		ok $? "zdtm_sigwait: the ppoll with a mask brought it home"
+		err=$(cluster_exec 1 "$bin/migrate" "$pid" 2 2>&1)
+		ok $? "zdtm_sigwait: moved to node 2 again${err:+: $err}"
+		guest_of 2 "$pid" >/dev/null
+		ok $? "zdtm_sigwait: node 2 hosts its guest again"
+	fi
+	cluster_exec 1 kill -USR2 "$pid"
+	wait_for 10 grep -q '^blocking epoll_pwait mask' "$f"
+	wait_for 5 eval "! guest_of 2 $pid && in_epoll"
+	ok $? "zdtm_sigwait: $tag waits in epoll_pwait at home"
+	sleep 0.1
+	cluster_exec 1 kill -USR1 "$pid"
+	wait_for 10 grep -q '^blocking ppoll blocked' "$f"
+	wait_for 5 in_poll || diag "$tag: not seen blocked in the last ppoll"
+	sleep 0.1
+	cluster_exec 1 kill -USR1 "$pid"
+}
+
 p=$progs
 zdtm file "$p/zdtm_file"
 zdtm pipe "$p/zdtm_pipe"
@@ -253,6 +287,7 @@ zdtm sigmask-home "$p/zdtm_sigmask"
 zdtm raise "$p/zdtm_raise"
 zdtm siginfo "$p/zdtm_siginfo" /tmp/zdtm_siginfo.sender
 zdtm sigrestart "$p/zdtm_sigrestart"
+zdtm sigwait "$p/zdtm_sigwait"
 zdtm altstack "$p/zdtm_altstack"
 zdtm fpu "$p/zdtm_fpu"
 diag "zdtm_fpu: $(sed -n 's/^ready //p' "$d1/tmp/m_fpu.out") registers"

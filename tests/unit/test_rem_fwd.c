@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -394,6 +395,30 @@ static void test_null_pointers(void **state)
 	assert_int_equal(plan.nbuf, 0);
 }
 
+/*
+ * A wait with a signal mask of its own comes home with the process; the
+ * same call without one is forwarded, its NULL going home as NULL.
+ */
+static void test_sigset_home(void **state)
+{
+	struct pollfd pf = { 0, POLLIN, 0 };
+	uint64_t mask = 0, ppoll[6] = { P(&pf), 1, 0, 0, 8 };
+	uint64_t pwait[6] = { 3, P(&pf), 1, 0, 0, 8 };
+
+	(void)state;
+	assert_false(rem_fwd_needs_home(sc_lookup(SYS_ppoll), ppoll));
+	assert_int_equal(gather(SYS_ppoll, ppoll), 0);
+	assert_int_equal(plan.nbuf, 1);
+	ppoll[3] = P(&mask);
+	assert_true(rem_fwd_needs_home(sc_lookup(SYS_ppoll), ppoll));
+	assert_false(rem_fwd_needs_home(sc_lookup(SYS_epoll_pwait), pwait));
+	pwait[4] = P(&mask);
+	assert_true(rem_fwd_needs_home(sc_lookup(SYS_epoll_pwait), pwait));
+	assert_true(rem_fwd_needs_home(sc_lookup(SYS_epoll_pwait2), pwait));
+	/* an argument in that place of another call is just a value */
+	assert_false(rem_fwd_needs_home(sc_lookup(SYS_read), pwait));
+}
+
 static void test_bad_pointers(void **state)
 {
 	char *h = hole(), buf[64] = "abcd";
@@ -585,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_iov_limits),
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_null_pointers),
+		cmocka_unit_test(test_sigset_home),
 		cmocka_unit_test(test_bad_pointers),
 		cmocka_unit_test(test_long_strings),
 		cmocka_unit_test(test_string_at_page_end),

@@ -156,8 +156,8 @@ static void check_desc(const struct sc_desc *d)
 		const struct sc_arg *a = &d->arg[i];
 		const struct sc_arg *t = &d->arg[a->len_arg];
 
-		assert_true(a->kind <= SCK_IOV_OUT);
-		if (a->kind == SCK_VAL || a->kind == SCK_STR) {
+		assert_true(a->kind <= SCK_SIGSET);
+		if (a->kind == SCK_VAL || a->kind == SCK_STR || a->kind == SCK_SIGSET) {
 			assert_int_equal(a->flags, 0);
 			continue;
 		}

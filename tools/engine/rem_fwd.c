@@ -222,6 +222,14 @@ int rem_fwd_scatter(pid_t pid, const struct rem_fwd_plan *plan, const uint32_t *
 	return r;
 }
 
+bool rem_fwd_needs_home(const struct sc_desc *d, const uint64_t args[6])
+{
+	for (int i = 0; i < d->nargs && i < SC_NARGS; i++)
+		if (d->arg[i].kind == SCK_SIGSET && args[i])
+			return true;
+	return false;
+}
+
 void rem_fwd_timeout_left(long nr, uint64_t args[6], const uint64_t first[6],
 			  uint64_t elapsed_ns)
 {

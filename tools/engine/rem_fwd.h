@@ -9,6 +9,7 @@
  * the SYSRET record back into the guest.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -35,6 +36,12 @@ struct rem_fwd_plan {
  */
 int rem_fwd_gather(pid_t pid, long nr, const uint64_t args[6], const struct sc_desc *d,
 		   uint8_t *out, size_t cap, size_t *ret_len, struct rem_fwd_plan *plan);
+
+/*
+ * Whether call @d with @args must run at home, the process with it: a
+ * signal mask of its own (SCK_SIGSET) that is not NULL.
+ */
+bool rem_fwd_needs_home(const struct sc_desc *d, const uint64_t args[6]);
 
 /*
  * Write the bytes of a checked SYSRET back into the guest, as @plan says.

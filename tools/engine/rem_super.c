@@ -600,6 +600,9 @@ static enum outcome on_notification(struct rem *r)
 		val = 0;
 		break;
 	case SC_FWD:
+		/* its own signal mask must hold where the handlers run */
+		if (rem_fwd_needs_home(d, (const uint64_t *)n.data.args))
+			goto home;
 		return forward_and_answer(r, &n, d);
 	case SC_SPECIAL: {
 		struct sc_desc tmp;

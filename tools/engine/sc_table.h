@@ -40,6 +40,13 @@ enum sc_kind {
 	SCK_STR,	/* a NUL-terminated string (path), at most PATH_MAX */
 	SCK_IOV_IN,	/* struct iovec[count]: each buffer copied home */
 	SCK_IOV_OUT,	/* struct iovec[count]: buffers filled by the call */
+	/*
+	 * A signal mask the call sets for as long as it waits (ppoll,
+	 * epoll_pwait): NULL goes home as NULL; any other brings the process
+	 * home for the call, since a forwarded wait cannot run the guest's
+	 * handlers under that mask, nor keep out the signals it blocks.
+	 */
+	SCK_SIGSET,
 };
 
 enum sc_flags {
