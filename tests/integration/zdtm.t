@@ -201,7 +201,8 @@ in_epoll() {
 # zdtm_sigrestart: SIGUSR1 into each blocking read; SIGCHLD and SIGHUP
 # first into the second, then data; SIGUSR1 into a blocking poll; then
 # epoll_wait: SIGCHLD and SIGWINCH, then data; SIGCHLD every 0.5 s into
-# a 2 s timeout; SIGUSR1
+# a 2 s timeout; SIGUSR1; then the same SIGCHLDs into a ppoll's and a
+# select's 2 s
 post_sigrestart() {
 	local f=$d1/tmp/$tag.out wfd
 	wait_for 10 grep -q '^blocking eintr' "$f"
@@ -242,6 +243,13 @@ post_sigrestart() {
 	wait_for 5 in_epoll || diag "$tag: not seen blocked in the last epoll_wait"
 	sleep 0.1
 	cluster_exec 1 kill -USR1 "$pid"
+	for what in ppoll select; do
+		wait_for 10 grep -q "^blocking $what timeout" "$f"
+		for _ in 1 2 3; do
+			sleep 0.5
+			cluster_exec 1 kill -CHLD "$pid"
+		done
+	done
 }
 
 # zdtm_sigwait: ppoll and epoll_pwait whose own mask lets SIGUSR1 in (it

@@ -18,9 +18,12 @@
  * 2 s timeout that SIGCHLD every 0.5 s must neither end nor extend
  * (a try that started over would take 3.5 s);
  * "blocking epoll eintr": SIGUSR1 ends it with EINTR under SA_RESTART.
+ * "blocking ppoll timeout" and "blocking select timeout": the same 2 s
+ * and three SIGCHLDs, for timeouts kept in the process's memory.
  */
 #include <errno.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -89,6 +92,39 @@ static void wait_epoll(const int p[2])
 	close(ep);
 }
 
+/*
+ * Timeouts the kernel keeps in the caller's memory, and writes back what
+ * is left of when a signal stops the call: an ignored SIGCHLD every
+ * 0.5 s must neither end a 2 s wait nor make it longer.
+ */
+static void wait_timeouts(const int p[2])
+{
+	struct timespec two = { 2, 0 };
+	struct pollfd pf = { p[0], POLLIN, 0 };
+	struct timeval tv = { 2, 0 };
+	fd_set rd;
+	double t0, took;
+	int k;
+
+	printf("blocking ppoll timeout\n");
+	t0 = now();
+	errno = 0;
+	k = ppoll(&pf, 1, &two, NULL);
+	took = now() - t0;
+	zdtm_check(k == 0, "ppoll of 2 s with ignored signals returned %d (%m)", k);
+	zdtm_check(took > 1.9 && took < 2.9, "ppoll of 2 s took %.2f s", took);
+
+	printf("blocking select timeout\n");
+	FD_ZERO(&rd);
+	FD_SET(p[0], &rd);
+	t0 = now();
+	errno = 0;
+	k = select(p[0] + 1, &rd, NULL, NULL, &tv);
+	took = now() - t0;
+	zdtm_check(k == 0, "select of 2 s with ignored signals returned %d (%m)", k);
+	zdtm_check(took > 1.9 && took < 2.9, "select of 2 s took %.2f s", took);
+}
+
 int main(void)
 {
 	char buf[16];
@@ -136,5 +172,6 @@ int main(void)
 
 	wait_epoll(p);
 	zdtm_check(hits == 4, "the handler ran %d times, expected 4", (int)hits);
+	wait_timeouts(p);
 	return zdtm_done();
 }

@@ -555,6 +555,46 @@ static void test_scatter_into_in_buffer(void **state)
 }
 
 /*
+ * A call a signal stopped at home: its in/out buffers come back as home's
+ * kernel left them (ppoll's remaining time); an out buffer never does,
+ * since home's copy of it holds nothing of the process's.
+ */
+static void test_scatter_aborted(void **state)
+{
+	struct pollfd pf = { 0, POLLIN, 0 };
+	struct timespec ts = { 2, 0 };
+	const struct timespec left = { 1, 500 };
+	const struct pollfd back_pf = { 0, POLLIN, 0 };
+	uint8_t data[sizeof(back_pf) + sizeof(left)];
+	const uint32_t lens[] = { sizeof(back_pf), sizeof(left) }, rlen[] = { 4 };
+	const struct mig_fwd_ret *rr = (const struct mig_fwd_ret *)back;
+	const uint32_t *l;
+	const uint8_t *d;
+	char buf[8] = "keep";
+	size_t got;
+
+	(void)state;
+	assert_int_equal(gather(SYS_ppoll, (uint64_t[6]){ P(&pf), 1, P(&ts), 0, 8 }), 0);
+	memcpy(data, &back_pf, sizeof(back_pf));
+	memcpy(data + sizeof(back_pf), &left, sizeof(left));
+	assert_int_equal(answer(-514 /* ERESTARTNOHAND */, lens, 2, data, sizeof(data)), 0);
+	assert_int_equal(mig_fwd_ret_check(back, sizeof(*rr) + sizeof(lens) + sizeof(data),
+					   plan.nbuf, &l, &d, &got), 0);
+	ts = (struct timespec){ 2, 0 };
+	assert_int_equal(rem_fwd_scatter_aborted(getpid(), &plan, l, d), 0);
+	assert_int_equal(ts.tv_sec, 1);
+	assert_int_equal(ts.tv_nsec, 500);
+
+	assert_int_equal(gather(SYS_read, (uint64_t[6]){ 0, P(buf), 4 }), 0);
+	assert_int_equal(answer(-512 /* ERESTARTSYS */, rlen, 1, "XXXX", 4), 0);	/* plain: written */
+	memcpy(buf, "keep", 5);
+	assert_int_equal(mig_fwd_ret_check(back, sizeof(*rr) + sizeof(rlen) + 4, plan.nbuf, &l,
+					   &d, &got), 0);
+	assert_int_equal(rem_fwd_scatter_aborted(getpid(), &plan, l, d), -EBADMSG);
+	assert_string_equal(buf, "keep");
+}
+
+/*
  * A call forwarded again: poll's and epoll_wait's timeouts count from the
  * first try, in whole milliseconds gone (never ending early); an endless
  * or zero wait, and calls without such a timeout, are left as they are.
@@ -617,6 +657,7 @@ int main(void)
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_rem_read_str),
 		cmocka_unit_test(test_scatter_into_in_buffer),
+		cmocka_unit_test(test_scatter_aborted),
 		cmocka_unit_test(test_timeout_left),
 	};
 

@@ -143,7 +143,18 @@ int dep_serve_call(struct inj *j, struct dep_agent *ag, const void *rec, size_t 
 		for (uint32_t i = 0; i < c->nbuf; i++) {
 			uint32_t n = 0;
 
-			if (b[i].dir & MIG_FWD_OUT && ret >= 0) {
+			if (j->aborted) {
+				/*
+				 * What home's kernel wrote into the process's
+				 * own bytes before the stop (what is left of
+				 * a ppoll's or select's timeout, poll's
+				 * revents) it writes natively too: they go
+				 * back with the restart. Out buffers hold
+				 * nothing of the process's: never.
+				 */
+				if (b[i].dir == MIG_FWD_IO)
+					n = b[i].len;
+			} else if (b[i].dir & MIG_FWD_OUT && ret >= 0) {
 				n = b[i].len;
 				if (b[i].ret_len) {
 					n = left < n ? (uint32_t)left : n;

@@ -222,6 +222,15 @@ int rem_fwd_scatter(pid_t pid, const struct rem_fwd_plan *plan, const uint32_t *
 	return r;
 }
 
+int rem_fwd_scatter_aborted(pid_t pid, const struct rem_fwd_plan *plan, const uint32_t *lens,
+			    const uint8_t *data)
+{
+	for (uint32_t i = 0; i < plan->nbuf; i++)
+		if (lens[i] && plan->dir[i] != MIG_FWD_IO)
+			return -EBADMSG;
+	return rem_fwd_scatter(pid, plan, lens, data);
+}
+
 bool rem_fwd_needs_home(const struct sc_desc *d, const uint64_t args[6])
 {
 	for (int i = 0; i < d->nargs && i < SC_NARGS; i++)

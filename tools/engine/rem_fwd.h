@@ -38,6 +38,13 @@ int rem_fwd_gather(pid_t pid, long nr, const uint64_t args[6], const struct sc_d
 		   uint8_t *out, size_t cap, size_t *ret_len, struct rem_fwd_plan *plan);
 
 /*
+ * rem_fwd_scatter for a call that a signal stopped at home (aborted): only
+ * its in/out buffers may come back; -EBADMSG for any other.
+ */
+int rem_fwd_scatter_aborted(pid_t pid, const struct rem_fwd_plan *plan, const uint32_t *lens,
+			    const uint8_t *data);
+
+/*
  * Whether call @d with @args must run at home, the process with it: a
  * signal mask of its own (SCK_SIGSET) that is not NULL.
  */

@@ -315,6 +315,10 @@ static long forward(struct rem *r, const struct seccomp_notif *n, const struct s
 		long code = ((const struct mig_fwd_ret *)r->in)->ret;
 
 		*ret_aborted = true;
+		/* its in/out buffers as home's kernel left them: a remaining
+		 * timeout, which a call forwarded again goes on with */
+		if (rem_fwd_scatter_aborted(n->pid, &plan, lens, data) == -EBADMSG)
+			goto out_lost;
 		/*
 		 * The guest's kernel has no restart_block for a call it never
 		 * ran: that one starts over instead, as NOHAND says.
