@@ -108,6 +108,32 @@ static void rest_of_sleep(uint32_t nr, struct user_regs_struct *r)
 		r->rdx = r->r10;
 }
 
+/*
+ * Waits the kernel ends with EINTR whenever the task stops, never
+ * restarting them (signal(7)): our own stop ends them so too, and the
+ * process would see an EINTR it never sees natively but from a stop
+ * signal. Those that would wait for ever are made again instead; one with
+ * a timeout keeps its EINTR, as after SIGSTOP, since the time it waited
+ * is nowhere to be read and starting over would wait too long.
+ */
+static bool endless_wait(uint32_t nr, const struct user_regs_struct *r)
+{
+	switch (nr) {
+	case SYS_epoll_wait:
+	case SYS_epoll_pwait:
+		return (int)r->r10 < 0;
+	case SYS_epoll_pwait2:
+	case SYS_semtimedop:
+		return !r->r10;		/* no timespec */
+	case SYS_rt_sigtimedwait:
+		return !r->rdx;
+	case SYS_semop:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int fix_restart(struct inj *j, struct user_regs_struct *r)
 {
 	long rax = (long)r->rax;
@@ -115,6 +141,13 @@ static int fix_restart(struct inj *j, struct user_regs_struct *r)
 
 	if ((long)r->orig_rax < 0)
 		return 0;
+	/* EINTR of ours only: no signal came since the process was seized */
+	if (rax == -EINTR && !j->npending && !j->lost &&
+	    endless_wait((uint32_t)r->orig_rax, r)) {
+		r->rax = r->orig_rax;
+		r->rip -= 2;
+		return 0;
+	}
 	if (rax != -ERESTARTSYS && rax != -ERESTARTNOINTR && rax != -ERESTARTNOHAND &&
 	    rax != -ERESTART_RESTARTBLOCK)
 		return 0;
