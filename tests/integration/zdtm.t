@@ -23,7 +23,7 @@ migd_progs
 # TAG -> the engine bug that makes its migrated run fail
 declare -A engine_todo=()
 
-plan 225
+plan 241
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 d2=$(cluster_dir 2)
@@ -286,6 +286,33 @@ post_sigwait() {
 	cluster_exec 1 kill -USR1 "$pid"
 }
 
+# zdtm_waitmove: an endless epoll_wait, then epoll_pwait, then a read,
+# each moved home and away again while it waits (the first move stops a
+# call forwarded home, the second a wait of home's own): it must go on
+# waiting, not fail with EINTR, until data comes
+post_waitmove() {
+	local f=$d1/tmp/$tag.out what wfd err in
+	for what in epoll epoll_pwait read; do
+		in=in_epoll
+		[ "$what" = read ] && in=in_read
+		wait_for 10 grep -q "^blocking $what wfd" "$f"
+		wait_for 5 "$in" || diag "$tag: not seen blocked in $what"
+		if [ "$tag" = m_waitmove ]; then
+			err=$(cluster_exec 1 "$bin/migrate" "$pid" home 2>&1)
+			ok $? "zdtm_waitmove: brought home inside $what${err:+: $err}"
+			wait_for 5 eval "! guest_of 2 $pid && $in" ||
+				diag "$tag: not seen home in $what"
+			err=$(cluster_exec 1 "$bin/migrate" "$pid" 2 2>&1)
+			ok $? "zdtm_waitmove: moved to node 2 inside $what${err:+: $err}"
+			guest_of 2 "$pid" >/dev/null
+			ok $? "zdtm_waitmove: node 2 hosts its guest inside $what"
+		fi
+		sleep 0.2
+		wfd=$(sed -n "s/^blocking $what wfd=//p" "$f")
+		cluster_exec 1 sh -c "printf data >/proc/$pid/fd/${wfd:-4}"
+	done
+}
+
 p=$progs
 zdtm file "$p/zdtm_file"
 zdtm pipe "$p/zdtm_pipe"
@@ -296,6 +323,7 @@ zdtm raise "$p/zdtm_raise"
 zdtm siginfo "$p/zdtm_siginfo" /tmp/zdtm_siginfo.sender
 zdtm sigrestart "$p/zdtm_sigrestart"
 zdtm sigwait "$p/zdtm_sigwait"
+zdtm waitmove "$p/zdtm_waitmove"
 zdtm altstack "$p/zdtm_altstack"
 zdtm fpu "$p/zdtm_fpu"
 diag "zdtm_fpu: $(sed -n 's/^ready //p' "$d1/tmp/m_fpu.out") registers"

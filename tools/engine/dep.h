@@ -53,6 +53,11 @@ struct dep {
 	int stop_waits;			/* deadlines put off: it had not run */
 	uint64_t frozen_ns;		/* the last migration's freeze time */
 	uint64_t asked_ns;		/* when a move on asked its node to stop it */
+	/*
+	 * COMEHOME went to the node and the process is not back yet: a call
+	 * it waits in at home is stopped (call_tick), or it could not come.
+	 */
+	bool want_back;
 	struct mig_vma *moved;		/* what dep_settle frees at home */
 	uint32_t nmoved;
 	uint64_t sent_bytes;

@@ -145,6 +145,14 @@ static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
  * the stream, the node is lost, and so is the process (SIGKILL at home).
  * PINGs are sent meanwhile, for a node that counts them.
  */
+/* A request from migd waits to be read. */
+static bool ctl_waiting(const struct dep *d)
+{
+	struct pollfd pf = { d->ctl_fd, POLLIN, 0 };
+
+	return d->ctl_fd >= 0 && poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN);
+}
+
 static int call_tick(void *arg)
 {
 	struct dep *d = arg;
@@ -162,6 +170,16 @@ static int call_tick(void *arg)
 	}
 	if (pf.revents & (POLLERR | POLLHUP))
 		goto out_lost;
+	/*
+	 * The process is wanted back, or a request waits that may want it
+	 * (migrate home, a move on): a call it waits in here (a read of a
+	 * quiet pipe) would hold it away for as long. Stopped, the call
+	 * aborts before it did anything; the main loop then takes the
+	 * request, and the node, once it has COMEHOME, leaves the call to be
+	 * made again at home.
+	 */
+	if (d->want_back || ctl_waiting(d))
+		d->j.interrupt = 1;
 	now = mig_now_ns();
 	if (now - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0))
 		goto out_lost;
@@ -448,6 +466,7 @@ static int move_on_ask(struct dep *d, uint32_t *move_to, char *why, size_t whyle
 		move_on_drop(d);
 		return e;
 	}
+	d->want_back = true;
 	*move_to = d->next_node;
 	d->asked_ns = mig_now_ns();
 	return 0;
@@ -1409,6 +1428,8 @@ int dep_serve(struct dep *d)
 
 					if (send_rec(d, MIG_M_COMEHOME, &c, sizeof(c)))
 						reply_client(d, "err the node does not answer");
+					else
+						d->want_back = true;
 				} else if (move_on(d, node, &move_to, why, sizeof(why))) {
 					reply_err(d, 0, why);
 				}
@@ -1452,6 +1473,7 @@ int dep_serve(struct dep *d)
 				ret = 0;
 				goto out;
 			case MIG_M_COMEHOME:
+				d->want_back = false;
 				if (!move_to && d->next) {
 					/* it comes home by itself before a move on */
 					move_on_drop(d);

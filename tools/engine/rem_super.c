@@ -392,6 +392,16 @@ static enum outcome forward_and_answer(struct rem *r, const struct seccomp_notif
 				answer(r->listener, n->id, val, 0);
 			return o;
 		}
+		/*
+		 * Home wants the process back (migrate home, a move on) and
+		 * stopped the call for it: unanswered, it is made again at
+		 * home, as a call that runs only there.
+		 */
+		if (r->want_home) {
+			r->home_notif = n->id;
+			r->home_notif_set = true;
+			return o;
+		}
 		rem_fwd_timeout_left(again.data.nr, (uint64_t *)again.data.args,
 				     (const uint64_t *)n->data.args, mig_now_ns() - start);
 	}
