@@ -259,27 +259,28 @@ MIGD_ENV_3=MOSIX_FAULT=stage migd_start 3
 out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
 ok $(($? == 1 ? 0 : 1)) "a restore that fails on the node: cannot migrate"
 like "$out" "cannot migrate $pid: .*restore|staging" "with the node's reason"
+# fails_at_once FAULT WHAT REASON: with MOSIX_FAULT=FAULT on node 3, a
+# move there fails with the node's REASON, and at once, not after the
+# 10 s I/O timeout with home waiting for HAVE
+fails_at_once() {
+	local t0 out rc ms
+	migd_kill 3
+	MIGD_ENV_3="MOSIX_FAULT=$1" migd_start 3
+	t0=$(now_ms)
+	out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
+	rc=$?
+	ms=$(($(now_ms) - t0))
+	ok $((rc == 1 ? 0 : 1)) "$2: cannot migrate"
+	like "$out" "cannot migrate $pid: .*$3" "with the node's reason"
+	ok $((ms < 5000 ? 0 : 1)) "and says so at once (${ms} ms, under 5000)"
+}
 # the node makes the guest while home still reads the process, before
-# FILES: a failure there is told once FILES has its answer, not left to
-# a timeout with home waiting for HAVE
-migd_kill 3
-MIGD_ENV_3=MOSIX_FAULT=spawn migd_start 3
-t0=$(now_ms)
-out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
-ok $(($? == 1 ? 0 : 1)) "the node cannot make the guest's namespaces: cannot migrate"
-like "$out" "cannot migrate $pid: .*cannot make the guest's namespaces" "with the node's reason"
-ms=$(($(now_ms) - t0))
-ok $((ms < 5000 ? 0 : 1)) "and says so at once (${ms} ms, under 5000)"
+# FILES: a failure there is told once FILES has its answer
+fails_at_once spawn "the node cannot make the guest's namespaces" \
+	"cannot make the guest's namespaces"
 # any failure before FILES is answered: ABORT goes out before the node
 # reads the rest, so home, waiting for HAVE, hears it at once
-migd_kill 3
-MIGD_ENV_3=MOSIX_FAULT=task migd_start 3
-t0=$(now_ms)
-out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
-ok $(($? == 1 ? 0 : 1)) "the node finds the task record bad: cannot migrate"
-like "$out" "cannot migrate $pid: .*bad task record" "with the node's reason"
-ms=$(($(now_ms) - t0))
-ok $((ms < 5000 ? 0 : 1)) "and says so at once (${ms} ms, under 5000)"
+fails_at_once task "the node finds the task record bad" "bad task record"
 migd_kill 3
 MIGD_ENV_3=MOSIX_FAULT=pages migd_start 3
 out=$(cluster_exec 1 "$bin/migrate" "$pid" 3 2>&1)
