@@ -135,11 +135,14 @@ long dep_agent_call(struct dep_agent *a, struct inj *j, long nr, const uint64_t 
 			j->dead = 1;	/* reaped by someone else's wait: gone */
 			return -ESRCH;
 		}
+		if (a->wanted && !j->interrupt && a->wanted(a->tick_arg))
+			j->interrupt = 1;
 		/*
-		 * A signal is pending: end the call's wait, if it is in one
-		 * (else the stop finds it elsewhere, and the next try may
-		 * find it there); a stop left over once the call is done is
-		 * the main loop's, which resumes it.
+		 * A signal is pending (or the process is wanted elsewhere):
+		 * end the call's wait, if it is in one (else the stop finds
+		 * it elsewhere, and the next try may find it there); a stop
+		 * left over once the call is done is the main loop's, which
+		 * resumes it.
 		 */
 		if (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != seq)
 			inj_interrupt_call(j);

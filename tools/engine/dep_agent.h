@@ -38,6 +38,12 @@ struct dep_agent {
 	 * is lost, and it has killed the home process.
 	 */
 	int (*tick)(void *arg);
+	/*
+	 * Called at each wake while a call waits at home (every few ms, at
+	 * most 50): true when the process is wanted elsewhere, and the call
+	 * is stopped for it (as for a pending signal). Optional.
+	 */
+	bool (*wanted)(void *arg);
 	void *tick_arg;
 };
 

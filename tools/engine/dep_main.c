@@ -145,12 +145,20 @@ static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
  * the stream, the node is lost, and so is the process (SIGKILL at home).
  * PINGs are sent meanwhile, for a node that counts them.
  */
-/* A request from migd waits to be read. */
-static bool ctl_waiting(const struct dep *d)
+/*
+ * The process is wanted back, or a request waits that may want it
+ * (migrate home, a move on): a call it waits in at home (a read of a
+ * quiet pipe) would hold it away for as long. Stopped, the call aborts
+ * before it did anything; the main loop then takes the request, and the
+ * node, once it has COMEHOME, leaves the call to be made again at home.
+ */
+static bool call_wanted(void *arg)
 {
+	const struct dep *d = arg;
 	struct pollfd pf = { d->ctl_fd, POLLIN, 0 };
 
-	return d->ctl_fd >= 0 && poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN);
+	return d->want_back ||
+	       (d->ctl_fd >= 0 && poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN));
 }
 
 static int call_tick(void *arg)
@@ -170,16 +178,6 @@ static int call_tick(void *arg)
 	}
 	if (pf.revents & (POLLERR | POLLHUP))
 		goto out_lost;
-	/*
-	 * The process is wanted back, or a request waits that may want it
-	 * (migrate home, a move on): a call it waits in here (a read of a
-	 * quiet pipe) would hold it away for as long. Stopped, the call
-	 * aborts before it did anything; the main loop then takes the
-	 * request, and the node, once it has COMEHOME, leaves the call to be
-	 * made again at home.
-	 */
-	if (d->want_back || ctl_waiting(d))
-		d->j.interrupt = 1;
 	now = mig_now_ns();
 	if (now - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0))
 		goto out_lost;
@@ -937,6 +935,7 @@ int dep_settle(struct dep *d)
 	/* without the agent, each call is one more ptrace stop: slower, right */
 	d->agent = !fault(d, "no-agent") && !dep_agent_plant(&d->ag, &d->j, d->pidfd);
 	d->ag.tick = call_tick;
+	d->ag.wanted = call_wanted;
 	d->ag.tick_arg = d;
 	return dep_park(d);
 }
