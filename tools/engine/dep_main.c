@@ -139,13 +139,6 @@ static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
 }
 
 /*
- * While a call blocks at home (dep_agent.h): the node, waiting for the
- * answer, says nothing; TCP keepalive (mig_net_keepalive) makes the
- * socket fail when its machine or link is gone. Then, or at its end of
- * the stream, the node is lost, and so is the process (SIGKILL at home).
- * PINGs are sent meanwhile, for a node that counts them.
- */
-/*
  * The process is wanted back, or a request waits that may want it
  * (migrate home, a move on): a call it waits in at home (a read of a
  * quiet pipe) would hold it away for as long. Stopped, the call aborts
@@ -161,6 +154,13 @@ static bool call_wanted(void *arg)
 	       (d->ctl_fd >= 0 && poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN));
 }
 
+/*
+ * While a call blocks at home (dep_agent.h): the node, waiting for the
+ * answer, says nothing; TCP keepalive (mig_net_keepalive) makes the
+ * socket fail when its machine or link is gone. Then, or at its end of
+ * the stream, the node is lost, and so is the process (SIGKILL at home).
+ * PINGs are sent meanwhile, for a node that counts them.
+ */
 static int call_tick(void *arg)
 {
 	struct dep *d = arg;
@@ -383,10 +383,6 @@ void dep_keep_files(struct dep *d, const void *rec, size_t len)
 	memcpy(d->files, rec, len);
 }
 
-/*
- * A REFUSE the node answered with (@type, @len of d->in): its reason in
- * @why and its error (-EPERM if it gave none); 0 for any other record.
- */
 void dep_refusal_text(const struct mig_reason *r, char *why, size_t whylen)
 {
 	unsigned long long lacks;
@@ -402,6 +398,10 @@ void dep_refusal_text(const struct mig_reason *r, char *why, size_t whylen)
 	snprintf(why, whylen, "%s", r->text);
 }
 
+/*
+ * A REFUSE the node answered with (@type, @len of d->in): its reason in
+ * @why and its error (-EPERM if it gave none); 0 for any other record.
+ */
 static int refused(const struct dep *d, uint32_t type, size_t len, char *why, size_t whylen)
 {
 	const struct mig_reason *r = (const void *)d->in;
