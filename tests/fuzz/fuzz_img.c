@@ -336,6 +336,7 @@ static bool fixed_size(uint32_t type, size_t *ret)
 	case MIG_M_GO:
 	case MIG_M_HOMEOK:
 	case MIG_M_PING:
+	case MIG_M_LEAVE:
 		*ret = 0;
 		return true;
 	default:

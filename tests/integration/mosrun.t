@@ -16,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 21
+plan 27
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 if ! infod_start 1 || ! infod_start 2; then
 	echo "Bail out! no infod"
@@ -89,6 +89,32 @@ out=$(cluster_exec 1 "$bin/migrate" "$pa" 2 2>&1)
 like "$out" "blocked" "a blocked node refuses new guests"
 cluster_exec 2 "$bin/mosctl" noblock >/dev/null
 wait "${shells[@]}"
+
+# --- mosctl expel of a guest that waits in a call at home ---------------------------
+# cat reads a fifo that stays quiet: the read runs at home, and would hold
+# the guest on node 2 for as long as it waits. The expel has the deputy
+# stop the read; cat comes home and reads on there.
+mkfifo "$d1/tmp/exfifo"
+run_at 1 exw sh -c 'exec 3<>/tmp/exfifo; exec sleep 60'
+holder=$!
+run_at 1 exc cat /tmp/exfifo
+shell=$!
+pc=$(node_pid 1 exc cat)
+cluster_exec 1 "$bin/migrate" "$pc" 2 && wait_for 5 has_guest
+ok $? "cat, reading a quiet fifo, sent to node 2"
+reads_home() { [ "$(cluster_exec 1 cut -d' ' -f1-2 "/proc/$pc/syscall")" = "0 0x3" ]; }
+wait_for 5 reads_home
+ok $? "its read of the fifo waits at home"
+cluster_exec 2 timeout 20 "$bin/mosctl" expel
+ok $? "mosctl expel on node 2 succeeds at once (within 20 s: the read would wait for ever)"
+test -z "$(ls "$d2/run/mosix/guests/")" && grep -qx here "$d1/run/mosix/proc/$pc/where"
+ok $? "cat is home"
+echo "line one" >"$d1/tmp/exfifo"
+kill "$holder"
+wait "$shell"
+is "$?" 0 "cat ends with status 0 at the fifo's end"
+is "$(cat "$d1/tmp/exc.out")" "line one" "and wrote what came after the expel"
+cluster_exec 2 "$bin/mosctl" noblock >/dev/null
 
 # --- mosctl bring on the home node -----------------------------------------------------
 shells=()

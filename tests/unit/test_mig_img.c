@@ -110,6 +110,7 @@ static void test_layout_is_frozen(void **state)
 	assert_int_equal(MIG_M_FILES, 29);
 	assert_int_equal(MIG_M_HAVE, 30);
 	assert_int_equal(MIG_M_WARM, 31);
+	assert_int_equal(MIG_M_LEAVE, 32);
 	assert_int_equal(offsetof(struct mig_vma, off), 32);
 	assert_int_equal(offsetof(struct mig_file, path), 40);
 }
@@ -828,6 +829,7 @@ static void test_fixed(void **state)
 		{ MIG_M_GO, 0 },
 		{ MIG_M_HOMEOK, 0 },
 		{ MIG_M_PING, 0 },
+		{ MIG_M_LEAVE, 0 },
 	};
 	/* the variable-size types have decoders of their own; the rest are
 	 * not record types at all */

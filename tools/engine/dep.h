@@ -54,8 +54,9 @@ struct dep {
 	uint64_t frozen_ns;		/* the last migration's freeze time */
 	uint64_t asked_ns;		/* when a move on asked its node to stop it */
 	/*
-	 * COMEHOME went to the node and the process is not back yet: a call
-	 * it waits in at home is stopped (call_tick), or it could not come.
+	 * COMEHOME went to the node, or LEAVE came from it, and the process
+	 * is not back yet: a call it waits in at home is stopped
+	 * (call_wanted), or it could not come.
 	 */
 	bool want_back;
 	struct mig_vma *moved;		/* what dep_settle frees at home */

@@ -139,47 +139,29 @@ static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
 }
 
 /*
- * The process is wanted back, or a request waits that may want it
- * (migrate home, a move on): a call it waits in at home (a read of a
- * quiet pipe) would hold it away for as long. Stopped, the call aborts
- * before it did anything; the main loop then takes the request, and the
- * node, once it has COMEHOME, leaves the call to be made again at home.
+ * Records from the node while a call runs at home: PINGs, and LEAVE when
+ * the node expels the process (mosctl expel) and wants the call stopped.
+ * Anything else is a broken stream: the node is lost, and so is the
+ * process (SIGKILL at home).
  */
-static bool call_wanted(void *arg)
+static int call_news(struct dep *d)
 {
-	const struct dep *d = arg;
-	struct pollfd pf = { d->ctl_fd, POLLIN, 0 };
-
-	return d->want_back ||
-	       (d->ctl_fd >= 0 && poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN));
-}
-
-/*
- * While a call blocks at home (dep_agent.h): the node, waiting for the
- * answer, says nothing; TCP keepalive (mig_net_keepalive) makes the
- * socket fail when its machine or link is gone. Then, or at its end of
- * the stream, the node is lost, and so is the process (SIGKILL at home).
- * PINGs are sent meanwhile, for a node that counts them.
- */
-static int call_tick(void *arg)
-{
-	struct dep *d = arg;
 	struct pollfd pf = { mig_chan_fd(d->ch), POLLIN, 0 };
 	uint8_t small[64];	/* d->in holds the call being served */
-	uint64_t now;
 
 	while (poll(&pf, 1, 0) == 1) {
 		uint32_t type;
 		size_t len;
 
-		if (mig_chan_recv(d->ch, &type, small, sizeof(small), &len) || type != MIG_M_PING)
+		if (mig_chan_recv(d->ch, &type, small, sizeof(small), &len) ||
+		    (type != MIG_M_PING && type != MIG_M_LEAVE) || len)
 			goto out_lost;
 		d->last_rx = mig_now_ns();
+		/* the node sends it home by itself: COMEHOME follows */
+		if (type == MIG_M_LEAVE)
+			d->want_back = true;
 	}
 	if (pf.revents & (POLLERR | POLLHUP))
-		goto out_lost;
-	now = mig_now_ns();
-	if (now - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0))
 		goto out_lost;
 	return 0;
 
@@ -187,6 +169,52 @@ out_lost:
 	d->lost = true;
 	kill(d->pid, SIGKILL);
 	return -1;
+}
+
+/*
+ * The process is wanted back, or a request waits that may want it
+ * (migrate home, a move on), or its node expels it: a call it waits in at
+ * home (a read of a quiet pipe) would hold it away for as long. Stopped,
+ * the call aborts before it did anything; the main loop then takes the
+ * request, and the node, once it has COMEHOME or LEAVE, leaves the call
+ * to be made again at home.
+ */
+static bool call_wanted(void *arg)
+{
+	struct dep *d = arg;
+	struct pollfd pf[2] = {
+		{ d->ctl_fd, POLLIN, 0 },
+		{ mig_chan_fd(d->ch), POLLIN, 0 },
+	};
+
+	/* a negative ctl_fd is skipped */
+	if (poll(pf, 2, 0) <= 0)
+		return d->want_back;
+	if (pf[1].revents && call_news(d))
+		return false;	/* lost: the process is being killed */
+	return d->want_back || (pf[0].revents & POLLIN);
+}
+
+/*
+ * While a call blocks at home (dep_agent.h): the node, waiting for the
+ * answer, says nothing unless it expels the process (call_news); TCP
+ * keepalive (mig_net_keepalive) makes the socket fail when its machine or
+ * link is gone. Then, or at its end of the stream, the node is lost, and
+ * so is the process. PINGs are sent meanwhile, for a node that counts
+ * them.
+ */
+static int call_tick(void *arg)
+{
+	struct dep *d = arg;
+
+	if (call_news(d))
+		return -1;
+	if (mig_now_ns() - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0)) {
+		d->lost = true;
+		kill(d->pid, SIGKILL);
+		return -1;
+	}
+	return 0;
 }
 
 int dep_park(struct dep *d)
@@ -1533,6 +1561,12 @@ int dep_serve(struct dep *d)
 				move_on_drop(d);
 				break;
 			case MIG_M_PING:
+				break;
+			case MIG_M_LEAVE:
+				/* the call it would have stopped ended first:
+				 * COMEHOME follows */
+				if (len)
+					goto out_lost;
 				break;
 			case MIG_M_CPU:
 				if (mig_fixed_check(type, len))

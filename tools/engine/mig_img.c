@@ -256,6 +256,7 @@ int mig_fixed_check(uint32_t type, size_t len)
 	case MIG_M_GO:
 	case MIG_M_HOMEOK:
 	case MIG_M_PING:
+	case MIG_M_LEAVE:
 		want = 0;
 		break;
 	default:

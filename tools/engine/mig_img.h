@@ -46,7 +46,7 @@
 
 #include "engine/mig_xstate.h"
 
-#define MIG_VERSION 11
+#define MIG_VERSION 12
 #define MIG_MAX_VMAS 4096
 #define MIG_MAX_FILES 128
 #define MIG_FILE_PATH 216
@@ -114,6 +114,7 @@ enum mig_msg {
 	MIG_M_FILES,	/* D->R: after MAPS, the system files its VMAs map */
 	MIG_M_HAVE,	/* R->D: which of FILES this node has, identical */
 	MIG_M_WARM,	/* D->R: before HELLO, the files it maps (mig_warm_check) */
+	MIG_M_LEAVE,	/* R->D: expelled during a forwarded call: stop it */
 	MIG_M_MAX
 };
 

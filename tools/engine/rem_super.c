@@ -241,6 +241,55 @@ static void answer(int lfd, uint64_t id, long val, unsigned flags)
 
 static enum outcome on_message(struct rem *r, uint32_t type, size_t len);
 
+/* A request from migd on the control socket; true for "home" (expel). */
+static bool ctl_request(struct rem *r)
+{
+	char req[32];
+	ssize_t k = recv(r->ctl_fd, req, sizeof(req) - 1, 0);
+
+	if (k <= 0) {
+		close(r->ctl_fd);
+		r->ctl_fd = -1;
+		return false;
+	}
+	if (k != 4 || memcmp(req, "home", 4))
+		return false;
+	/* expelled: home takes it back without having asked */
+	r->want_home = true;
+	r->home_reason = MIG_HOME_ASKED;
+	return true;
+}
+
+/*
+ * Wait for the next record while a forwarded call runs at home. The call
+ * may block there for long (a read of a quiet pipe): an expel meanwhile
+ * sends LEAVE, and the deputy stops the call before it does anything; it
+ * comes back aborted and is made again at home (forward_and_answer).
+ */
+static int await_record(struct rem *r, bool guest_call)
+{
+	struct pollfd pf[2] = {
+		{ mig_chan_fd(r->ch), POLLIN, 0 },
+		{ -1, POLLIN, 0 },
+	};
+
+	for (;;) {
+		/* a negative fd is skipped; our own quick calls (forward_own)
+		 * leave a request to the main loop, as a retried call would
+		 * be stopped again */
+		pf[1].fd = guest_call ? r->ctl_fd : -1;
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (pf[0].revents)
+			return 0;	/* the record, or the error that reads it */
+		if (pf[1].revents && ctl_request(r) && send_rec(r, MIG_M_LEAVE, NULL, 0))
+			return -EPIPE;
+	}
+}
+
 /*
  * A forwarded call: send it, then serve what comes until its SYSRET;
  * signals that come meanwhile are kept in @q for the caller to deliver in
@@ -287,7 +336,9 @@ static long forward(struct rem *r, const struct seccomp_notif *n, const struct s
 		 * TCP keepalive tells a home that is gone (the socket fails);
 		 * the deputy's PINGs meanwhile are welcome and say nothing.
 		 */
-		e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len);
+		e = await_record(r, n->pid != (uint32_t)getpid());
+		if (!e)
+			e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len);
 		if (e)
 			goto out_lost;
 		r->last_rx = mig_now_ns();
@@ -1043,19 +1094,8 @@ int rem_supervise(struct rem *r)
 			break;
 		if (pf[4].revents)
 			rem_trace_events(r);
-		if (r->ctl_fd >= 0 && pf[3].revents) {
-			char req[32];
-			ssize_t k = recv(r->ctl_fd, req, sizeof(req) - 1, 0);
-
-			if (k <= 0) {
-				close(r->ctl_fd);
-				r->ctl_fd = -1;
-			} else if (k == 4 && !memcmp(req, "home", 4)) {
-				/* expelled: home takes it back without having asked */
-				r->want_home = true;
-				r->home_reason = MIG_HOME_ASKED;
-			}
-		}
+		if (r->ctl_fd >= 0 && pf[3].revents)
+			ctl_request(r);
 		if (pf[2].revents) {
 			o = on_guest_end(r);
 			break;
