@@ -261,33 +261,19 @@ static bool ctl_request(struct rem *r)
 }
 
 /*
- * Wait for the next record while a forwarded call runs at home. The call
- * may block there for long (a read of a quiet pipe): an expel meanwhile
- * sends LEAVE, and the deputy stops the call before it does anything; it
- * comes back aborted and is made again at home (forward_and_answer).
+ * An expel that came while a forwarded call waits at home (a read of a
+ * quiet pipe): LEAVE, and the deputy stops the call before it did
+ * anything; it comes back aborted and is made again at home
+ * (forward_and_answer). Looked for at the deputy's PINGs, once a second
+ * while a call waits, so that a quick call pays nothing for it.
  */
-static int await_record(struct rem *r, bool guest_call)
+static int expel_in_call(struct rem *r)
 {
-	struct pollfd pf[2] = {
-		{ mig_chan_fd(r->ch), POLLIN, 0 },
-		{ -1, POLLIN, 0 },
-	};
+	struct pollfd pf = { r->ctl_fd, POLLIN, 0 };
 
-	for (;;) {
-		/* a negative fd is skipped; our own quick calls (forward_own)
-		 * leave a request to the main loop, as a retried call would
-		 * be stopped again */
-		pf[1].fd = guest_call ? r->ctl_fd : -1;
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (pf[0].revents)
-			return 0;	/* the record, or the error that reads it */
-		if (pf[1].revents && ctl_request(r) && send_rec(r, MIG_M_LEAVE, NULL, 0))
-			return -EPIPE;
-	}
+	if (r->ctl_fd < 0 || r->want_home || poll(&pf, 1, 0) != 1 || !ctl_request(r))
+		return 0;
+	return send_rec(r, MIG_M_LEAVE, NULL, 0);
 }
 
 /*
@@ -334,18 +320,22 @@ static long forward(struct rem *r, const struct seccomp_notif *n, const struct s
 		/*
 		 * A call may block at home for long (a read from a terminal):
 		 * TCP keepalive tells a home that is gone (the socket fails);
-		 * the deputy's PINGs meanwhile are welcome and say nothing.
+		 * the deputy's PINGs meanwhile say only that an expel may be
+		 * looked for.
 		 */
-		e = await_record(r, n->pid != (uint32_t)getpid());
-		if (!e)
-			e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len);
+		e = mig_chan_recv(r->ch, &type, r->in, MIG_CHAN_MAX, &len);
 		if (e)
 			goto out_lost;
 		r->last_rx = mig_now_ns();
 		if (type == MIG_M_SYSRET)
 			break;
-		if (type == MIG_M_PING)
+		if (type == MIG_M_PING) {
+			/* our own quick calls (forward_own) leave a request to
+			 * the main loop: a retried call would be stopped again */
+			if (n->pid != (uint32_t)getpid() && expel_in_call(r))
+				goto out_lost;
 			continue;
+		}
 		if (type == MIG_M_SIGNAL) {
 			if (mig_fixed_check(type, len))
 				goto out_lost;
