@@ -37,7 +37,7 @@ ids="02 00 00 00 01 00 00 00"
 	seed gcm-record 03 19 00 00 00 z25
 	seed gcm-plain 04 ff 07 00 00 00 61 62 63
 }
-if "$fuzzer" -runs="$runs" -seed=1 -max_len=4096 "$work/corpus" >"$work/log" 2>&1; then
+if "$fuzzer" -runs="$runs" -seed=1 -artifact_prefix="$work/" -max_len=4096 "$work/corpus" >"$work/log" 2>&1; then
 	echo "ok 1 - fuzz_chan: $runs runs without a crash or a broken round trip"
 else
 	sed "s/^/# /" "$work/log" | tail -40 >&2

@@ -76,7 +76,7 @@ vma() {
 	seed ping 08 12
 	seed cipher 09 u4:3 u4:2 u4:0
 }
-if "$fuzzer" -runs="$runs" -seed=1 -max_len=4096 "$work/corpus" >"$work/log" 2>&1; then
+if "$fuzzer" -runs="$runs" -seed=1 -artifact_prefix="$work/" -max_len=4096 "$work/corpus" >"$work/log" 2>&1; then
 	echo "ok 1 - fuzz_img: $runs runs without a crash or a broken promise"
 else
 	sed "s/^/# /" "$work/log" | tail -40 >&2

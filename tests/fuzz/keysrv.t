@@ -8,7 +8,7 @@ echo "1..1"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
-if "$fuzzer" -runs="$runs" -seed=1 -max_len=4096 "$work/corpus" >"$work/log" 2>&1; then
+if "$fuzzer" -runs="$runs" -seed=1 -artifact_prefix="$work/" -max_len=4096 "$work/corpus" >"$work/log" 2>&1; then
 	echo "ok 1 - fuzz_keysrv: $runs runs without a crash"
 else
 	sed "s/^/# /" "$work/log" | tail -40 >&2

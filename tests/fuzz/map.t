@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 # copy the seeds: libFuzzer adds what it finds to the first corpus dir
 mkdir "$work/corpus"
 cp "$(dirname "$0")"/corpus/map/* "$work/corpus/"
-if "$fuzzer" -runs="$runs" -seed=1 -max_len=4096 "$work/corpus" >"$work/log" 2>&1; then
+if "$fuzzer" -runs="$runs" -seed=1 -artifact_prefix="$work/" -max_len=4096 "$work/corpus" >"$work/log" 2>&1; then
 	echo "ok 1 - fuzz_map: $runs runs without a crash or a broken round trip"
 else
 	sed "s/^/# /" "$work/log" | tail -40 >&2

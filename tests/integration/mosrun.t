@@ -16,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 27
+plan 31
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 if ! infod_start 1 || ! infod_start 2; then
 	echo "Bail out! no infod"
@@ -117,6 +117,34 @@ wait "$shell"
 is "$?" 0 "cat ends with status 0 at the fifo's end"
 is "$(cat "$d1/tmp/exc.out")" "line one" "and wrote what came after the expel"
 cluster_exec 2 "$bin/mosctl" noblock >/dev/null
+
+# A node that cannot send it home (MOSIX_FAULT=no-home, after the seize):
+# the read goes on, and home, told so, no longer stops it for the move it
+# wanted; before, each try was stopped again, a busy loop between nodes.
+migd_kill 2
+MIGD_ENV_2=MOSIX_FAULT=no-home migd_start 2
+run_at 1 exw2 sh -c 'exec 3<>/tmp/exfifo; exec sleep 60'
+holder=$!
+run_at 1 exd cat /tmp/exfifo
+shell=$!
+pc=$(node_pid 1 exd cat)
+cluster_exec 1 "$bin/migrate" "$pc" 2 && wait_for 5 has_guest && wait_for 5 reads_home
+ok $? "cat, reading the quiet fifo, runs on node 2 and waits in its read at home"
+# only the request matters here: the expel itself waits a minute for it
+cluster_exec 2 timeout 2 "$bin/mosctl" expel >/dev/null 2>&1
+calls=$(cat "$d1/run/mosix/proc/$pc/calls")
+sleep 1
+calls=$(($(cat "$d1/run/mosix/proc/$pc/calls") - calls))
+[ "$calls" -le 2 ]
+ok $? "node 2 cannot send it home: its read waits on quietly ($calls calls in 1 s)"
+echo "line two" >"$d1/tmp/exfifo"
+kill "$holder"
+wait "$shell"
+is "$?" 0 "cat ends with status 0"
+is "$(cat "$d1/tmp/exd.out")" "line two" "and wrote what came"
+cluster_exec 2 "$bin/mosctl" noblock >/dev/null
+migd_kill 2
+migd_start 2
 
 # --- mosctl bring on the home node -----------------------------------------------------
 shells=()

@@ -1549,7 +1549,13 @@ int dep_serve(struct dep *d)
 				}
 				break;
 			case MIG_M_REFUSE:
-				/* the node could not send it back: it runs on there */
+				/*
+				 * The node could not send it back: it runs on
+				 * there, and the calls it waits in at home are
+				 * no longer stopped for it (each would be
+				 * forwarded again, for ever).
+				 */
+				d->want_back = false;
 				if (!mig_reason_check(d->in, len)) {
 					char t[200];
 

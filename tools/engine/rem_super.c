@@ -846,6 +846,8 @@ static enum outcome send_home(struct rem *r)
 			}
 			deliver_all(r, &q);
 		}
+		/* home may wait for it (COMEHOME, LEAVE): it runs on here */
+		refuse_home(r, "no memory for its image", -ENOMEM);
 		return GOING_ON;
 	}
 	e = r->traced ? rem_trace_interrupt(r) : inj_seize_start(r->guest);
@@ -866,7 +868,8 @@ static enum outcome send_home(struct rem *r)
 	}
 	ch.reason = core ? MIG_HOME_CORE : r->home_reason;
 	what = "setting up its registers and scratch memory";
-	e = inj_setup(&j, r->guest, GUEST_SCRATCH);
+	/* tests: a node that cannot send it home, with the guest seized */
+	e = rem_fault(r, "no-home") ? -EIO : inj_setup(&j, r->guest, GUEST_SCRATCH);
 	if (e)
 		goto out_detach;
 	/*
