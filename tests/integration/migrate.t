@@ -17,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 53
+plan 57
 migd_cluster_up 3 || { echo "Bail out! no cluster"; exit 1; }
 d1=$(cluster_dir 1)
 
@@ -206,6 +206,28 @@ is "$(tracer_of 1 "$pid")" 0 \
 	"at home it runs untraced, natively"
 wait "$shell"
 is "$(grep -c '^line' "$d1/tmp/hop.out")" 30 "30 lines through three nodes"
+
+# A move on while it waits in a call at home (cat reading a quiet fifo):
+# the call is stopped for the request, made again while the next node
+# hashes its files, and stopped again once that node answers. Before, the
+# move on waited for the call, here for ever.
+mkfifo "$d1/tmp/hopfifo"
+run_at 1 hopw sh -c 'exec 3<>/tmp/hopfifo; exec sleep 60'
+holder=$!
+run_at 1 hopc cat /tmp/hopfifo
+shell=$!
+pid=$(node_pid 1 hopc cat)
+cluster_exec 1 "$bin/migrate" "$pid" 2
+ok $? "cat, reading a quiet fifo, to node 2"
+reads_home() { [ "$(cluster_exec 1 cut -d' ' -f1-2 "/proc/$pid/syscall")" = "0 0x3" ]; }
+wait_for 5 reads_home
+ok $? "its read waits at home"
+cluster_exec 1 timeout 10 "$bin/migrate" "$pid" 3 && guest_of 3 "$pid" >/dev/null
+ok $? "node 2 to node 3 while it waits (within 10 s: the read would wait for ever)"
+echo "after the move" >"$d1/tmp/hopfifo"
+kill "$holder"
+wait "$shell"
+is "$(cat "$d1/tmp/hopc.out")" "after the move" "it read on node 3 what came, and ended"
 
 # --- a record from home and a call at once: neither waits -------------------------
 # The guest writes home every millisecond. Its supervisor on node 2 is

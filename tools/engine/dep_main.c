@@ -173,8 +173,9 @@ out_lost:
 
 /*
  * The process is wanted back, or a request waits that may want it
- * (migrate home, a move on), or its node expels it: a call it waits in at
- * home (a read of a quiet pipe) would hold it away for as long. Stopped,
+ * (migrate home, a move on), or its node expels it, or a move on's next
+ * node answered (or never will): a call it waits in at home (a read of a
+ * quiet pipe) would hold it away for as long. Stopped,
  * the call aborts before it did anything; the main loop then takes the
  * request, and the node, once it has COMEHOME or LEAVE, leaves the call
  * to be made again at home.
@@ -182,17 +183,18 @@ out_lost:
 static bool call_wanted(void *arg)
 {
 	struct dep *d = arg;
-	struct pollfd pf[2] = {
+	struct pollfd pf[3] = {
 		{ d->ctl_fd, POLLIN, 0 },
 		{ mig_chan_fd(d->ch), POLLIN, 0 },
+		/* a move on's next node: its answer to WARM, for COMEHOME */
+		{ d->next ? mig_chan_fd(d->next) : -1, POLLIN, 0 },
 	};
 
-	/* a negative ctl_fd is skipped */
-	if (poll(pf, 2, 0) <= 0)
-		return d->want_back;
-	if (pf[1].revents && call_news(d))
+	/* a negative fd is skipped */
+	if (poll(pf, 3, 0) > 0 && pf[1].revents && call_news(d))
 		return false;	/* lost: the process is being killed */
-	return d->want_back || (pf[0].revents & POLLIN);
+	return d->want_back || (pf[0].revents & POLLIN) || pf[2].revents ||
+	       (d->next && mig_now_ns() - d->next_since > WARM_WAIT_NS);
 }
 
 /*
