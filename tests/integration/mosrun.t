@@ -16,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 31
+plan 35
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 if ! infod_start 1 || ! infod_start 2; then
 	echo "Bail out! no infod"
@@ -130,8 +130,14 @@ shell=$!
 pc=$(node_pid 1 exd cat)
 cluster_exec 1 "$bin/migrate" "$pc" 2 && wait_for 5 has_guest && wait_for 5 reads_home
 ok $? "cat, reading the quiet fifo, runs on node 2 and waits in its read at home"
-# only the request matters here: the expel itself waits a minute for it
-cluster_exec 2 timeout 2 "$bin/mosctl" expel >/dev/null 2>&1
+out=$(cluster_exec 2 timeout 20 "$bin/mosctl" expel 2>&1)
+is "$?" 1 "mosctl expel fails at once (not after its minute): the guest cannot go"
+like "$out" "expel: process $pc of node 1 \\(cat\\): this node cannot send it home: " \
+	"and names it, with the node's reason"
+out=$(cluster_exec 1 timeout 20 "$bin/mosctl" bring 2>&1)
+is "$?" 1 "mosctl bring at home fails at once too"
+like "$out" "bring: process $pc on node 2: this node cannot send it home: " \
+	"and names it, with node 2's reason"
 calls=$(cat "$d1/run/mosix/proc/$pc/calls")
 sleep 1
 calls=$(($(cat "$d1/run/mosix/proc/$pc/calls") - calls))

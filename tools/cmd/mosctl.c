@@ -589,6 +589,7 @@ static int cmd_whois(int argc, char **argv)
 
 /* Send @request to this node's mosix-infod; @verb names it in messages. */
 #define EVACUATE_MS 60000
+#define EVACUATE_S "60"		/* the same, for messages */
 
 static int send_ctl_reply(const char *verb, const char *request, char *reply, size_t size)
 {
@@ -793,6 +794,20 @@ static int cmd_check(int argc, char **argv)
 	return mig_features_sufficient(&f) ? 0 : 1;
 }
 
+/* Each process that said why it cannot leave (migd's "stays"), a line each. */
+static void print_stays(const char *verb, const struct mig_evacuation *ev)
+{
+	const char *p = ev->why;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		fprintf(stderr, "mosctl: %s: %.*s\n", verb, len, p);
+		p += len + (nl != NULL);
+	}
+}
+
 /*
  * expel: block (no new guests), then send every guest home; bring: every
  * process of this node comes home, then lstay keeps them here. Both wait
@@ -802,12 +817,12 @@ static int cmd_evacuate(const char *verb)
 {
 	bool expel = !strcmp(verb, "expel");
 	const char *run = paths_run_dir();
-	unsigned left = 0;
+	struct mig_evacuation ev;
 	int r;
 
 	if (expel && send_ctl(verb, "block"))
 		fprintf(stderr, "mosctl: expel: guests are sent home anyway\n");
-	r = mig_client_evacuate(run, verb, EVACUATE_MS, &left);
+	r = mig_client_evacuate(run, verb, EVACUATE_MS, &ev);
 	if (r == -ENOENT || r == -ECONNREFUSED) {
 		fprintf(stderr, "mosctl: %s: mosix-migd is not running (no '%s/migd.sock')\n",
 			verb, run);
@@ -818,10 +833,11 @@ static int cmd_evacuate(const char *verb)
 			r == -EPERM ? "only root may do this" : strerror(-r));
 		return 1;
 	}
-	if (left) {
-		fprintf(stderr, "mosctl: %s: %u %s could not %s within %d s\n", verb, left,
-			left == 1 ? "process" : "processes", expel ? "be sent home" : "come home",
-			EVACUATE_MS / 1000);
+	if (ev.left) {
+		print_stays(verb, &ev);
+		fprintf(stderr, "mosctl: %s: %u %s could not %s%s\n", verb, ev.left,
+			ev.left == 1 ? "process" : "processes", expel ? "be sent home" : "come home",
+			ev.stay >= ev.left ? "" : " within " EVACUATE_S " s");
 		return 1;
 	}
 	return expel ? 0 : send_ctl(verb, "lstay");
@@ -838,7 +854,7 @@ static int cmd_mode(int argc, char **argv)
 	const char *run = paths_run_dir(), *word = NULL, *now = NULL;
 	char req[96], reply[CTL_MAX_MSG + 1];
 	struct pool_status p;
-	unsigned asked = 0, left = 0;
+	struct mig_evacuation ev;
 	enum pool_mode m;
 	int r;
 
@@ -889,21 +905,23 @@ static int cmd_mode(int argc, char **argv)
 	print_pool(&p);
 	if (p.guests)
 		return fflush(stdout) == 0 ? 0 : 1;
-	r = mig_client_evacuate_count(run, "expel", EVACUATE_MS, &asked, &left);
+	r = mig_client_evacuate(run, "expel", EVACUATE_MS, &ev);
 	if (r == -ENOENT || r == -ECONNREFUSED) {
 		printf("no guests to send home: mosix-migd is not running\n");
 	} else if (r) {
 		fprintf(stderr, "mosctl: mode: cannot send the guests home: %s\n",
 			r == -EPERM ? "only root may do this" : strerror(-r));
 		return 1;
-	} else if (left) {
-		fprintf(stderr, "mosctl: mode: %u of %u %s could not be sent home within %d s\n",
-			left, asked, asked == 1 ? "guest" : "guests", EVACUATE_MS / 1000);
+	} else if (ev.left) {
+		print_stays("mode", &ev);
+		fprintf(stderr, "mosctl: mode: %u of %u %s could not be sent home%s\n",
+			ev.left, ev.asked, ev.asked == 1 ? "guest" : "guests",
+			ev.stay >= ev.left ? "" : " within " EVACUATE_S " s");
 		return 1;
-	} else if (!asked) {
+	} else if (!ev.asked) {
 		printf("no guests to send home\n");
 	} else {
-		printf("%u %s sent home\n", asked, asked == 1 ? "guest" : "guests");
+		printf("%u %s sent home\n", ev.asked, ev.asked == 1 ? "guest" : "guests");
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
 }

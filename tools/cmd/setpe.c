@@ -413,19 +413,19 @@ static int do_off(void)
 	/* guests go home and our processes come home first (when migd runs) */
 	for (int i = 0; i < 2; i++) {
 		const char *what = i ? "bring" : "expel";
-		unsigned left = 0;
+		struct mig_evacuation ev;
 
-		r = mig_client_evacuate(run, what, 60000, &left);
+		r = mig_client_evacuate(run, what, 60000, &ev);
 		if (r == -ENOENT || r == -ECONNREFUSED)
 			break;
-		if (r || left) {
+		if (r || ev.left) {
 			if (r)
 				fprintf(stderr, "setpe: cannot leave the cluster: %s: %s\n",
 					what, strerror(-r));
 			else
-				fprintf(stderr, "setpe: cannot leave the cluster: %u %s\n", left,
-					i ? "processes could not come home" :
-					"guests could not be sent home");
+				fprintf(stderr, "setpe: cannot leave the cluster: %u %s\n%s",
+					ev.left, i ? "processes could not come home" :
+					"guests could not be sent home", ev.why);
 			return 1;
 		}
 	}

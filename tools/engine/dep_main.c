@@ -1559,11 +1559,16 @@ int dep_serve(struct dep *d)
 				 */
 				d->want_back = false;
 				if (!mig_reason_check(d->in, len)) {
+					const char *text = ((const struct mig_reason *)d->in)->text;
 					char t[200];
 
-					snprintf(t, sizeof(t), "err %s",
-						 ((const struct mig_reason *)d->in)->text);
+					snprintf(t, sizeof(t), "err %s", text);
 					reply_client(d, t);
+					/* for a bring waiting here (migd's "stays") */
+					snprintf(t, sizeof(t), "stays process %d on node %u: %s",
+						 d->pid, d->where, text);
+					if (d->ctl_fd >= 0)
+						send(d->ctl_fd, t, strlen(t), MSG_NOSIGNAL | MSG_DONTWAIT);
 				}
 				move_to = 0;
 				move_on_drop(d);

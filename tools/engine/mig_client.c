@@ -80,39 +80,62 @@ int mig_client_count(const char *run_dir, unsigned *ret_deputies, unsigned *ret_
 	return 0;
 }
 
-int mig_client_evacuate_count(const char *run_dir, const char *what, unsigned timeout_ms,
-			      unsigned *ret_asked, unsigned *ret_left)
+/*
+ * migd's "stays" lines of @kind ("guest" or "deputy") into @e: the count
+ * and, as far as they fit, the reasons. A migd without "stays" has none.
+ */
+static void read_stays(const char *run_dir, const char *kind, struct mig_evacuation *e)
+{
+	char buf[65536], *line, *save = NULL;
+	size_t klen = strlen(kind), n = 0;
+
+	e->stay = 0;
+	e->why[0] = 0;
+	if (mig_client_request(run_dir, "stays", buf, sizeof(buf), 5000))
+		return;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int w;
+
+		if (strncmp(line, kind, klen) || line[klen] != ' ')
+			continue;
+		e->stay++;
+		w = snprintf(e->why + n, sizeof(e->why) - n, "%s\n", line + klen + 1);
+		if (w > 0 && (size_t)w < sizeof(e->why) - n)
+			n += (size_t)w;
+		else
+			e->why[n] = 0;	/* the rest is counted, not told */
+	}
+}
+
+int mig_client_evacuate(const char *run_dir, const char *what, unsigned timeout_ms,
+			struct mig_evacuation *ret)
 {
 	bool guests = !strcmp(what, "expel");
-	unsigned d = 0, g = 0, waited = 0, asked = 0;
+	unsigned d = 0, g = 0, waited = 0;
 	char reply[128];
 	int r;
 
+	memset(ret, 0, sizeof(*ret));
 	r = mig_client_request(run_dir, what, reply, sizeof(reply), 5000);
 	if (r)
 		return r;
 	if (strncmp(reply, "ok", 2))
 		return -EPERM;
 	/* "ok N": how many were told to go */
-	if (sscanf(reply + 2, "%u", &asked) != 1)
-		asked = 0;
-	*ret_asked = asked;
+	if (sscanf(reply + 2, "%u", &ret->asked) != 1)
+		ret->asked = 0;
 	for (;;) {
 		r = mig_client_count(run_dir, &d, &g);
 		if (r)
 			return r;
-		*ret_left = guests ? g : d;
-		if (!*ret_left || waited >= timeout_ms)
+		ret->left = guests ? g : d;
+		if (!ret->left)
+			return 0;
+		read_stays(run_dir, guests ? "guest" : "deputy", ret);
+		/* each one left has said why: waiting longer changes nothing */
+		if (ret->stay >= ret->left || waited >= timeout_ms)
 			return 0;
 		usleep(100 * 1000);
 		waited += 100;
 	}
-}
-
-int mig_client_evacuate(const char *run_dir, const char *what, unsigned timeout_ms,
-			unsigned *ret_left)
-{
-	unsigned asked;
-
-	return mig_client_evacuate_count(run_dir, what, timeout_ms, &asked, ret_left);
 }

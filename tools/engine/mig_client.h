@@ -23,16 +23,21 @@ int mig_client_request(const char *run_dir, const char *req, char *reply, size_t
 /* Count the "deputy"/"guest" lines of a "list" answer. */
 int mig_client_count(const char *run_dir, unsigned *ret_deputies, unsigned *ret_guests);
 
+/* What an expel or a bring came to (mig_client_evacuate). */
+struct mig_evacuation {
+	unsigned asked;		/* how many migd sent on their way */
+	unsigned left;		/* how many were still here at the end */
+	unsigned stay;		/* of those, how many said why they cannot go */
+	char why[2048];		/* their reasons, a line each, as many as fit */
+};
+
 /*
  * "expel" (every guest goes home) or "bring" (every process of this node
- * comes home), then wait up to @timeout_ms until none is left; the number
- * left in *@ret_left. 0, or -errno when migd cannot be asked.
+ * comes home), then wait up to @timeout_ms until none is left, or until
+ * each one left has said why it cannot go (migd's "stays"). 0, or -errno
+ * when migd cannot be asked.
  */
 int mig_client_evacuate(const char *run_dir, const char *what, unsigned timeout_ms,
-			unsigned *ret_left);
-
-/* The same, and how many migd sent on their way in *@ret_asked. */
-int mig_client_evacuate_count(const char *run_dir, const char *what, unsigned timeout_ms,
-			      unsigned *ret_asked, unsigned *ret_left);
+			struct mig_evacuation *ret);
 
 #endif

@@ -713,6 +713,15 @@ static void refuse_home(struct rem *r, const char *what, int e)
 	fprintf(stderr, "mosix-migd: guest %d of node %u (home pid %d): %s\n", r->guest,
 		r->hello.home_node, r->hello.home_pid, why.text);
 	send_rec(r, MIG_M_REFUSE, &why, sizeof(why));
+	/* for an expel waiting on this node (migd's "stays", mosctl) */
+	if (r->ctl_fd >= 0) {
+		char t[MIG_REASON_MAX + 64];
+		int n = snprintf(t, sizeof(t), "stays process %d of node %u (%.16s): %s",
+				 r->hello.home_pid, r->hello.home_node, r->hello.comm, why.text);
+
+		if (n > 0)
+			send(r->ctl_fd, t, strnlen(t, sizeof(t)), MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
 }
 
 /*

@@ -9,6 +9,9 @@
  *                           "guest"; then "end"
  *   expel                   every guest is sent home; "ok N"
  *   bring                   every process of this node comes home; "ok N"
+ *   stays                   those that could not since they were asked, a
+ *                           line each ("guest WHY" / "deputy WHY"), then
+ *                           "end N"
  *   lock PID 0|1            the user's lock of PID (mosrun -l): held by the
  *                           process and its descendants; "ok"
  *   job PID WORDS           how mosrun started PID (mig_pstate.h: "auto
@@ -258,10 +261,48 @@ static void do_all(struct migd *m, int fd, enum kid_kind kind)
 {
 	int count = 0;
 
-	for (int i = 0; i < MIGD_MAX_KIDS; i++)
-		if (m->kid[i].child && m->kid[i].kind == kind && !kid_tell(&m->kid[i], "home", -1))
+	for (int i = 0; i < MIGD_MAX_KIDS; i++) {
+		struct kid *k = &m->kid[i];
+
+		if (!k->child || k->kind != kind)
+			continue;
+		/* a reason from before this request is not its answer */
+		kid_news(k);
+		k->why[0] = 0;
+		if (!kid_tell(k, "home", -1))
 			count++;
+	}
 	migd_answer(fd, "ok %d", count);
+}
+
+/*
+ * "stays": the processes that said they cannot leave since they were
+ * last asked, a line each ("guest WHY" or "deputy WHY"), as many as fit,
+ * then "end N" with how many there are.
+ */
+static void do_stays(struct migd *m, int fd)
+{
+	char buf[65536];
+	size_t n = 0;
+	unsigned count = 0;
+
+	for (int i = 0; i < MIGD_MAX_KIDS; i++) {
+		struct kid *k = &m->kid[i];
+		int w;
+
+		if (!k->child)
+			continue;
+		kid_news(k);
+		if (!k->why[0])
+			continue;
+		count++;
+		w = snprintf(buf + n, sizeof(buf) - n - 32, "%s %s\n",
+			     k->kind == KID_DEPUTY ? "deputy" : "guest", k->why);
+		if (w > 0 && (size_t)w < sizeof(buf) - n - 32)
+			n += (size_t)w;
+	}
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "end %u\n", count);
+	send(fd, buf, n, MSG_NOSIGNAL);
 }
 
 /* One request, read whole, from a client whose credentials are @cr. */
@@ -281,6 +322,8 @@ static void serve(struct migd *m, int fd, const struct ucred *cr, const char *re
 		do_job(m, fd, cr->uid, pid, req + off);
 	} else if (!strcmp(req, "list")) {
 		do_list(m, fd);
+	} else if (!strcmp(req, "stays")) {
+		do_stays(m, fd);
 	} else if (!strcmp(req, "expel") || !strcmp(req, "bring")) {
 		if (cr->uid != 0)
 			migd_answer(fd, "err only root may %s", req);

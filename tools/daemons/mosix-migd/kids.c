@@ -56,6 +56,18 @@ void kid_reap(struct migd *m)
 	}
 }
 
+void kid_news(struct kid *k)
+{
+	char buf[KID_WHY_MAX + 6];	/* "stays " and a reason that fits why */
+	ssize_t n;
+
+	while (k->ctl >= 0 && (n = recv(k->ctl, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		buf[n] = 0;
+		if (!strncmp(buf, "stays ", 6))
+			snprintf(k->why, sizeof(k->why), "%s", buf + 6);
+	}
+}
+
 int kid_tell(const struct kid *k, const char *text, int fd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];

@@ -32,11 +32,15 @@ enum kid_kind {
 	KID_GUEST,		/* pid: the guest it supervises */
 };
 
+/* A child's "stays WHY" (kid_news): at most this long, with its NUL */
+#define KID_WHY_MAX 240
+
 struct kid {
 	pid_t child;		/* 0: free slot */
 	enum kid_kind kind;
 	pid_t pid;
 	int ctl;		/* our end of a socketpair to the child */
+	char why[KID_WHY_MAX];	/* why its process cannot leave, or "" */
 };
 
 /* A control client that connected and has not sent its request yet. */
@@ -145,6 +149,12 @@ struct kid *kid_find(struct migd *m, enum kid_kind kind, pid_t pid);
 void kid_reap(struct migd *m);
 /* Send @text (and @fd, if >= 0) to a child over its socketpair. */
 int kid_tell(const struct kid *k, const char *text, int fd);
+/*
+ * Read what @k said since (nothing is read from a child otherwise): a
+ * deputy or supervisor that could not move its process home when asked
+ * says "stays WHY", kept in k->why for "stays" (mosctl expel, bring).
+ */
+void kid_news(struct kid *k);
 /* Forget the state of processes that ended. */
 void migd_sweep(struct migd *m);
 /* Close what a fresh child inherited of the parent's and must not keep. */
