@@ -16,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 bin=${MOSIX_BIN:-$here/../../out/asan/bin}
-plan 35
+plan 38
 migd_cluster_up 2 || { echo "Bail out! no cluster"; exit 1; }
 if ! infod_start 1 || ! infod_start 2; then
 	echo "Bail out! no infod"
@@ -134,6 +134,16 @@ out=$(cluster_exec 2 timeout 20 "$bin/mosctl" expel 2>&1)
 is "$?" 1 "mosctl expel fails at once (not after its minute): the guest cannot go"
 like "$out" "expel: process $pc of node 1 \\(cat\\): this node cannot send it home: " \
 	"and names it, with the node's reason"
+# migd's own answer, which names other users' processes: root's alone
+stays='import socket; s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect("/run/mosix/migd.sock"); s.send(b"stays"); print(s.recv(65536).decode())'
+out=$(cluster_exec 2 /usr/bin/python3 -c "$stays")
+like "$out" "^guest process $pc of node 1 \\(cat\\): this node cannot send it home" \
+	"migd's \"stays\" has it"
+like "$out" "^end 1 0$" "and counts it"
+out=$(cluster_exec 2 setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 \
+	-c "$stays" 2>&1)
+like "$out" "^err only root" "but not for another user"
 out=$(cluster_exec 1 timeout 20 "$bin/mosctl" bring 2>&1)
 is "$?" 1 "mosctl bring at home fails at once too"
 like "$out" "bring: process $pc on node 2: this node cannot send it home: " \

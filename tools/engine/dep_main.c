@@ -980,6 +980,17 @@ static void reply_client(struct dep *d, const char *text)
 	d->client_fd = -1;
 }
 
+/* Why it stays away, for a bring that waits here (migd's "stays"). */
+static void tell_stays(const struct dep *d, const char *why)
+{
+	char t[DEP_WHY_MAX + 80];
+
+	if (d->ctl_fd < 0)
+		return;
+	snprintf(t, sizeof(t), "stays %s", why);
+	send(d->ctl_fd, t, strlen(t), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 /* "err WHY" (about node @node, if not 0) to the command waiting */
 static void reply_err(struct dep *d, uint32_t node, const char *why)
 {
@@ -1544,10 +1555,13 @@ int dep_serve(struct dep *d)
 					goto out;
 				}
 				{
-					char t[DEP_WHY_MAX + 32];
+					char t[DEP_WHY_MAX + 64];
 
 					snprintf(t, sizeof(t), "err cannot bring it home: %s", why);
 					reply_client(d, t);
+					snprintf(t, sizeof(t), "process %d on node %u: "
+						 "cannot bring it home: %s", d->pid, d->where, why);
+					tell_stays(d, t);
 				}
 				break;
 			case MIG_M_REFUSE:
@@ -1564,11 +1578,9 @@ int dep_serve(struct dep *d)
 
 					snprintf(t, sizeof(t), "err %s", text);
 					reply_client(d, t);
-					/* for a bring waiting here (migd's "stays") */
-					snprintf(t, sizeof(t), "stays process %d on node %u: %s",
-						 d->pid, d->where, text);
-					if (d->ctl_fd >= 0)
-						send(d->ctl_fd, t, strlen(t), MSG_NOSIGNAL | MSG_DONTWAIT);
+					snprintf(t, sizeof(t), "process %d on node %u: %s", d->pid,
+						 d->where, text);
+					tell_stays(d, t);
 				}
 				move_to = 0;
 				move_on_drop(d);

@@ -94,8 +94,14 @@ static void read_stays(const char *run_dir, const char *kind, struct mig_evacuat
 	if (mig_client_request(run_dir, "stays", buf, sizeof(buf), 5000))
 		return;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned g, d;
 		int w;
 
+		/* the counts: more may have said why than there was room for */
+		if (sscanf(line, "end %u %u", &g, &d) == 2) {
+			e->stay = *kind == 'g' ? g : d;
+			break;
+		}
 		if (strncmp(line, kind, klen) || line[klen] != ' ')
 			continue;
 		e->stay++;

@@ -704,6 +704,18 @@ home:
  * migrate command with it (the guest runs on here), and to this daemon's
  * log.
  */
+/* Why it stays here, for an expel that waits on this node (migd's "stays"). */
+static void tell_stays(const struct rem *r, const char *why)
+{
+	char t[MIG_REASON_MAX + 64];
+
+	if (r->ctl_fd < 0)
+		return;
+	snprintf(t, sizeof(t), "stays process %d of node %u (%.16s): %s", r->hello.home_pid,
+		 r->hello.home_node, r->hello.comm, why);
+	send(r->ctl_fd, t, strlen(t), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static void refuse_home(struct rem *r, const char *what, int e)
 {
 	struct mig_reason why = { .err = e };
@@ -713,15 +725,7 @@ static void refuse_home(struct rem *r, const char *what, int e)
 	fprintf(stderr, "mosix-migd: guest %d of node %u (home pid %d): %s\n", r->guest,
 		r->hello.home_node, r->hello.home_pid, why.text);
 	send_rec(r, MIG_M_REFUSE, &why, sizeof(why));
-	/* for an expel waiting on this node (migd's "stays", mosctl) */
-	if (r->ctl_fd >= 0) {
-		char t[MIG_REASON_MAX + 64];
-		int n = snprintf(t, sizeof(t), "stays process %d of node %u (%.16s): %s",
-				 r->hello.home_pid, r->hello.home_node, r->hello.comm, why.text);
-
-		if (n > 0)
-			send(r->ctl_fd, t, strnlen(t, sizeof(t)), MSG_NOSIGNAL | MSG_DONTWAIT);
-	}
+	tell_stays(r, why.text);
 }
 
 /*
@@ -832,7 +836,7 @@ static enum outcome send_home(struct rem *r)
 	struct rem_sigs q = { 0 };
 	struct mig_pagebits pb = { 0 };
 	struct mig_vma *v = NULL;
-	struct mig_task *t;
+	struct mig_task *t = NULL;
 	struct inj j;
 	uint64_t vd[3][2];
 	uint32_t n, type;
@@ -840,25 +844,6 @@ static enum outcome send_home(struct rem *r)
 	bool core = false;
 
 	r->want_home = false;
-	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (t == MAP_FAILED) {
-		/* no room for the image: it goes on here, and one stopped for
-		 * its core dies here, without one */
-		if (r->traced && (r->held || r->interrupting || r->core_set)) {
-			if (r->core_set)
-				mig_signal_make(&q.s[q.n++], r->core_info.si_signo, &r->core_info);
-			r->core_set = false;
-			r->core_failed = true;
-			if (!rem_trace_hold(r)) {
-				ptrace(PTRACE_DETACH, r->guest, 0, 0);
-				rem_trace_again(r);
-			}
-			deliver_all(r, &q);
-		}
-		/* home may wait for it (COMEHOME, LEAVE): it runs on here */
-		refuse_home(r, "no memory for its image", -ENOMEM);
-		return GOING_ON;
-	}
 	e = r->traced ? rem_trace_interrupt(r) : inj_seize_start(r->guest);
 	if (e)
 		goto out_free;
@@ -876,9 +861,22 @@ static enum outcome send_home(struct rem *r)
 		core = true;
 	}
 	ch.reason = core ? MIG_HOME_CORE : r->home_reason;
+	/*
+	 * Made once it is held, not before: without room for the image it
+	 * goes on here as after any failure below, a call of it that waited
+	 * for this answered, and one stopped for its core dies here.
+	 */
+	what = "making room for its image";
+	/* tests: a node that cannot send it home, with the guest held */
+	t = rem_fault(r, "no-home") ? MAP_FAILED :
+		mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED) {
+		t = NULL;
+		e = -ENOMEM;
+		goto out_detach;
+	}
 	what = "setting up its registers and scratch memory";
-	/* tests: a node that cannot send it home, with the guest seized */
-	e = rem_fault(r, "no-home") ? -EIO : inj_setup(&j, r->guest, GUEST_SCRATCH);
+	e = inj_setup(&j, r->guest, GUEST_SCRATCH);
 	if (e)
 		goto out_detach;
 	/*
@@ -935,8 +933,10 @@ static enum outcome send_home(struct rem *r)
 	 * image nobody reads would end the link. GO: it stays here.
 	 */
 	type = home_answer(r, &q, MIG_M_TAKE, MIG_M_GO, NULL);
-	if (type == MIG_M_GO)
+	if (type == MIG_M_GO) {
+		tell_stays(r, "its home did not take it back (GO)");
 		goto out_teardown;
+	}
 	if (type != MIG_M_TAKE)
 		goto out_lost;
 	e = send_rec(r, MIG_M_TASK, t, sizeof(*t));
@@ -957,6 +957,8 @@ static enum outcome send_home(struct rem *r)
 	/* home answers HOMEOK or GO (it stays here: what home changed
 	 * meanwhile holds) */
 	type = home_answer(r, &q, MIG_M_HOMEOK, MIG_M_GO, NULL);
+	if (type == MIG_M_GO)
+		tell_stays(r, "its home did not take it back (GO)");
 	if (type == MIG_M_HOMEOK) {
 		send_back(r, &j, &q);
 		free(v);
@@ -996,12 +998,14 @@ out_free:
 		refuse_home(r, what, e);
 	free(v);
 	mig_pagebits_free(&pb);
-	munmap(t, sizeof(*t));
+	if (t)
+		munmap(t, sizeof(*t));
 	return GOING_ON;
 out_lost:
 	free(v);
 	mig_pagebits_free(&pb);
-	munmap(t, sizeof(*t));
+	if (t)
+		munmap(t, sizeof(*t));
 	end_guest(r);
 	return LOST;
 }

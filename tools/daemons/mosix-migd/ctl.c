@@ -10,8 +10,8 @@
  *   expel                   every guest is sent home; "ok N"
  *   bring                   every process of this node comes home; "ok N"
  *   stays                   those that could not since they were asked, a
- *                           line each ("guest WHY" / "deputy WHY"), then
- *                           "end N"
+ *                           line each ("guest WHY" / "deputy WHY") as many
+ *                           as fit, then "end GUESTS DEPUTIES" (root only)
  *   lock PID 0|1            the user's lock of PID (mosrun -l): held by the
  *                           process and its descendants; "ok"
  *   job PID WORDS           how mosrun started PID (mig_pstate.h: "auto
@@ -160,6 +160,7 @@ void migd_request_migrate(struct migd *m, int fd, uid_t uid, pid_t pid, const ch
 		k->ctl = -1;
 		k->kind = 0;
 		k->pid = 0;
+		k->why[0] = 0;
 	}
 	if (!node || node == m->id.self) {
 		migd_answer(fd, "ok home");
@@ -284,24 +285,27 @@ static void do_stays(struct migd *m, int fd)
 {
 	char buf[65536];
 	size_t n = 0;
-	unsigned count = 0;
+	unsigned guests = 0, deputies = 0;
 
 	for (int i = 0; i < MIGD_MAX_KIDS; i++) {
 		struct kid *k = &m->kid[i];
 		int w;
 
-		if (!k->child)
+		if (!k->child || !k->kind)
 			continue;
 		kid_news(k);
 		if (!k->why[0])
 			continue;
-		count++;
+		if (k->kind == KID_DEPUTY)
+			deputies++;
+		else
+			guests++;
 		w = snprintf(buf + n, sizeof(buf) - n - 32, "%s %s\n",
 			     k->kind == KID_DEPUTY ? "deputy" : "guest", k->why);
 		if (w > 0 && (size_t)w < sizeof(buf) - n - 32)
 			n += (size_t)w;
 	}
-	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "end %u\n", count);
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "end %u %u\n", guests, deputies);
 	send(fd, buf, n, MSG_NOSIGNAL);
 }
 
@@ -323,7 +327,11 @@ static void serve(struct migd *m, int fd, const struct ucred *cr, const char *re
 	} else if (!strcmp(req, "list")) {
 		do_list(m, fd);
 	} else if (!strcmp(req, "stays")) {
-		do_stays(m, fd);
+		/* names and home pids of other users' processes */
+		if (cr->uid != 0)
+			migd_answer(fd, "err only root may ask");
+		else
+			do_stays(m, fd);
 	} else if (!strcmp(req, "expel") || !strcmp(req, "bring")) {
 		if (cr->uid != 0)
 			migd_answer(fd, "err only root may %s", req);
