@@ -211,21 +211,16 @@ is "$(grep -c '^line' "$d1/tmp/hop.out")" 30 "30 lines through three nodes"
 # the call is stopped for the request, made again while the next node
 # hashes its files, and stopped again once that node answers. Before, the
 # move on waited for the call, here for ever.
-mkfifo "$d1/tmp/hopfifo"
-run_at 1 hopw sh -c 'exec 3<>/tmp/hopfifo; exec sleep 60'
-holder=$!
-run_at 1 hopc cat /tmp/hopfifo
+quiet_reader 1 hopc
 shell=$!
 pid=$(node_pid 1 hopc cat)
 cluster_exec 1 "$bin/migrate" "$pid" 2
 ok $? "cat, reading a quiet fifo, to node 2"
-reads_home() { [ "$(cluster_exec 1 cut -d' ' -f1-2 "/proc/$pid/syscall")" = "0 0x3" ]; }
-wait_for 5 reads_home
+wait_for 5 reads_home 1 "$pid"
 ok $? "its read waits at home"
 cluster_exec 1 timeout 10 "$bin/migrate" "$pid" 3 && guest_of 3 "$pid" >/dev/null
 ok $? "node 2 to node 3 while it waits (within 10 s: the read would wait for ever)"
-echo "after the move" >"$d1/tmp/hopfifo"
-kill "$holder"
+quiet_reader_feed 1 hopc "after the move"
 wait "$shell"
 is "$(cat "$d1/tmp/hopc.out")" "after the move" "it read on node 3 what came, and ended"
 

@@ -94,16 +94,12 @@ wait "${shells[@]}"
 # cat reads a fifo that stays quiet: the read runs at home, and would hold
 # the guest on node 2 for as long as it waits. The expel has the deputy
 # stop the read; cat comes home and reads on there.
-mkfifo "$d1/tmp/exfifo"
-run_at 1 exw sh -c 'exec 3<>/tmp/exfifo; exec sleep 60'
-holder=$!
-run_at 1 exc cat /tmp/exfifo
+quiet_reader 1 exc
 shell=$!
 pc=$(node_pid 1 exc cat)
 cluster_exec 1 "$bin/migrate" "$pc" 2 && wait_for 5 has_guest
 ok $? "cat, reading a quiet fifo, sent to node 2"
-reads_home() { [ "$(cluster_exec 1 cut -d' ' -f1-2 "/proc/$pc/syscall")" = "0 0x3" ]; }
-wait_for 5 reads_home
+wait_for 5 reads_home 1 "$pc"
 ok $? "its read of the fifo waits at home"
 t0=$(date +%s%N)
 cluster_exec 2 timeout 20 "$bin/mosctl" expel
@@ -111,8 +107,7 @@ ok $? "mosctl expel on node 2 succeeds at once (within 20 s: the read would wait
 diag "the expel took $((($(date +%s%N) - t0) / 1000000)) ms"
 test -z "$(ls "$d2/run/mosix/guests/")" && grep -qx here "$d1/run/mosix/proc/$pc/where"
 ok $? "cat is home"
-echo "line one" >"$d1/tmp/exfifo"
-kill "$holder"
+quiet_reader_feed 1 exc "line one"
 wait "$shell"
 is "$?" 0 "cat ends with status 0 at the fifo's end"
 is "$(cat "$d1/tmp/exc.out")" "line one" "and wrote what came after the expel"
@@ -123,12 +118,10 @@ cluster_exec 2 "$bin/mosctl" noblock >/dev/null
 # wanted; before, each try was stopped again, a busy loop between nodes.
 migd_kill 2
 MIGD_ENV_2=MOSIX_FAULT=no-home migd_start 2
-run_at 1 exw2 sh -c 'exec 3<>/tmp/exfifo; exec sleep 60'
-holder=$!
-run_at 1 exd cat /tmp/exfifo
+quiet_reader 1 exd
 shell=$!
 pc=$(node_pid 1 exd cat)
-cluster_exec 1 "$bin/migrate" "$pc" 2 && wait_for 5 has_guest && wait_for 5 reads_home
+cluster_exec 1 "$bin/migrate" "$pc" 2 && wait_for 5 has_guest && wait_for 5 reads_home 1 "$pc"
 ok $? "cat, reading the quiet fifo, runs on node 2 and waits in its read at home"
 out=$(cluster_exec 2 timeout 20 "$bin/mosctl" expel 2>&1)
 is "$?" 1 "mosctl expel fails at once (not after its minute): the guest cannot go"
@@ -153,8 +146,7 @@ sleep 1
 calls=$(($(cat "$d1/run/mosix/proc/$pc/calls") - calls))
 [ "$calls" -le 2 ]
 ok $? "node 2 cannot send it home: its read waits on quietly ($calls calls in 1 s)"
-echo "line two" >"$d1/tmp/exfifo"
-kill "$holder"
+quiet_reader_feed 1 exd "line two"
 wait "$shell"
 is "$?" 0 "cat ends with status 0"
 is "$(cat "$d1/tmp/exd.out")" "line two" "and wrote what came"

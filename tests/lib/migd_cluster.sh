@@ -151,6 +151,27 @@ wait_for() {
 	done
 }
 
+# quiet_reader K NAME: cat reading /tmp/NAME.fifo on node K, a fifo a
+# holder keeps open and quiet, so that the read waits (as a forwarded call,
+# once cat is away); then $! is the reader's, and node_pid K NAME cat
+# its pid
+quiet_reader() {
+	mkfifo "$(cluster_dir "$1")/tmp/$2.fifo"
+	run_at "$1" "$2w" sh -c "exec 3<>/tmp/$2.fifo; exec sleep 60"
+	run_at "$1" "$2" cat "/tmp/$2.fifo"
+}
+
+# reads_home K PID: PID waits in a read of its fd 3 (the fifo) on node K
+reads_home() {
+	[ "$(cluster_exec "$1" cut -d' ' -f1-2 "/proc/$2/syscall")" = "0 0x3" ]
+}
+
+# quiet_reader_feed K NAME TEXT: TEXT to the reader, then its end of file
+quiet_reader_feed() {
+	echo "$3" >"$(cluster_dir "$1")/tmp/$2.fifo"
+	cluster_exec "$1" kill "$(node_pid "$1" "$2w" sleep)"
+}
+
 cpu_ticks() {
 	cluster_exec "$1" cat "/proc/$2/stat" 2>/dev/null |
 		sed 's/.*) //' | awk '{ print $12 + $13 }'
