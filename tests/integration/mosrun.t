@@ -113,7 +113,7 @@ is "$?" 0 "cat ends with status 0 at the fifo's end"
 is "$(cat "$d1/tmp/exc.out")" "line one" "and wrote what came after the expel"
 cluster_exec 2 "$bin/mosctl" noblock >/dev/null
 
-# A node that cannot send it home (MOSIX_FAULT=no-home, after the seize):
+# A node that cannot send it home (MOSIX_FAULT=no-home, once it holds it):
 # the read goes on, and home, told so, no longer stops it for the move it
 # wanted; before, each try was stopped again, a busy loop between nodes.
 migd_kill 2
