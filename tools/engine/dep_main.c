@@ -175,10 +175,10 @@ out_lost:
  * The process is wanted back, or a request waits that may want it
  * (migrate home, a move on), or its node expels it, or a move on's next
  * node answered (or never will): a call it waits in at home (a read of a
- * quiet pipe) would hold it away for as long. Stopped,
- * the call aborts before it did anything; the main loop then takes the
- * request, and the node, once it has COMEHOME or LEAVE, leaves the call
- * to be made again at home.
+ * quiet pipe) would hold it away for as long. Stopped, the call aborts
+ * before it did anything; the main loop then takes the request, and the
+ * node, once it has COMEHOME or sent LEAVE, leaves the call to be made
+ * again at home.
  */
 static bool call_wanted(void *arg)
 {

@@ -694,16 +694,6 @@ home:
 	return GOING_ON;
 }
 
-/*
- * Freeze the guest and send its image home (or on, through home). The
- * guest stays frozen until home says HOMEOK (it ends) or GO (it resumes
- * here: the move failed).
- */
-/*
- * The guest could not be sent home: say why to home, which answers the
- * migrate command with it (the guest runs on here), and to this daemon's
- * log.
- */
 /* Why it stays here, for an expel that waits on this node (migd's "stays"). */
 static void tell_stays(const struct rem *r, const char *why)
 {
@@ -716,6 +706,11 @@ static void tell_stays(const struct rem *r, const char *why)
 	send(r->ctl_fd, t, strlen(t), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/*
+ * The guest could not be sent home: say why to home, which answers the
+ * migrate command with it (the guest runs on here), to this daemon's log,
+ * and to an expel waiting here.
+ */
 static void refuse_home(struct rem *r, const char *what, int e)
 {
 	struct mig_reason why = { .err = e };
@@ -827,6 +822,11 @@ static int offer_files(struct rem *r, struct mig_vma *v, uint32_t n,
 	return mig_files_settle(r->guest, v, n, (const struct mig_have *)r->in, pb);
 }
 
+/*
+ * Freeze the guest and send its image home (or on, through home). The
+ * guest stays frozen until home says HOMEOK (it ends) or GO (it resumes
+ * here: the move failed).
+ */
 static enum outcome send_home(struct rem *r)
 {
 	const char *what = "stopping it";

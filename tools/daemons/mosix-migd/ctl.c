@@ -279,7 +279,7 @@ static void do_all(struct migd *m, int fd, enum kid_kind kind)
 /*
  * "stays": the processes that said they cannot leave since they were
  * last asked, a line each ("guest WHY" or "deputy WHY"), as many as fit,
- * then "end N" with how many there are.
+ * then "end GUESTS DEPUTIES" with how many of each there are.
  */
 static void do_stays(struct migd *m, int fd)
 {
