@@ -138,6 +138,14 @@ static int recv_rec(struct dep *d, uint32_t *type, size_t *len)
 	return e;
 }
 
+/* The node is lost while a call runs at home, and so is the process. */
+static int call_lost(struct dep *d)
+{
+	d->lost = true;
+	kill(d->pid, SIGKILL);
+	return -1;
+}
+
 /*
  * Records from the node while a call runs at home: PINGs, and LEAVE when
  * the node expels the process (mosctl expel) and wants the call stopped.
@@ -166,9 +174,7 @@ static int call_news(struct dep *d)
 	return 0;
 
 out_lost:
-	d->lost = true;
-	kill(d->pid, SIGKILL);
-	return -1;
+	return call_lost(d);
 }
 
 /*
@@ -211,11 +217,8 @@ static int call_tick(void *arg)
 
 	if (call_news(d))
 		return -1;
-	if (mig_now_ns() - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0)) {
-		d->lost = true;
-		kill(d->pid, SIGKILL);
-		return -1;
-	}
+	if (mig_now_ns() - d->last_tx > HEARTBEAT_NS && send_rec(d, MIG_M_PING, NULL, 0))
+		return call_lost(d);
 	return 0;
 }
 
